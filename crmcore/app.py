@@ -1,0 +1,63 @@
+"""The running CRM: settings, database engine, plugins and the secret vault, built lazily.
+
+One ``CRM`` object per process (the CLI makes one per command); services receive it, never import
+globals, so tests can run several CRMs against different databases side by side.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+
+from sqlalchemy import inspect
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from crmcore.config import Settings, load_settings
+from crmcore.db import make_engine, session_scope
+from crmcore.errors import NotInitialised
+from crmcore.plugins import PluginHost
+from crmcore.secrets import Vault, load_key
+
+
+class CRM:
+    def __init__(self, settings: Settings | None = None, plugins: PluginHost | None = None,
+                 engine: Engine | None = None) -> None:
+        self.settings = settings or load_settings()
+        self._plugins = plugins
+        self._engine = engine
+
+    @cached_property
+    def plugins(self) -> PluginHost:
+        return self._plugins or PluginHost()
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            if self.settings.database_url.startswith("sqlite"):
+                self.settings.home.mkdir(parents=True, exist_ok=True)
+            self._engine = make_engine(self.settings.database_url)
+        return self._engine
+
+    @cached_property
+    def vault(self) -> Vault:
+        return Vault(load_key(self.settings.key_file))
+
+    def is_initialised(self) -> bool:
+        return inspect(self.engine).has_table("crm_user")
+
+    def require_initialised(self) -> None:
+        if not self.is_initialised():
+            raise NotInitialised("This CRM has no database yet.",
+                                 "Run 'crm init --admin NAME' first (CRM_HOME or CRM_DATABASE_URL "
+                                 "choose where).")
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: commits when the block ends, rolls back on error."""
+        with session_scope(self.engine) as session:
+            yield session
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()

@@ -1,0 +1,44 @@
+"""A user's connection to a connector: OAuth settings and tokens (encrypted), and its state."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, JSON, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from crmcore.models import utcnow
+
+# connection states, as the Sync window shows them
+NOT_CONFIGURED = "not configured"
+CONFIGURED = "configured"
+SIGNED_IN = "signed in"
+REAUTH_REQUIRED = "re-authorization required"
+
+
+class Connection(SQLModel, table=True):
+    """One user's connection to one connector. Secrets are Fernet tokens, never plain text."""
+
+    __tablename__ = "crm_connection"
+    __table_args__ = (UniqueConstraint("user_id", "connector"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="crm_user.id", index=True)
+    connector: str = Field(max_length=64)
+    client_id: str = Field(max_length=255)
+    client_secret_enc: str | None = Field(default=None, sa_column=Column(Text))
+    auth_url: str = Field(max_length=500)
+    token_url: str = Field(max_length=500)
+    api_url: str = Field(max_length=500)
+    revoke_url: str | None = Field(default=None, max_length=500)
+    redirect_uri: str = Field(max_length=500)
+    scopes: str = Field(max_length=500)
+    state: str = Field(default=CONFIGURED, max_length=32)
+    token_enc: str | None = Field(default=None, sa_column=Column(Text))
+    token_expires_at: datetime | None = None
+    granted_scopes: str | None = Field(default=None, max_length=500)
+    options: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+TABLES = [Connection]

@@ -1,0 +1,59 @@
+"""The monotonic change sequence a sync reads from a checkpoint, without trusting wall clocks.
+
+A module calls :func:`record_change` in the same transaction as the write it records. The next
+number is taken by incrementing a counter row, which holds that row's lock until the transaction
+commits: sequence numbers therefore become visible in order, and a reader that has seen seq N will
+never later find a smaller one appear.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from crmcore.models import Change, Counter
+
+OPS = ("create", "update", "delete", "restore")
+
+
+def _next_seq(session: Session) -> int:
+    result = session.execute(
+        update(Counter).where(Counter.name == "change").values(value=Counter.value + 1)
+        .returning(Counter.value))
+    value = result.scalar_one_or_none()
+    if value is None:  # first change ever: create the counter row
+        session.add(Counter(name="change", value=1))
+        session.flush()
+        return 1
+    return value
+
+
+def record_change(session: Session, module: str, record_id: int, op: str,
+                  user_id: int | None = None) -> int:
+    """Record that ``record_id`` of ``module`` changed; returns the new sequence number."""
+    if op not in OPS:
+        raise ValueError(f"op must be one of {OPS}, not {op!r}")
+    seq = _next_seq(session)
+    session.add(Change(seq=seq, module=module, record_id=record_id, op=op, user_id=user_id))
+    return seq
+
+
+def current_seq(session: Session) -> int:
+    """The newest sequence number (0 before any change)."""
+    counter = session.get(Counter, "change")
+    return counter.value if counter else 0
+
+
+def changes_since(session: Session, module: str, after_seq: int,
+                  batch_size: int = 1000) -> Iterator[list[Change]]:
+    """Changes of ``module`` with seq > ``after_seq``, oldest first, in batches."""
+    last = after_seq
+    while True:
+        batch = list(session.exec(
+            select(Change).where(Change.module == module, Change.seq > last)
+            .order_by(Change.seq).limit(batch_size)))
+        if not batch:
+            return
+        yield batch
+        last = batch[-1].seq

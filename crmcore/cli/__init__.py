@@ -1,0 +1,81 @@
+"""The ``crm`` command: a root group, the core's groups, and whatever plugins add.
+
+Commands only parse, call a service and print. Errors a user can act on (:class:`CrmError`) are
+printed as ``Error: ...`` with the next step, never as a traceback.
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from crmcore.app import CRM
+from crmcore.cli.context import CliState
+from crmcore.errors import CrmError
+
+
+def build_cli(crm: CRM) -> click.Group:
+    """The root group with the core's commands and every loaded plugin's."""
+    from crmcore.cli import extensions, init, users
+
+    @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+    @click.option("--as", "as_user", metavar="NAME", envvar="CRM_USER",
+                  help="Act as this user (default: CRM_USER, else the first admin).")
+    @click.version_option(package_name="crm", prog_name="crm")
+    @click.pass_context
+    def cli(ctx: click.Context, as_user: str | None) -> None:
+        """A pluggable CRM with two-way contact sync.
+
+        Data lives under CRM_HOME (a SQLite database and the secret key file); set
+        CRM_DATABASE_URL to use another database such as PostgreSQL. Start with
+        'crm init --admin NAME', then 'crm extensions list'.
+        """
+        ctx.obj = CliState(crm=crm, as_user=as_user)
+
+    cli.add_command(init.init)
+    cli.add_command(users.users)
+    cli.add_command(extensions.extensions)
+    for module in _core_command_modules():
+        module.register(cli)
+    crm.plugins.hook.crm_register_commands(cli=cli)
+    return cli
+
+
+def _core_command_modules() -> list:
+    """Core groups that need the sync package; imported here so ``crm --help`` stays cheap."""
+    import importlib
+
+    names = ["crmcore.cli.sync", "crmcore.cli.scheduler", "crmcore.cli.demo"]
+    found = []
+    for name in names:
+        try:
+            found.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return found
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``crm`` console script."""
+    crm = None
+    try:
+        crm = CRM()
+        cli = build_cli(crm)
+        cli.main(args=argv, prog_name="crm", standalone_mode=False)
+    except CrmError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        if exc.hint:
+            click.echo(exc.hint, err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    finally:
+        if crm is not None:
+            crm.close()

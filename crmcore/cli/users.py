@@ -1,0 +1,39 @@
+"""``crm users``."""
+from __future__ import annotations
+
+import click
+
+from crmcore import users as users_service
+from crmcore.cli.context import acting_user, pass_crm
+from crmcore.cli.output import json_option, print_json, print_table
+
+
+@click.group()
+def users() -> None:
+    """Users of this CRM; adding one is for admins."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--admin", "is_admin", is_flag=True, help="Make the new user an admin.")
+@pass_crm
+def add(crm, name: str, is_admin: bool) -> None:
+    """Add a user named NAME (admin only)."""
+    with crm.session() as session:
+        user = users_service.add_user(session, acting_user(session), name, is_admin)
+        click.echo(f"Added {'admin' if user.is_admin else 'user'} {user.name!r}.")
+
+
+@users.command("list")
+@json_option
+@pass_crm
+def list_(crm, as_json: bool) -> None:
+    """List users."""
+    with crm.session() as session:
+        rows = [{"id": u.id, "name": u.name, "admin": u.is_admin, "created_at": u.created_at}
+                for u in users_service.list_users(session)]
+    if as_json:
+        print_json(rows)
+    else:
+        print_table(rows, [("id", "ID"), ("name", "Name"), ("admin", "Admin"),
+                           ("created_at", "Created")])

@@ -1,0 +1,22 @@
+"""What an extension's install and uninstall steps receive."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
+
+from crmcore.extensions.manifest import Manifest
+
+if TYPE_CHECKING:
+    from crmcore.app import CRM
+    from crmcore.models import User
+
+
+@dataclass
+class ExtensionContext:
+    name: str
+    manifest: Manifest
+    session: Session
+    user: "User"
+    crm: "CRM"

@@ -1,0 +1,136 @@
+"""Every hook a plugin can implement, in three families: modules, the extension store, sync connectors.
+
+Plugins declare; the core drives. Contribution hooks receive a ``register`` callback so the core
+validates each contribution, rejects clashes and knows which plugin made it. Each spec below states
+when it is called, with what, and what its return value means; ``tests/test_hookspecs.py`` fails
+when a hook lacks that documentation or a ``test_hook_<name>`` test.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+import pluggy
+
+if TYPE_CHECKING:
+    from crmcore.extensions.context import ExtensionContext
+    from crmcore.modules import ModuleSpec
+    from crmcore.sync.connector import Connector
+
+hookspec = pluggy.HookspecMarker("crm")
+hookimpl = pluggy.HookimplMarker("crm")
+
+
+# ----------------------------------------------------------------------------------------------
+# Module hooks
+# ----------------------------------------------------------------------------------------------
+
+
+@hookspec
+def crm_register_modules(register: "Callable[[ModuleSpec], None]") -> None:
+    """Declare the modules (record types) this plugin provides.
+
+    Called once per process, when the core first needs the module registry.
+
+    :param register: call it with one :class:`crmcore.modules.ModuleSpec` per module: its name,
+        tables, fields, mandatory fields and record store. Registering a name twice is an error
+        naming both plugins.
+
+    Return value: ignored.
+    """
+
+
+@hookspec
+def crm_register_commands(cli: click.Group) -> None:
+    """Add command groups or commands to the ``crm`` command line.
+
+    Called once when the ``crm`` command starts, before arguments are parsed, for every loaded
+    plugin (installed as an extension or not: the command itself should refuse politely, naming
+    ``crm extensions install <name>``, when its extension is not installed).
+
+    :param cli: the root ``click.Group``; add with ``cli.add_command(...)`` or ``@cli.group()``.
+
+    Return value: ignored.
+    """
+
+
+# ----------------------------------------------------------------------------------------------
+# Extension-store hooks
+# ----------------------------------------------------------------------------------------------
+
+
+@hookspec
+def crm_extension_manifest() -> "dict[str, Any] | Path | None":
+    """Return this plugin's extension manifest.
+
+    Called when the store lists or installs extensions. The manifest is data (a dict, or the path
+    of a JSON file) validated by ``schemas/extension-manifest.schema.json``: ``name``, ``version``,
+    ``summary``, ``depends`` (extension names), ``category`` and optional fields.
+
+    Return value: the manifest, or None when the plugin ships no extension. An invalid manifest is
+    reported with the plugin's name and the JSON path of the problem.
+    """
+
+
+@hookspec
+def crm_extension_install(context: "ExtensionContext") -> None:
+    """Run this extension's own install step, after the core created the extension's tables.
+
+    Called only on the plugin that owns the extension being installed, in dependency order, inside
+    the install's transaction: raising aborts that extension's install and rolls it back, so a
+    rerun starts clean.
+
+    :param context: the extension's name and manifest, the database session, the acting admin.
+
+    Return value: ignored.
+    """
+
+
+@hookspec
+def crm_extension_uninstall(context: "ExtensionContext", purge: bool) -> None:
+    """Run this extension's own uninstall step, before the core forgets the extension.
+
+    Called only on the plugin that owns the extension, in reverse dependency order.
+
+    :param context: as for ``crm_extension_install``.
+    :param purge: True when the admin asked to delete the extension's data; the core drops the
+        extension's tables after this hook returns.
+
+    Return value: ignored.
+    """
+
+
+# ----------------------------------------------------------------------------------------------
+# Sync-connector hooks
+# ----------------------------------------------------------------------------------------------
+
+
+@hookspec
+def crm_register_connectors(register: "Callable[[Connector], None]") -> None:
+    """Declare the sync connectors this plugin provides.
+
+    Called once per process, when the core first needs the connector registry.
+
+    :param register: call it with one :class:`crmcore.sync.connector.Connector` per connector.
+        The connector declares its OAuth server and scopes, remote fields and limits, mandatory
+        fields, default mapping and options schema, and opens sessions that read and write batches.
+
+    Return value: ignored.
+    """
+
+
+@hookspec
+def crm_sync_exchange(connection_id: int, run_id: int | None, exchange: "dict[str, Any]") -> None:
+    """Observe one HTTP request/response exchanged by a connection during a sync.
+
+    Called by the core's API client after every exchange when the connection's Debug Mode is on,
+    after secrets were redacted (authorization headers, tokens, client secrets, fields marked
+    secret). The core itself stores these exchanges as the Debug Log.
+
+    :param exchange: ``method``, ``url``, ``status``, ``request`` and ``response`` bodies
+        (redacted, truncated), ``elapsed_ms``.
+
+    Return value: ignored.
+    """

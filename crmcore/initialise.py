@@ -1,0 +1,33 @@
+"""``crm init``: the database, the secret key and the first admin, in one idempotent step."""
+from __future__ import annotations
+
+from sqlmodel import SQLModel, select
+
+from crmcore.app import CRM
+from crmcore.errors import ValidationError
+from crmcore.models import Counter, KeyCheck, User, core_metadata_tables
+from crmcore.secrets import ensure_key_file
+from crmcore.users import add_user
+
+KEY_CHECK_PLAINTEXT = "crm-key-check"
+
+
+def initialise(crm: CRM, admin: str) -> User:
+    """Create what is missing; refuse a second, different first admin."""
+    ensure_key_file(crm.settings.key_file)
+    SQLModel.metadata.create_all(crm.engine, tables=core_metadata_tables(), checkfirst=True)
+    with crm.session() as session:
+        if session.get(Counter, "change") is None:
+            session.add(Counter(name="change", value=0))
+        check = session.exec(select(KeyCheck)).first()
+        if check is None:
+            session.add(KeyCheck(token=crm.vault.encrypt(KEY_CHECK_PLAINTEXT)))
+        else:
+            crm.vault.decrypt(check.token)  # a wrong key fails loudly here, not at first sign-in
+        existing = session.exec(select(User).where(User.name == admin)).first()
+        if existing is not None:
+            if not existing.is_admin:
+                raise ValidationError(f"{admin!r} exists and is not an admin.",
+                                      "Pick another name for the first admin.")
+            return existing
+        return add_user(session, None, admin, is_admin=True)

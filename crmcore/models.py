@@ -1,0 +1,95 @@
+"""The core's own tables: users, installed extensions and the change sequence.
+
+Plugins declare their tables with SQLModel too; they share one ``MetaData`` whose naming convention
+gives every constraint a stable name, so per-extension Alembic migrations can address them later.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Column, Integer, MetaData, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now; every stored time is UTC."""
+    return datetime.now(timezone.utc)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "crm_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    is_admin: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class InstalledExtension(SQLModel, table=True):
+    """One row per extension whose install finished; its absence means "not installed"."""
+
+    __tablename__ = "crm_extension"
+
+    name: str = Field(primary_key=True, max_length=64)
+    version: str = Field(max_length=32)
+    installed_at: datetime = Field(default_factory=utcnow)
+    installed_by: int | None = Field(default=None, foreign_key="crm_user.id")
+
+
+class Counter(SQLModel, table=True):
+    """Named monotonic counters; incrementing the row serialises writers until they commit."""
+
+    __tablename__ = "crm_counter"
+
+    name: str = Field(primary_key=True, max_length=32)
+    value: int = 0
+
+
+class Change(SQLModel, table=True):
+    """One row per create, update, delete or restore of a module record, in commit order.
+
+    ``seq`` comes from the ``change`` counter, taken under the counter's row lock, so a reader that
+    has seen seq N has seen every change with a smaller seq: a sync can checkpoint on it.
+    """
+
+    __tablename__ = "crm_change"
+    __table_args__ = (UniqueConstraint("seq"),)
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    seq: int = Field(index=True)
+    module: str = Field(max_length=64, index=True)
+    record_id: int
+    op: str = Field(max_length=16)
+    user_id: int | None = None
+    at: datetime = Field(default_factory=utcnow)
+
+
+class KeyCheck(SQLModel, table=True):
+    """A value encrypted with the secret key at ``crm init``: lets the CRM detect a wrong key."""
+
+    __tablename__ = "crm_key_check"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token: str
+
+
+def core_metadata_tables() -> list:
+    """The tables ``crm init`` creates: every core table, none of any plugin's."""
+    from crmcore.auth import models as auth_models  # noqa: F401 - registers the tables
+    from crmcore.sync import models as sync_models  # noqa: F401
+
+    core = [User, InstalledExtension, Counter, Change, KeyCheck]
+    core += auth_models.TABLES + sync_models.TABLES
+    return [model.__table__ for model in core]
+
+
+__all__ = ["User", "InstalledExtension", "Counter", "Change", "KeyCheck", "utcnow", "MetaData"]

@@ -1,0 +1,96 @@
+"""What a module declares: its tables, its record type and how the core reaches its records.
+
+The sync engine and the generic commands know a module only through :class:`ModuleSpec` and its
+:class:`RecordStore`, so another module (Leads, Organizations) can take part in a sync unchanged.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlmodel import Session, SQLModel
+
+if TYPE_CHECKING:
+    from crmcore.models import User
+
+Values = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a record type, as a sync mapping or an export refers to it."""
+
+    name: str
+    label: str
+    type: str = "string"  # string | email | date | boolean | text
+    max_length: int | None = None
+    mandatory: bool = False
+
+
+@dataclass(frozen=True)
+class RecordSnapshot:
+    """A record as the sync sees it: its values, owner, and whether it sits in the recycle bin."""
+
+    id: int
+    values: Values
+    owner_id: int | None
+    deleted: bool
+    modified_at: Any  # datetime
+
+
+class RecordStore(Protocol):
+    """The record access a module offers to the core (sync engine, generic commands).
+
+    Every write must record a change through :func:`crmcore.changes.record_change` in the same
+    session, so the change sequence stays complete.
+    """
+
+    def get_many(self, session: Session, ids: Iterable[int]) -> dict[int, RecordSnapshot]:
+        """Records by id, recycle bin included; unknown ids are left out."""
+        ...
+
+    def find_by_email(self, session: Session, emails: Iterable[str]) -> dict[str, list[int]]:
+        """Live records by normalised email (trimmed, case-folded) -> ids, for first matches."""
+        ...
+
+    def create(self, session: Session, values: Mapping[str, Any], user: "User") -> int:
+        """Create a record owned by ``user``; raises ``ValidationError`` on bad values."""
+        ...
+
+    def update(self, session: Session, record_id: int, values: Mapping[str, Any], user: "User") -> None:
+        """Change the given fields only (a restore too when the record is in the recycle bin)."""
+        ...
+
+    def delete(self, session: Session, record_id: int, user: "User") -> None:
+        """Move to the recycle bin; the tombstone stays readable through ``get_many``."""
+        ...
+
+    def display_name(self, values: Mapping[str, Any]) -> str:
+        """What a person calls this record in a log line."""
+        ...
+
+
+@dataclass
+class ModuleSpec:
+    """A module's declaration, passed to the ``register`` callback of ``crm_register_modules``."""
+
+    name: str
+    label: str
+    tables: list[type[SQLModel]]
+    fields: list[FieldSpec]
+    records: RecordStore | None = None
+    extension: str | None = None  # the extension that installs it; defaults to ``name``
+    mandatory_fields: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not self.mandatory_fields:
+            self.mandatory_fields = tuple(f.name for f in self.fields if f.mandatory)
+        if self.extension is None:
+            self.extension = self.name
+
+    def field(self, name: str) -> FieldSpec:
+        for spec in self.fields:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
