@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
@@ -25,13 +26,41 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class UTCDateTime(TypeDecorator):
+    """Stores UTC, returns timezone-aware datetimes on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use crmcore.models.utcnow() or an aware value")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def UTCField(default_now: bool = False, **kwargs):
+    """A datetime column in UTC; ``default_now`` fills it with the time of insert."""
+    if default_now:
+        kwargs["default_factory"] = utcnow
+    elif "default" not in kwargs:
+        kwargs["default"] = None
+    return Field(sa_type=UTCDateTime, **kwargs)
+
+
 class User(SQLModel, table=True):
     __tablename__ = "crm_user"
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     is_admin: bool = False
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = UTCField(default_now=True)
 
 
 class InstalledExtension(SQLModel, table=True):
@@ -41,7 +70,7 @@ class InstalledExtension(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=64)
     version: str = Field(max_length=32)
-    installed_at: datetime = Field(default_factory=utcnow)
+    installed_at: datetime = UTCField(default_now=True)
     installed_by: int | None = Field(default=None, foreign_key="crm_user.id")
 
 
@@ -70,7 +99,7 @@ class Change(SQLModel, table=True):
     record_id: int
     op: str = Field(max_length=16)
     user_id: int | None = None
-    at: datetime = Field(default_factory=utcnow)
+    at: datetime = UTCField(default_now=True)
 
 
 class KeyCheck(SQLModel, table=True):
@@ -92,4 +121,5 @@ def core_metadata_tables() -> list:
     return [model.__table__ for model in core]
 
 
-__all__ = ["User", "InstalledExtension", "Counter", "Change", "KeyCheck", "utcnow", "MetaData"]
+__all__ = ["User", "InstalledExtension", "Counter", "Change", "KeyCheck", "utcnow", "UTCDateTime",
+           "UTCField", "MetaData"]

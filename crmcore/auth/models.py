@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import Column, JSON, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from crmcore.models import utcnow
+from crmcore.models import UTCField
 
 # connection states, as the Sync window shows them
 NOT_CONFIGURED = "not configured"
@@ -34,11 +34,11 @@ class Connection(SQLModel, table=True):
     scopes: str = Field(max_length=500)
     state: str = Field(default=CONFIGURED, max_length=32)
     token_enc: str | None = Field(default=None, sa_column=Column(Text))
-    token_expires_at: datetime | None = None
+    token_expires_at: datetime | None = UTCField()
     granted_scopes: str | None = Field(default=None, max_length=500)
     options: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = UTCField(default_now=True)
+    updated_at: datetime = UTCField(default_now=True)
 
 
 TABLES = [Connection]

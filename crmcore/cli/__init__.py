@@ -14,11 +14,40 @@ from crmcore.cli.context import CliState
 from crmcore.errors import CrmError
 
 
+class UserError(click.ClickException):
+    """A :class:`CrmError` on its way to the terminal: message, next step, exit code."""
+
+    def __init__(self, error: CrmError) -> None:
+        super().__init__(error.message)
+        self.hint = error.hint
+        self.exit_code = error.exit_code
+
+    def show(self, file=None) -> None:
+        click.echo(f"Error: {self.message}", err=True)
+        if self.hint:
+            click.echo(self.hint, err=True)
+
+
+class CrmGroup(click.Group):
+    """A group whose commands' :class:`CrmError` become clean messages, at any depth."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except CrmError as exc:
+            raise UserError(exc) from None
+
+    def group(self, *args, **kwargs):
+        kwargs.setdefault("cls", CrmGroup)
+        return super().group(*args, **kwargs)
+
+
 def build_cli(crm: CRM) -> click.Group:
     """The root group with the core's commands and every loaded plugin's."""
     from crmcore.cli import extensions, init, users
 
-    @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+    @click.group(cls=CrmGroup,
+                 context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
     @click.option("--as", "as_user", metavar="NAME", envvar="CRM_USER",
                   help="Act as this user (default: CRM_USER, else the first admin).")
     @click.version_option(package_name="crm", prog_name="crm")
@@ -58,24 +87,13 @@ def _core_command_modules() -> list:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``crm`` console script."""
-    crm = None
+    crm = CRM()
     try:
-        crm = CRM()
-        cli = build_cli(crm)
-        cli.main(args=argv, prog_name="crm", standalone_mode=False)
-    except CrmError as exc:
-        click.echo(f"Error: {exc.message}", err=True)
-        if exc.hint:
-            click.echo(exc.hint, err=True)
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        try:
+            cli = build_cli(crm)
+        except CrmError as exc:  # a broken plugin: say which, before any command runs
+            UserError(exc).show()
+            sys.exit(exc.exit_code)
+        cli.main(args=argv, prog_name="crm")
     finally:
-        if crm is not None:
-            crm.close()
+        crm.close()

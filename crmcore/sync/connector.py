@@ -130,6 +130,11 @@ class Connector(ABC):
         """
         return None
 
+    def is_quota_exhausted(self, status: int, body: Any) -> bool:
+        """Whether an error answer means "no more requests today": the run stops cleanly and
+        resumes later instead of retrying. ``body`` is the decoded JSON (or None)."""
+        return False
+
     @abstractmethod
     def open(self, api: "ApiClient", options: dict[str, Any]) -> ConnectorSession:
         """Start a session over an authorised client for one run."""

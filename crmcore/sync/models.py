@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import Column, JSON, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from crmcore.models import utcnow
+from crmcore.models import UTCField
 
 
 class SyncSettings(SQLModel, table=True):
@@ -22,10 +22,10 @@ class SyncSettings(SQLModel, table=True):
     contacts_enabled: bool = True
     conflict_policy: str = Field(default="most-recent", max_length=32)
     # scheduler bookkeeping
-    next_run_at: datetime | None = None
+    next_run_at: datetime | None = UTCField()
     failures: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text))
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = UTCField(default_now=True)
 
 
 class SyncLink(SQLModel, table=True):
@@ -42,10 +42,10 @@ class SyncLink(SQLModel, table=True):
     remote_id: str = Field(max_length=128)
     crm_fingerprint: str | None = Field(default=None, max_length=64)
     remote_fingerprint: str | None = Field(default=None, max_length=64)
-    remote_updated_at: datetime | None = None
+    remote_updated_at: datetime | None = UTCField()
     crm_deleted: bool = False
     remote_deleted: bool = False
-    synced_at: datetime = Field(default_factory=utcnow)
+    synced_at: datetime = UTCField(default_now=True)
 
 
 class SyncCheckpoint(SQLModel, table=True):
@@ -56,9 +56,9 @@ class SyncCheckpoint(SQLModel, table=True):
     connection_id: int = Field(primary_key=True, foreign_key="crm_connection.id")
     module: str = Field(primary_key=True, max_length=64)
     crm_seq: int = 0
-    remote_high_water: datetime | None = None
+    remote_high_water: datetime | None = UTCField()
     running_run_id: int | None = None
-    heartbeat_at: datetime | None = None
+    heartbeat_at: datetime | None = UTCField()
 
 
 class SyncRun(SQLModel, table=True):
@@ -70,8 +70,8 @@ class SyncRun(SQLModel, table=True):
     direction: str = Field(max_length=32)
     dry_run: bool = False
     trigger: str = Field(default="manual", max_length=16)  # manual | scheduler
-    started_at: datetime = Field(default_factory=utcnow)
-    finished_at: datetime | None = None
+    started_at: datetime = UTCField(default_now=True)
+    finished_at: datetime | None = UTCField()
     outcome: str = Field(default="running", max_length=16)  # running | success | failed | stopped
     error: str | None = Field(default=None, sa_column=Column(Text))
     hint: str | None = Field(default=None, sa_column=Column(Text))
@@ -103,7 +103,7 @@ class DebugEntry(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     connection_id: int = Field(foreign_key="crm_connection.id", index=True)
     run_id: int | None = Field(default=None, index=True)
-    at: datetime = Field(default_factory=utcnow)
+    at: datetime = UTCField(default_now=True)
     method: str = Field(max_length=8)
     url: str = Field(sa_column=Column(Text))
     status: int | None = None

@@ -1,0 +1,145 @@
+"""pytest fixtures for the core, the bundled plugins and third-party plugins.
+
+Loaded with ``-p crmcore.testing.fixtures`` (the project's pytest settings do it). Every test that
+uses ``crm_env`` runs once on a fresh SQLite file and, when ``CRM_TEST_DATABASE_URL`` is set, once
+more on PostgreSQL (in a schema of its own, dropped afterwards). No test loads installed plugins
+unless it names them: ``CRM_PLUGINS`` is set to exactly what the test asks for.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from click.testing import CliRunner, Result
+from cryptography.fernet import Fernet
+from sqlalchemy import create_engine, text
+
+from crmcore.app import CRM
+from crmcore.cli import build_cli
+from crmcore.config import Settings
+from crmcore.initialise import initialise
+from crmcore.plugins import PluginHost
+
+PG_ENV = "CRM_TEST_DATABASE_URL"
+
+
+def _backends() -> list[str]:
+    return ["sqlite", "postgresql"] if os.environ.get(PG_ENV) else ["sqlite"]
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unless a test asks, no installed plugin loads and no user setting leaks in."""
+    monkeypatch.setenv("CRM_PLUGINS", "")
+    for name in ("CRM_USER", "CRM_DATABASE_URL", "CRM_SECRET_KEY", "CRM_TRACE_HOOKS"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(params=_backends())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database for one test: SQLite, or PostgreSQL in a new schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'crm.sqlite'}"
+        return
+    base = os.environ[PG_ENV]
+    if base.startswith("postgresql://"):
+        base = "postgresql+psycopg://" + base[len("postgresql://"):]
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base else "?"
+    yield f"{base}{sep}options={quote(f'-csearch_path={schema}')}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@dataclass
+class CrmEnv:
+    """An isolated CRM: its home, database, key and the plugins it loads (by entry-point name)."""
+
+    home: Path
+    database_url: str
+    secret_key: str
+    plugins: tuple[str, ...]
+
+    def environ(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+        env.update(CRM_HOME=str(self.home), CRM_DATABASE_URL=self.database_url,
+                   CRM_SECRET_KEY=self.secret_key, CRM_PLUGINS=",".join(self.plugins))
+        env.update(extra)
+        return env
+
+    def crm(self) -> CRM:
+        """A CRM object on this environment, as a command would build it."""
+        host = PluginHost(only=set(self.plugins))
+        return CRM(Settings(home=self.home, database_url=self.database_url), plugins=host)
+
+    def invoke(self, args: Sequence[str], input: str | None = None, user: str | None = None,
+               **env: str) -> Result:
+        """Run ``crm ARGS`` in this process (fast); output and exit code in the result."""
+        environ = self.environ(**env)
+        if user:
+            environ["CRM_USER"] = user
+        old = {k: os.environ.get(k) for k in environ}
+        os.environ.update(environ)
+        try:
+            crm = self.crm()
+            try:
+                return CliRunner().invoke(build_cli(crm), list(args), input=input,
+                                          prog_name="crm", catch_exceptions=False)
+            finally:
+                crm.close()
+        finally:
+            for k, v in old.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+    def run(self, args: Sequence[str], input: str | None = None, timeout: float = 120,
+            **env: str) -> subprocess.CompletedProcess:
+        """Run the real ``crm`` command in a subprocess."""
+        exe = shutil.which("crm", path=str(Path(sys.executable).parent)) or "crm"
+        return subprocess.run([exe, *args], input=input, capture_output=True, text=True,
+                              env=self.environ(**env), timeout=timeout)
+
+
+@pytest.fixture
+def crm_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CrmEnv:
+    """An initialised CRM (admin ``admin``) loading the plugins named by ``crm_plugins``."""
+    return _make_env(database_url, tmp_path, monkeypatch, plugins=())
+
+
+def _make_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+              plugins: Sequence[str]) -> CrmEnv:
+    env = CrmEnv(home=tmp_path / "home", database_url=database_url,
+                 secret_key=Fernet.generate_key().decode(), plugins=tuple(plugins))
+    monkeypatch.setenv("CRM_SECRET_KEY", env.secret_key)
+    monkeypatch.setenv("CRM_PLUGINS", ",".join(plugins))
+    crm = env.crm()
+    try:
+        initialise(crm, "admin")
+    finally:
+        crm.close()
+    return env
+
+
+@pytest.fixture
+def make_crm_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Factory: ``make_crm_env("contacts", "constant-contact")`` -> an initialised :class:`CrmEnv`
+    loading exactly those plugins (entry-point names)."""
+
+    def factory(*plugins: str) -> CrmEnv:
+        return _make_env(database_url, tmp_path, monkeypatch, plugins)
+
+    return factory
