@@ -129,6 +129,8 @@ def crm_sync_exchange(connection_id: int, run_id: int | None, exchange: "dict[st
     after secrets were redacted (authorization headers, tokens, client secrets, fields marked
     secret). The core itself stores these exchanges as the Debug Log.
 
+    :param connection_id: the connection whose run made the request.
+    :param run_id: the sync run, or None outside a run (sign-in checks, list look-ups).
     :param exchange: ``method``, ``url``, ``status``, ``request`` and ``response`` bodies
         (redacted, truncated), ``elapsed_ms``.
 

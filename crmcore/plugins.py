@@ -67,7 +67,7 @@ class PluginHost:
 
     def register(self, plugin: object, name: str | None = None) -> None:
         """Register a plugin object and check its hook names at once."""
-        label = name or getattr(plugin, "__name__", None) or type(plugin).__name__
+        label = name or getattr(plugin, "__name__", None) or f"{type(plugin).__name__}-{id(plugin):x}"
         try:
             self.pm.register(plugin, name=label)
             self.pm.check_pending()

@@ -71,6 +71,7 @@ class CrmEnv:
     database_url: str
     secret_key: str
     plugins: tuple[str, ...]
+    extra_plugins: tuple[object, ...] = ()  # plugin objects registered directly (in-process only)
 
     def environ(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
@@ -81,7 +82,7 @@ class CrmEnv:
 
     def crm(self) -> CRM:
         """A CRM object on this environment, as a command would build it."""
-        host = PluginHost(only=set(self.plugins))
+        host = PluginHost(plugins=self.extra_plugins, only=set(self.plugins))
         return CRM(Settings(home=self.home, database_url=self.database_url), plugins=host)
 
     def invoke(self, args: Sequence[str], input: str | None = None, user: str | None = None,
@@ -121,9 +122,10 @@ def crm_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 
 def _make_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-              plugins: Sequence[str]) -> CrmEnv:
+              plugins: Sequence[str], extra: Sequence[object] = ()) -> CrmEnv:
     env = CrmEnv(home=tmp_path / "home", database_url=database_url,
-                 secret_key=Fernet.generate_key().decode(), plugins=tuple(plugins))
+                 secret_key=Fernet.generate_key().decode(), plugins=tuple(plugins),
+                 extra_plugins=tuple(extra))
     monkeypatch.setenv("CRM_SECRET_KEY", env.secret_key)
     monkeypatch.setenv("CRM_PLUGINS", ",".join(plugins))
     crm = env.crm()
@@ -137,9 +139,9 @@ def _make_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 @pytest.fixture
 def make_crm_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Factory: ``make_crm_env("contacts", "constant-contact")`` -> an initialised :class:`CrmEnv`
-    loading exactly those plugins (entry-point names)."""
+    loading exactly those plugins (entry-point names), plus plugin objects given as ``extra``."""
 
-    def factory(*plugins: str) -> CrmEnv:
-        return _make_env(database_url, tmp_path, monkeypatch, plugins)
+    def factory(*plugins: str, extra: Sequence[object] = ()) -> CrmEnv:
+        return _make_env(database_url, tmp_path, monkeypatch, plugins, extra)
 
     return factory

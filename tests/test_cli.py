@@ -1,0 +1,81 @@
+"""The real ``crm`` command: help everywhere, init, acting user, broken plugins."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import click
+
+from crmcore.app import CRM
+from crmcore.cli import build_cli
+from crmcore.plugins import PluginHost
+
+
+def _all_commands(group: click.Group, prefix=()):
+    for name, cmd in group.commands.items():
+        yield (*prefix, name), cmd
+        if isinstance(cmd, click.Group):
+            yield from _all_commands(cmd, (*prefix, name))
+
+
+def test_every_command_explains_itself(make_crm_env):
+    env = make_crm_env("contacts", "constant-contact")
+    cli = build_cli(env.crm())
+    for path, cmd in _all_commands(cli):
+        assert cmd.help and len(cmd.help.strip()) > 10, f"'crm {' '.join(path)}' needs help text"
+        result = env.invoke([*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        assert "Usage: crm " + " ".join(path) in result.output
+
+
+def test_init_in_a_subprocess_then_acting_users(tmp_path):
+    env = {"PATH": str(Path(sys.executable).parent), "CRM_HOME": str(tmp_path / "home"),
+           "CRM_PLUGINS": ""}
+    crm = [str(Path(sys.executable).parent / "crm")]
+    out = subprocess.run([*crm, "init", "--admin", "alice"], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    key = tmp_path / "home" / "secret.key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "home" / "crm.sqlite").exists()
+    out = subprocess.run([*crm, "users", "add", "bob"], env=env, capture_output=True, text=True)
+    assert out.returncode == 0 and "Added user 'bob'" in out.stdout
+    out = subprocess.run([*crm, "--as", "bob", "users", "add", "eve"], env=env,
+                         capture_output=True, text=True)
+    assert out.returncode == 3
+    assert out.stderr.startswith("Error: Only an admin can add users")
+    assert "Traceback" not in out.stderr
+    out = subprocess.run([*crm, "users", "list", "--json"], env={**env, "CRM_USER": "bob"},
+                         capture_output=True, text=True)
+    assert '"bob"' in out.stdout
+
+
+def test_commands_before_init_say_what_to_run(tmp_path):
+    env = {"PATH": str(Path(sys.executable).parent), "CRM_HOME": str(tmp_path / "nothing"),
+           "CRM_PLUGINS": ""}
+    out = subprocess.run([str(Path(sys.executable).parent / "crm"), "users", "list"], env=env,
+                         capture_output=True, text=True)
+    assert out.returncode == 1
+    assert "Run 'crm init --admin NAME' first" in out.stderr
+
+
+def test_a_plugin_that_fails_to_load_is_named(tmp_path):
+    site = tmp_path / "site"
+    dist = site / "crm_broken-0.1.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: crm-broken\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[crm]\nbroken = crm_broken_plugin\n")
+    (site / "crm_broken_plugin.py").write_text("raise ImportError('needs libfoo')\n")
+    env = {"PATH": str(Path(sys.executable).parent), "CRM_HOME": str(tmp_path / "home"),
+           "PYTHONPATH": str(site), "CRM_PLUGINS": "broken"}
+    out = subprocess.run([str(Path(sys.executable).parent / "crm"), "--help"], env=env,
+                         capture_output=True, text=True)
+    assert out.returncode == 1
+    assert "Plugin 'broken' (crm_broken_plugin) failed to load: ImportError: needs libfoo" in out.stderr
+    assert "CRM_PLUGINS" in out.stderr
+
+
+def test_crm_plugins_restricts_what_loads(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRM_PLUGINS", "")
+    assert PluginHost().pm.get_plugins() == set()
