@@ -1,0 +1,72 @@
+"""``crm constant-contact sandbox``: serve the sandbox until Ctrl-C and print what to configure."""
+
+from __future__ import annotations
+
+import shlex
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .control import Sandbox
+from .oauth import REFRESH_MODES
+
+
+def describe(sb: Sandbox) -> str:
+    """The labelled settings to paste into the connector's OAuth configuration."""
+    configure = ("crm sync configure constant-contact"
+                 f" --client-id {shlex.quote(sb.client_id)} --client-secret {shlex.quote(sb.client_secret)}"
+                 f" --auth-url {sb.auth_url} --token-url {sb.token_url} --api-url {sb.api_url}")
+    return "\n".join([
+        f"Constant Contact sandbox listening on {sb.base_url}",
+        f"  Client ID:     {sb.client_id}",
+        f"  Client secret: {sb.client_secret}",
+        f"  Auth URL:      {sb.auth_url}",
+        f"  Token URL:     {sb.token_url}",
+        f"  Revoke URL:    {sb.revoke_url}",
+        f"  API base URL:  {sb.api_url}",
+        "",
+        "Configure the connector with:",
+        f"  {configure}",
+        "",
+        "State: " + (f"kept in {sb.data_file}" if sb.data_file else "in memory (lost on stop; use --data FILE to keep it)"),
+        "Press Ctrl-C to stop.",
+    ])
+
+
+@click.command("sandbox")
+@click.option("--port", type=int, default=8911, show_default=True, help="Port to listen on (0 picks a free one).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--data", "data_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Keep the sandbox account in this JSON file across restarts.")
+@click.option("--auto-approve", is_flag=True, help="Approve authorization requests without the consent page.")
+@click.option("--no-rate-limits", is_flag=True, help="Switch off the 4/second and 10,000/day limits.")
+@click.option("--refresh-mode", type=click.Choice(REFRESH_MODES), default="rotating", show_default=True,
+              help="Rotating refresh tokens (each refresh invalidates the old one) or long-lived ones.")
+@click.option("--run-for", type=float, default=None, hidden=True, help="Stop after this many seconds (tests).")
+def sandbox_command(port: int, host: str, data_file: Path | None, auto_approve: bool, no_rate_limits: bool,
+                    refresh_mode: str, run_for: float | None) -> None:
+    """Run a local Constant Contact (V3 API and OAuth server) to develop, test or rehearse a sync."""
+    limits: dict[str, Any] = {"rate_limit_per_second": None, "daily_limit": None} if no_rate_limits else {}
+    sb = Sandbox(host=host, port=port, data_file=data_file, auto_approve=auto_approve, refresh_mode=refresh_mode,
+                 **limits)
+    try:
+        sb.start()
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from exc
+    click.echo(describe(sb))
+    stop = threading.Event()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait(run_for)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        sb.stop()
+        click.echo("Sandbox stopped." + (f" State saved to {data_file}." if data_file else ""))

@@ -1,0 +1,89 @@
+"""Faults on demand, so tests can prove a connector survives what the real service does.
+
+Rules are consumed in the order they were added; each applies to the next requests whose path
+starts with its prefix (any path when the prefix is None). A failed request is refused before it
+reaches the handlers, so it has no effect; a dropped one closes the connection without an answer,
+before the handler runs unless ``after_processing`` asks to lose the answer of a request that
+did take effect.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+DEFAULT_BODIES: dict[int, Any] = {
+    401: {"error_key": "unauthorized", "error_message": "Unauthorized"},
+    429: {"error_key": "throttled", "error_message": "Too Many Requests"},
+}
+
+
+def default_body(status: int) -> Any:
+    if status in DEFAULT_BODIES:
+        return DEFAULT_BODIES[status]
+    return [{"error_key": "server_error" if status >= 500 else "client_error",
+             "error_message": f"Injected fault: HTTP {status}"}]
+
+
+@dataclass
+class FaultRule:
+    remaining: int
+    path: str | None
+    action: str  # "fail" or "drop"
+    status: int = 500
+    body: Any = None
+    after_processing: bool = False
+
+    def matches(self, path: str) -> bool:
+        return self.path is None or path.startswith(self.path)
+
+
+class Faults:
+    """The fault switches of one sandbox (``sb.faults``)."""
+
+    def __init__(self, expire_access_tokens: Callable[[], None], revoke_refresh_tokens: Callable[[], None]) -> None:
+        self._lock = threading.Lock()
+        self._rules: list[FaultRule] = []
+        self.latency: float = 0.0
+        self._expire = expire_access_tokens
+        self._revoke = revoke_refresh_tokens
+
+    def fail_next(self, n: int, status: int = 500, path: str | None = None, body: Any = None) -> None:
+        """The next ``n`` matching requests answer ``status`` with ``body`` (a fitting default)."""
+        with self._lock:
+            self._rules.append(FaultRule(n, path, "fail", status, default_body(status) if body is None else body))
+
+    def drop_next(self, n: int, path: str | None = None, after_processing: bool = False) -> None:
+        """The next ``n`` matching requests get their connection closed without a response."""
+        with self._lock:
+            self._rules.append(FaultRule(n, path, "drop", after_processing=after_processing))
+
+    def expire_access_tokens(self) -> None:
+        """Every access token issued so far is expired from now on (the API answers 401)."""
+        self._expire()
+
+    def revoke_refresh_tokens(self) -> None:
+        """Every refresh token issued so far stops working (``invalid_grant``)."""
+        self._revoke()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+            self.latency = 0.0
+
+    @property
+    def pending(self) -> int:
+        with self._lock:
+            return sum(r.remaining for r in self._rules)
+
+    def take(self, path: str) -> FaultRule | None:
+        """The rule that applies to this request, consuming one use of it."""
+        with self._lock:
+            for rule in self._rules:
+                if rule.remaining > 0 and rule.matches(path):
+                    rule.remaining -= 1
+                    if rule.remaining == 0:
+                        self._rules.remove(rule)
+                    return rule
+            return None

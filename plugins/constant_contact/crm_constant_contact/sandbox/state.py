@@ -1,0 +1,201 @@
+"""The sandbox account's data: contacts with their indexes, lists, custom fields, activities.
+
+Contacts are kept by id, by normalised email (uniqueness includes deleted contacts, as on the real
+service) and in an append-only log ordered by ``updated_at``. Every change gets a timestamp later
+than all earlier ones, so the log stays sorted by appending; a changed contact leaves a stale
+entry behind that scans skip and compaction drops. Paging and ``updated_after`` are then a
+bisect plus a forward scan, never a sort per request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from bisect import bisect_left, bisect_right
+from typing import Any, Callable, Iterator
+
+from .clock import MonotonicClock, parse_iso, to_iso
+
+SUBRESOURCES = ("custom_fields", "phone_numbers", "street_addresses", "list_memberships", "taggings", "notes")
+MAX_LISTS = 1000
+MAX_CUSTOM_FIELDS = 100
+
+
+def normalise_email(address: str) -> str:
+    """The key email uniqueness is judged by: trimmed and case-folded."""
+    return address.strip().casefold()
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Store:
+    """All state of one sandbox account. Not thread-safe: the caller holds the sandbox lock."""
+
+    def __init__(self, clock: MonotonicClock | None = None) -> None:
+        self.clock = clock or MonotonicClock()
+        self.contacts: dict[str, dict[str, Any]] = {}
+        self._updated: dict[str, int] = {}
+        self._created: dict[str, int] = {}
+        self._by_email: dict[str, str] = {}
+        self._log: list[tuple[int, str]] = []
+        self._log_sorted = True
+        self.version = 0
+        self.lists: dict[str, dict[str, Any]] = {}
+        self._list_names: dict[str, str] = {}
+        self.members: dict[str, set[str]] = {}
+        self.custom_fields: dict[str, dict[str, Any]] = {}
+        self._custom_field_names: dict[str, str] = {}
+        self.activities: dict[str, dict[str, Any]] = {}
+        self._count_cache: dict[Any, int] = {}
+
+    # ----- contacts ---------------------------------------------------------------------------
+    def get(self, contact_id: str) -> dict[str, Any] | None:
+        return self.contacts.get(contact_id)
+
+    def id_for_email(self, address: str) -> str | None:
+        """The contact (deleted or not) that owns this address, if any."""
+        return self._by_email.get(normalise_email(address))
+
+    def insert(self, record: dict[str, Any], created_us: int | None = None, updated_us: int | None = None) -> str:
+        """Add a new contact; timestamps come from the clock unless given (seeds, data files)."""
+        cid = record.pop("contact_id", None) or new_id()
+        record = {"contact_id": cid, **record}
+        if updated_us is None:
+            updated_us = self.clock.next_us()
+        else:
+            self.clock.observe(updated_us)
+        if created_us is None:
+            created_us = updated_us
+        record["created_at"] = to_iso(created_us)
+        record["updated_at"] = to_iso(updated_us)
+        for name in SUBRESOURCES:
+            record.setdefault(name, [])
+        self.contacts[cid] = record
+        self._created[cid] = created_us
+        self._index(cid, None, record, updated_us)
+        return cid
+
+    def commit(self, cid: str, new: dict[str, Any]) -> bool:
+        """Replace a contact if anything but ``update_source`` differs; move ``updated_at`` only then."""
+        old = self.contacts[cid]
+        if _same(old, new):
+            return False
+        updated_us = self.clock.next_us()
+        new["updated_at"] = to_iso(updated_us)
+        self.contacts[cid] = new
+        self._index(cid, old, new, updated_us)
+        return True
+
+    def _index(self, cid: str, old: dict | None, new: dict, updated_us: int) -> None:
+        old_email = (old or {}).get("email_address") or {}
+        new_email = new.get("email_address") or {}
+        if old_email.get("address") != new_email.get("address"):
+            if old_email.get("address"):
+                self._by_email.pop(normalise_email(old_email["address"]), None)
+            if new_email.get("address"):
+                self._by_email[normalise_email(new_email["address"])] = cid
+        old_lists = set((old or {}).get("list_memberships") or ())
+        new_lists = set(new.get("list_memberships") or ())
+        for list_id in old_lists - new_lists:
+            self.members.get(list_id, set()).discard(cid)
+        for list_id in new_lists - old_lists:
+            self.members.setdefault(list_id, set()).add(cid)
+        if self._log and updated_us < self._log[-1][0]:
+            self._log_sorted = False
+        self._log.append((updated_us, cid))
+        self._updated[cid] = updated_us
+        self.version += 1
+        if len(self._log) > 2 * len(self.contacts) + 1024:
+            self._rebuild_log()
+
+    def _rebuild_log(self) -> None:
+        self._log = sorted((u, cid) for cid, u in self._updated.items())
+        self._log_sorted = True
+
+    def updated_us(self, cid: str) -> int:
+        return self._updated[cid]
+
+    def created_us(self, cid: str) -> int:
+        return self._created[cid]
+
+    def scan(
+        self,
+        match: Callable[[dict[str, Any]], bool],
+        *,
+        after: tuple[int, str] | None = None,
+        updated_after: int | None = None,
+        updated_before: int | None = None,
+    ) -> Iterator[tuple[int, str, dict[str, Any]]]:
+        """Matching contacts in ``updated_at`` order, strictly after the cursor position ``after``."""
+        if not self._log_sorted:
+            self._rebuild_log()
+        log, updated, contacts = self._log, self._updated, self.contacts
+        start = bisect_right(log, after) if after else 0
+        if updated_after is not None:
+            start = max(start, bisect_left(log, (updated_after + 1, "")))
+        for i in range(start, len(log)):
+            u, cid = log[i]
+            if updated_before is not None and u >= updated_before:
+                return
+            if updated[cid] != u:
+                continue  # stale entry: the contact changed again later
+            record = contacts[cid]
+            if match(record):
+                yield u, cid, record
+
+    def cached_count(self, key: Any, compute: Callable[[], int]) -> int:
+        """``include_count`` totals, remembered until the next change so paging stays linear."""
+        full_key = (key, self.version)
+        if full_key not in self._count_cache:
+            if len(self._count_cache) > 32:
+                self._count_cache.clear()
+            self._count_cache[full_key] = compute()
+        return self._count_cache[full_key]
+
+    # ----- lists ------------------------------------------------------------------------------
+    def list_id_for_name(self, name: str) -> str | None:
+        return self._list_names.get(name.strip().casefold())
+
+    def create_list(self, name: str, description: str | None = None, favorite: bool = False) -> dict[str, Any]:
+        """Add a list; the caller has checked the name is free and the account limit."""
+        now = to_iso(self.clock.next_us())
+        record: dict[str, Any] = {"list_id": new_id(), "name": name, "favorite": bool(favorite),
+                                  "created_at": now, "updated_at": now}
+        if description is not None:
+            record["description"] = description
+        self.add_list_record(record)
+        return record
+
+    def add_list_record(self, record: dict[str, Any]) -> None:
+        self.lists[record["list_id"]] = record
+        self._list_names[record["name"].strip().casefold()] = record["list_id"]
+        self.members.setdefault(record["list_id"], set())
+
+    # ----- custom fields ----------------------------------------------------------------------
+    def custom_field_id_for_name(self, name: str) -> str | None:
+        """Imports name custom fields by ``name`` (or label); matching ignores case."""
+        return self._custom_field_names.get(name.strip().casefold())
+
+    def create_custom_field(self, label: str, type_: str) -> dict[str, Any]:
+        now = to_iso(self.clock.next_us())
+        record = {"custom_field_id": new_id(), "label": label, "name": label.strip().replace(" ", "_"),
+                  "type": type_, "created_at": now, "updated_at": now}
+        self.add_custom_field_record(record)
+        return record
+
+    def add_custom_field_record(self, record: dict[str, Any]) -> None:
+        self.custom_fields[record["custom_field_id"]] = record
+        self._custom_field_names[record["name"].casefold()] = record["custom_field_id"]
+        self._custom_field_names.setdefault(record["label"].strip().casefold(), record["custom_field_id"])
+
+    # ----- persistence support ----------------------------------------------------------------
+    def load_contact(self, record: dict[str, Any]) -> None:
+        """Put back a contact read from a data file, keeping its timestamps."""
+        self.insert(record, parse_iso(record["created_at"]), parse_iso(record["updated_at"]))
+
+
+def _same(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    if old.get("update_source") == new.get("update_source"):
+        return old == new
+    return {**new, "update_source": old.get("update_source")} == old
