@@ -1,0 +1,150 @@
+"""``ContactStore``: the record access the core's sync engine and generic commands use.
+
+It implements :class:`crmcore.modules.RecordStore`. Values are keyed by the field names of
+:mod:`crm_contacts.fields`; every snapshot carries all of them (None when empty). Every write that
+changes something records one change in the change sequence, in the caller's session; a write that
+changes nothing records nothing, so re-applying the same values is harmless (no echo).
+
+Choices the protocol leaves open:
+
+- ``update`` of a record in the recycle bin restores it (op ``restore``) and then applies the
+  values (op ``update``, when any value differs), as ``RecordStore.update`` documents. The CLI
+  refuses such an update and asks for ``crm contacts restore`` instead.
+- ``delete`` of a record already in the recycle bin and ``restore`` of a live one change nothing.
+- Unknown ids raise :class:`crmcore.errors.NotFound`.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session, select
+
+from crmcore.changes import record_change
+from crmcore.errors import NotFound
+from crmcore.models import utcnow
+from crmcore.modules import RecordSnapshot
+from crm_contacts import MODULE
+from crm_contacts.fields import FIELD_NAMES
+from crm_contacts.models import Contact
+from crm_contacts.validation import check_complete, clean, normalise_email
+
+if TYPE_CHECKING:
+    from crmcore.models import User
+
+_CHUNK = 500
+
+
+def values_of(contact: Contact) -> dict[str, Any]:
+    """Every field of ``contact``, by field name."""
+    return {name: getattr(contact, name) for name in FIELD_NAMES}
+
+
+def snapshot(contact: Contact) -> RecordSnapshot:
+    return RecordSnapshot(id=contact.id, values=values_of(contact), owner_id=contact.owner_id,
+                          deleted=contact.deleted_at is not None, modified_at=contact.modified_at)
+
+
+def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class ContactStore:
+    """Contacts as the core sees them (see the module docstring for the choices made)."""
+
+    module = MODULE
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    def get(self, session: Session, record_id: int) -> Contact:
+        """The contact row (recycle bin included); NotFound when there is none."""
+        contact = session.get(Contact, record_id)
+        if contact is None:
+            raise NotFound(f"No contact with ID {record_id}.",
+                           "See 'crm contacts list' (add --deleted for the recycle bin).")
+        return contact
+
+    def get_many(self, session: Session, ids: Iterable[int]) -> dict[int, RecordSnapshot]:
+        """Snapshots by id, recycle bin included (``deleted`` True); unknown ids left out."""
+        out: dict[int, RecordSnapshot] = {}
+        for chunk in _chunks(sorted(set(ids))):
+            for contact in session.exec(select(Contact).where(Contact.id.in_(chunk))):
+                out[contact.id] = snapshot(contact)
+        return out
+
+    def find_by_email(self, session: Session, emails: Iterable[str]) -> dict[str, list[int]]:
+        """Live contacts by normalised email -> ids (ascending); emails with no match left out."""
+        wanted = sorted({e for e in (normalise_email(x) for x in emails) if e})
+        out: dict[str, list[int]] = {}
+        for chunk in _chunks(wanted):
+            rows = session.exec(select(Contact.email_normalised, Contact.id)
+                                .where(Contact.email_normalised.in_(chunk),
+                                       Contact.deleted_at.is_(None))
+                                .order_by(Contact.id))
+            for email, record_id in rows:
+                out.setdefault(email, []).append(record_id)
+        return out
+
+    def display_name(self, values: Mapping[str, Any]) -> str:
+        """"Ada Lovelace", else the email, else "(no name)"."""
+        name = " ".join(v for v in (values.get("first_name"), values.get("last_name")) if v)
+        return name or values.get("email") or "(no name)"
+
+    def normalise(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """``values`` as they would be stored and read back; raises ValidationError if invalid."""
+        return clean(values)
+
+    # -- writes -----------------------------------------------------------------------------------
+
+    def create(self, session: Session, values: Mapping[str, Any], user: "User") -> int:
+        """Create a contact owned by ``user``; raises ValidationError (nothing saved) on bad values."""
+        cleaned = {name: None for name in FIELD_NAMES} | clean(values)
+        cleaned["email_opt_out"] = bool(cleaned["email_opt_out"])
+        check_complete(cleaned)
+        now = utcnow()
+        contact = Contact(**cleaned, email_normalised=normalise_email(cleaned["email"]),
+                          owner_id=user.id, created_at=now, modified_at=now)
+        session.add(contact)
+        session.flush()
+        record_change(session, MODULE, contact.id, "create", user.id)
+        return contact.id
+
+    def update(self, session: Session, record_id: int, values: Mapping[str, Any],
+               user: "User") -> None:
+        """Change the given fields only; a record in the recycle bin is restored first."""
+        contact = self.get(session, record_id)
+        cleaned = clean(values)
+        merged = values_of(contact) | cleaned
+        check_complete(merged)
+        if contact.deleted_at is not None:
+            self._set_deleted(session, contact, None, "restore", user)
+        changed = {k: v for k, v in cleaned.items() if getattr(contact, k) != v}
+        if not changed:
+            return
+        for name, value in changed.items():
+            setattr(contact, name, value)
+        contact.email_normalised = normalise_email(contact.email)
+        contact.modified_at = utcnow()
+        session.add(contact)
+        session.flush()
+        record_change(session, MODULE, contact.id, "update", user.id)
+
+    def delete(self, session: Session, record_id: int, user: "User") -> None:
+        """Move to the recycle bin; the tombstone stays readable through ``get_many``."""
+        contact = self.get(session, record_id)
+        if contact.deleted_at is None:
+            self._set_deleted(session, contact, utcnow(), "delete", user)
+
+    def restore(self, session: Session, record_id: int, user: "User") -> None:
+        """Take a contact out of the recycle bin."""
+        contact = self.get(session, record_id)
+        if contact.deleted_at is not None:
+            self._set_deleted(session, contact, None, "restore", user)
+
+    def _set_deleted(self, session: Session, contact: Contact, when, op: str, user: "User") -> None:
+        contact.deleted_at = when
+        contact.modified_at = utcnow()
+        session.add(contact)
+        session.flush()
+        record_change(session, MODULE, contact.id, op, user.id)
