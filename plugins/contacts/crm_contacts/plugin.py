@@ -1,0 +1,41 @@
+"""The Contacts plugin: its manifest, its module and its commands, through the public hooks only."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from crmcore import hookimpl
+from crmcore.modules import ModuleSpec
+from crm_contacts import MODULE
+from crm_contacts.fields import FIELDS
+from crm_contacts.models import Contact
+from crm_contacts.records import ContactStore
+
+MANIFEST = Path(__file__).with_name("manifest.json")
+
+
+@hookimpl
+def crm_extension_manifest() -> Path:
+    return MANIFEST
+
+
+@hookimpl
+def crm_register_modules(register) -> None:
+    register(ModuleSpec(name=MODULE, label="Contacts", tables=[Contact], fields=list(FIELDS),
+                        records=ContactStore()))
+
+
+@hookimpl
+def crm_register_commands(cli) -> None:
+    from crm_contacts.cli import contacts  # the CLI is only imported when commands are built
+
+    cli.add_command(contacts)
+
+
+@hookimpl
+def crm_extension_install(context) -> None:
+    """Nothing beyond the table the core creates: safe to run again after a failed attempt."""
+
+
+@hookimpl
+def crm_extension_uninstall(context, purge: bool) -> None:
+    """Nothing to do: the data stays unless ``purge``, and then the core drops the table."""

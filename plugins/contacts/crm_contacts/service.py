@@ -1,0 +1,128 @@
+"""What the commands do: add, show, list and search, update, delete and restore, with ownership.
+
+Every function takes an open session and the acting user; the caller's transaction commits. Any
+user may read and change any contact (a shared address book, like a CRM's default sharing); each
+contact records its owner (the user who added it) and every change records who made it.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from crmcore.errors import CrmError, NotFound, ValidationError
+from crmcore.extensions.store import require_installed
+from crmcore.models import User
+from crmcore.users import get_user
+from crm_contacts import MODULE
+from crm_contacts.models import Contact
+from crm_contacts.records import ContactStore, values_of
+
+STORE = ContactStore()
+SEARCHED = (Contact.first_name, Contact.last_name, Contact.email, Contact.secondary_email,
+            Contact.organization, Contact.office_phone, Contact.mobile_phone, Contact.home_phone,
+            Contact.title, Contact.mailing_city)
+
+
+def require_contacts(session: Session) -> None:
+    """Refuse politely when the contacts extension is not installed."""
+    require_installed(session, MODULE)
+
+
+def as_dict(contact: Contact, owner: str | None) -> dict[str, Any]:
+    """A contact for printing: id, every field, owner name, times and the recycle-bin state."""
+    return {"id": contact.id, **values_of(contact), "owner": owner,
+            "created_at": contact.created_at, "modified_at": contact.modified_at,
+            "deleted": contact.deleted_at is not None, "deleted_at": contact.deleted_at}
+
+
+def _owner_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(session.exec(select(User.id, User.name).where(User.id.in_(wanted))).all())
+
+
+def show(session: Session, record_id: int) -> dict[str, Any]:
+    contact = STORE.get(session, record_id)
+    return as_dict(contact, _owner_names(session, [contact.owner_id]).get(contact.owner_id))
+
+
+def add(session: Session, user: User, values: Mapping[str, Any]) -> dict[str, Any]:
+    return show(session, STORE.create(session, values, user))
+
+
+def update(session: Session, user: User, record_id: int, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Change the given fields (None clears one); refuses a contact in the recycle bin."""
+    if not values:
+        raise ValidationError("Nothing to change.",
+                              "Give at least one field option or --clear FIELD; see "
+                              "'crm contacts update --help'.")
+    if STORE.get(session, record_id).deleted_at is not None:
+        raise CrmError(f"Contact {record_id} is in the recycle bin.",
+                       f"Restore it first with 'crm contacts restore {record_id}'.")
+    STORE.update(session, record_id, values, user)
+    return show(session, record_id)
+
+
+@dataclass
+class Outcome:
+    id: int
+    name: str
+    changed: bool
+
+
+def _each(session: Session, ids: Iterable[int]) -> list[Contact]:
+    """The contacts ``ids`` name, all of them or NotFound before anything changes."""
+    ids = list(dict.fromkeys(ids))
+    found = {c.id: c for c in session.exec(select(Contact).where(Contact.id.in_(ids)))}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NotFound(f"No contact with ID {', '.join(map(str, missing))}; nothing was changed.",
+                       "See 'crm contacts list' (add --deleted for the recycle bin).")
+    return [found[i] for i in ids]
+
+
+def delete(session: Session, user: User, ids: Iterable[int]) -> list[Outcome]:
+    """Move contacts to the recycle bin; ``changed`` False for those already there."""
+    out = []
+    for contact in _each(session, ids):
+        was_live = contact.deleted_at is None
+        STORE.delete(session, contact.id, user)
+        out.append(Outcome(contact.id, STORE.display_name(values_of(contact)), was_live))
+    return out
+
+
+def restore(session: Session, user: User, ids: Iterable[int]) -> list[Outcome]:
+    """Take contacts out of the recycle bin; ``changed`` False for those that were not in it."""
+    out = []
+    for contact in _each(session, ids):
+        was_deleted = contact.deleted_at is not None
+        STORE.restore(session, contact.id, user)
+        out.append(Outcome(contact.id, STORE.display_name(values_of(contact)), was_deleted))
+    return out
+
+
+def list_contacts(session: Session, user: User, *, deleted: bool = False, search: str | None = None,
+                  owner: str | None = None, mine: bool = False,
+                  limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Contacts (the recycle bin when ``deleted``) matching every filter, by name; and the total."""
+    query = select(Contact).where(Contact.deleted_at.is_not(None) if deleted
+                                  else Contact.deleted_at.is_(None))
+    if mine:
+        query = query.where(Contact.owner_id == user.id)
+    if owner:
+        query = query.where(Contact.owner_id == get_user(session, owner).id)
+    for term in (search or "").split():
+        query = query.where(or_(*(col.icontains(term, autoescape=True) for col in SEARCHED)))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    query = query.order_by(func.lower(Contact.last_name), 
+                             func.coalesce(func.lower(Contact.first_name), ""), Contact.id)
+    if limit is not None:
+        query = query.limit(limit)
+    contacts = list(session.exec(query))
+    names = _owner_names(session, [c.owner_id for c in contacts])
+    return [as_dict(c, names.get(c.owner_id)) for c in contacts], total
