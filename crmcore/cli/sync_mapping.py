@@ -1,0 +1,71 @@
+"""``crm sync mapping NAME``: show, replace or reset a connector's field mapping."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from crmcore.cli.context import acting_user, pass_crm
+from crmcore.cli.output import print_json, print_table
+from crmcore.errors import ValidationError
+from crmcore.sync import mapping_store
+
+
+@click.command("mapping")
+@click.argument("name")
+@click.option("--show", "show", is_flag=True, help="Show the mapping in force (the default action).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the mapping as JSON: a starting point for your own file.")
+@click.option("--file", "file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Replace the mapping with this JSON file (admin only); an invalid one is refused.")
+@click.option("--reset", is_flag=True, help="Go back to the connector's default mapping (admin only).")
+@pass_crm
+def mapping_command(crm, name: str, show: bool, as_json: bool, file: Path | None, reset: bool) -> None:
+    """Show or change the field mapping of connector NAME.
+
+    Each line ties a CRM field to one or more remote fields through a named transform, in both
+    directions or one. Start your own from 'crm sync mapping NAME --json > mapping.json'.
+    """
+    if file and reset:
+        raise click.UsageError("Use either --file or --reset, not both.")
+    if file or reset:
+        with crm.session() as session:
+            user = acting_user(session)
+        if reset:
+            had = mapping_store.reset_mapping(crm, user, name)
+            click.echo(f"The {name} mapping is back to the default." if had
+                       else f"The {name} mapping already was the default.")
+        else:
+            mapping_store.set_mapping(crm, user, name, _read(file))
+            click.echo(f"Saved the {name} mapping from {file.name}; it applies from the next sync run.")
+        if not (show or as_json):
+            return
+    info = mapping_store.mapping_info(crm, name)
+    if as_json:
+        print_json(info.data)
+        return
+    origin = (f"custom, saved by {info.updated_by or '?'} on {info.updated_at:%Y-%m-%d %H:%M} UTC"
+              if info.custom else "the connector's default")
+    connector, module = info.mapping.connector, info.mapping.module
+    click.echo(f"Field mapping {module.name} <-> {connector.label} ({origin})")
+    print_table(info.mapping.rows(), [("crm", "CRM field"), ("direction", "Way"),
+                                      ("remote", f"{connector.label} field"),
+                                      ("transform", "Transform"), ("mandatory", "Mandatory in")])
+    click.echo(f"Mandatory: CRM {', '.join(module.mandatory_fields) or 'none'}; "
+               f"{connector.label} {', '.join(connector.mandatory_fields) or 'none'}.")
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValidationError(f"Cannot read {path}: {exc.strerror or exc}.", "Check the file name.") from None
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"{path.name} is not JSON: {exc.msg} at line {exc.lineno}, "
+                              f"column {exc.colno}.", "Fix the file and run the command again.") from None
+    if not isinstance(data, dict):
+        raise ValidationError(f"The field mapping is invalid at $: {path.name} holds a JSON "
+                              f"{type(data).__name__}, not an object.",
+                              "Start from 'crm sync mapping NAME --json'.")
+    return data

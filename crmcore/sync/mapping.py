@@ -1,0 +1,444 @@
+"""Field mapping as data: which CRM field feeds which remote field, through which named transform.
+
+A mapping is JSON validated by ``schemas/field-mapping.schema.json`` and then against the module's
+and the connector's declared fields. Transforms are named, never code in the data: the core's
+built-ins below, plus those a connector declares in an optional ``transforms`` class attribute
+(``dict[str, Transform]``).
+
+Mapping a record checks the target side before anything is sent: its mandatory fields, each
+field's ``max_length`` and, for the remote side, the connector's own ``check_limits``. A record
+that breaks one is a skip with a reason a person can act on, never a refused request.
+
+Fingerprints and equality work in one comparable space shared by both sides: each mapping entry
+contributes the same normalised key whether computed from the CRM value or from the remote values
+(``None`` equals ``""``, strings are stripped, a birthday is its month and day). So
+``crm_fingerprint(crm) == remote_fingerprint(remote)`` exactly when ``equal(crm, remote)``.
+
+Birthday (``date-month-day``): the remote side keeps only month and day. ``to_crm`` keeps the
+year of the CRM's current birthday when the caller passes ``current`` (the record's values);
+without one (a new CRM record) the year is :data:`YEARLESS_YEAR`, a leap year so that 29 February
+survives. Equality compares month and day only, so the year never causes a write either way.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from crmcore.errors import ValidationError
+from crmcore.schemas_loader import load_schema, problems
+
+if TYPE_CHECKING:
+    from crmcore.modules import FieldSpec, ModuleSpec
+    from crmcore.sync.connector import Connector
+
+SCHEMA = "field-mapping.schema.json"
+DIRECTIONS = ("both", "to-remote", "to-crm")
+YEARLESS_YEAR = 1904  # the year of a birthday known only by month and day (a leap year)
+
+
+class _Omit:
+    """A transform's answer meaning "leave the remote field as it is" (consent never resubscribes)."""
+
+    def __repr__(self) -> str:
+        return "OMIT"
+
+
+OMIT = _Omit()
+
+
+class MappingSkip(Exception):
+    """Raised by a transform when a value cannot be mapped; the message is the skip reason."""
+
+
+@dataclass
+class Mapped:
+    """The result of mapping one record: ``values`` to write, or the ``skip_reason``; exactly one is set."""
+
+    values: dict[str, Any] | None
+    skip_reason: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.values is None) == (self.skip_reason is None):
+            raise ValueError("Mapped needs exactly one of values and skip_reason")
+
+    @property
+    def skipped(self) -> bool:
+        return self.skip_reason is not None
+
+
+def normalise(value: Any) -> Any:
+    """The comparable form of a single value: None for empty, stripped strings, ISO dates."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+# ----------------------------------------------------------------------------------------------
+# Transforms
+# ----------------------------------------------------------------------------------------------
+
+
+class Transform:
+    """A named, reversible conversion between one CRM field and ``remote_arity`` remote fields.
+
+    ``crm_types``/``remote_types`` list the :class:`FieldSpec` types it accepts (None: any).
+    ``key_from_crm`` and ``key_from_remote`` must agree exactly when both sides hold the same state.
+    """
+
+    name = "identity"
+    remote_arity = 1
+    crm_types: tuple[str, ...] | None = None
+    remote_types: tuple[str, ...] | None = None
+
+    def to_remote(self, value: Any) -> tuple[Any, ...] | _Omit:
+        return (normalise(value),)
+
+    def to_crm(self, values: tuple[Any, ...], current: Any = None) -> Any:
+        return normalise(values[0])
+
+    def key_from_crm(self, value: Any) -> Any:
+        return normalise(value)
+
+    def key_from_remote(self, values: tuple[Any, ...]) -> Any:
+        return normalise(values[0])
+
+
+class Identity(Transform):
+    """The value as it is (strings stripped, empty as None); both sides must be of one kind."""
+
+    TEXT = ("string", "email", "text", "phone", "url")
+
+    def compatible(self, crm: "FieldSpec", remote: "FieldSpec") -> bool:
+        def kind(t: str) -> str:
+            return "text" if t in self.TEXT else t
+        return kind(crm.type) == kind(remote.type)
+
+
+class DateIso(Transform):
+    """A CRM date <-> a remote ``YYYY-MM-DD`` string."""
+
+    name = "date-iso"
+    crm_types = ("date",)
+    remote_types = ("string", "text")
+
+    def to_remote(self, value: Any) -> tuple[Any, ...]:
+        return (value.isoformat() if isinstance(value, date) else normalise(value),)
+
+    def to_crm(self, values: tuple[Any, ...], current: Any = None) -> Any:
+        raw = normalise(values[0])
+        if raw is None:
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except (TypeError, ValueError):
+            raise MappingSkip(f"{raw!r} is not a date (YYYY-MM-DD)") from None
+
+
+class DateMonthDay(Transform):
+    """A CRM date <-> remote (month, day); the year stays on the CRM side (see the module notes)."""
+
+    name = "date-month-day"
+    remote_arity = 2
+    crm_types = ("date",)
+    remote_types = ("integer", "string")
+
+    def to_remote(self, value: Any) -> tuple[Any, ...]:
+        if not isinstance(value, date):
+            return (None, None)
+        return (value.month, value.day)
+
+    def to_crm(self, values: tuple[Any, ...], current: Any = None) -> Any:
+        month, day = self._ints(values)
+        if month is None or day is None:
+            return None
+        if isinstance(current, date) and (current.month, current.day) == (month, day):
+            return current
+        year = current.year if isinstance(current, date) else YEARLESS_YEAR
+        for candidate in (year, YEARLESS_YEAR):
+            try:
+                return date(candidate, month, day)
+            except ValueError:
+                continue
+        raise MappingSkip(f"{month}/{day} is not a valid month/day")
+
+    def key_from_crm(self, value: Any) -> Any:
+        return [value.month, value.day] if isinstance(value, date) else None
+
+    def key_from_remote(self, values: tuple[Any, ...]) -> Any:
+        month, day = self._ints(values)
+        return [month, day] if month is not None and day is not None else None
+
+    @staticmethod
+    def _ints(values: tuple[Any, ...]) -> tuple[int | None, int | None]:
+        out = []
+        for value in values:
+            value = normalise(value)
+            try:
+                out.append(int(value) if value is not None else None)
+            except (TypeError, ValueError):
+                out.append(None)
+        return out[0], out[1]
+
+
+class BooleanText(Transform):
+    """A CRM boolean <-> a remote ``"true"``/``"false"`` string (for text-only custom fields)."""
+
+    name = "boolean-text"
+    crm_types = ("boolean",)
+    remote_types = ("string", "text")
+
+    def to_remote(self, value: Any) -> tuple[Any, ...]:
+        return ("true" if value else "false",)
+
+    def to_crm(self, values: tuple[Any, ...], current: Any = None) -> Any:
+        return str(normalise(values[0]) or "").lower() in ("true", "yes", "1", "y")
+
+    def key_from_crm(self, value: Any) -> Any:
+        return bool(value)
+
+    def key_from_remote(self, values: tuple[Any, ...]) -> Any:
+        return self.to_crm(values)
+
+
+BUILTIN_TRANSFORMS: dict[str, Transform] = {
+    t.name: t for t in (Identity(), DateIso(), DateMonthDay(), BooleanText())}
+
+
+# ----------------------------------------------------------------------------------------------
+# The mapping
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One validated line of a mapping."""
+
+    crm: str
+    remote: tuple[str, ...]
+    transform: Transform
+    direction: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.crm}>{','.join(self.remote)}"
+
+    @property
+    def to_remote_side(self) -> bool:
+        return self.direction in ("both", "to-remote")
+
+    @property
+    def to_crm_side(self) -> bool:
+        return self.direction in ("both", "to-crm")
+
+
+def _lower(label: str) -> str:
+    return label[:1].lower() + label[1:] if not label[:2].isupper() else label
+
+
+class FieldMapping:
+    """A validated mapping between one module's fields and one connector's remote fields."""
+
+    def __init__(self, data: dict, module: "ModuleSpec", connector: "Connector",
+                 entries: list[Entry]) -> None:
+        self.data = data
+        self.module = module
+        self.connector = connector
+        self.entries = entries
+        self.crm_fields: tuple[str, ...] = tuple(dict.fromkeys(e.crm for e in entries))
+        self.remote_fields: tuple[str, ...] = tuple(dict.fromkeys(r for e in entries for r in e.remote))
+        self._crm_specs = {f.name: f for f in module.fields}
+        self._remote_specs = {f.name: f for f in connector.fields}
+
+    # -- building ---------------------------------------------------------------------------------
+
+    @classmethod
+    def from_data(cls, data: dict, module: "ModuleSpec", connector: "Connector") -> "FieldMapping":
+        """Validate ``data`` (schema, then fields and transforms) and build the mapping.
+
+        Raises :class:`ValidationError` naming the JSON path of the first problem.
+        """
+        found = problems(load_schema(SCHEMA), data)
+        if found:
+            _refuse(found[0], len(found) - 1)
+        where = connector.label
+        if data["connector"] != connector.name:
+            _refuse(f"$.connector: {data['connector']!r} is not this connector ({connector.name!r})")
+        if data["module"] != module.name:
+            _refuse(f"$.module: {data['module']!r} is not {where}'s module ({module.name!r})")
+        crm_specs = {f.name: f for f in module.fields}
+        remote_specs = {f.name: f for f in connector.fields}
+        transforms = {**BUILTIN_TRANSFORMS, **getattr(connector, "transforms", {})}
+        entries: list[Entry] = []
+        fed_remote: dict[str, int] = {}
+        fed_crm: dict[str, int] = {}
+        for i, item in enumerate(data["fields"]):
+            path = f"$.fields[{i}]"
+            remote = (item["remote"],) if isinstance(item["remote"], str) else tuple(item["remote"])
+            if item["crm"] not in crm_specs:
+                _refuse(f"{path}.crm: {item['crm']!r} is not a field of the CRM's {module.label} "
+                        f"module (known: {', '.join(sorted(crm_specs))})")
+            for j, name in enumerate(remote):
+                if name not in remote_specs:
+                    sub = f"{path}.remote" + (f"[{j}]" if isinstance(item["remote"], list) else "")
+                    _refuse(f"{sub}: {name!r} is not a {where} field "
+                            f"(known: {', '.join(sorted(remote_specs))})")
+            name = item.get("transform", "identity")
+            if name not in transforms:
+                _refuse(f"{path}.transform: {name!r} is not a known transform "
+                        f"(known: {', '.join(sorted(transforms))})")
+            transform = transforms[name]
+            if len(remote) != transform.remote_arity:
+                _refuse(f"{path}.remote: the {name!r} transform needs {transform.remote_arity} "
+                        f"remote field(s), got {len(remote)}")
+            crm_spec = crm_specs[item["crm"]]
+            if transform.crm_types is not None and crm_spec.type not in transform.crm_types:
+                _refuse(f"{path}.crm: the {name!r} transform does not take a {crm_spec.type} field "
+                        f"({item['crm']!r})")
+            for r in remote:
+                if transform.remote_types is not None and remote_specs[r].type not in transform.remote_types:
+                    _refuse(f"{path}.remote: the {name!r} transform does not take a "
+                            f"{remote_specs[r].type} field ({r!r})")
+            if isinstance(transform, Identity) and not transform.compatible(crm_spec, remote_specs[remote[0]]):
+                _refuse(f"{path}: {item['crm']!r} ({crm_spec.type}) and {remote[0]!r} "
+                        f"({remote_specs[remote[0]].type}) need a transform")
+            entry = Entry(item["crm"], remote, transform, item.get("direction", "both"))
+            if entry.to_remote_side:
+                for r in remote:
+                    if r in fed_remote:
+                        _refuse(f"{path}.remote: {r!r} is already written by $.fields[{fed_remote[r]}]")
+                    fed_remote[r] = i
+            if entry.to_crm_side:
+                if entry.crm in fed_crm:
+                    _refuse(f"{path}.crm: {entry.crm!r} is already written by $.fields[{fed_crm[entry.crm]}]")
+                fed_crm[entry.crm] = i
+            entries.append(entry)
+        for name in connector.mandatory_fields:
+            if name not in fed_remote:
+                _refuse(f"$.fields: {where}'s mandatory field {name!r} is not mapped from the CRM")
+        for name in module.mandatory_fields:
+            if name not in fed_crm:
+                _refuse(f"$.fields: the CRM's mandatory field {name!r} is not mapped from {where}")
+        return cls(data, module, connector, entries)
+
+    # -- mapping records --------------------------------------------------------------------------
+
+    def to_remote(self, crm_values: dict) -> Mapped:
+        """Remote values for a CRM -> remote write, or the reason the record must be skipped.
+
+        A field a transform omits (consent: opt-out False) is left out, meaning "keep as is".
+        """
+        values: dict[str, Any] = {}
+        source: dict[str, str] = {}
+        for entry in self.entries:
+            if not entry.to_remote_side:
+                continue
+            try:
+                out = entry.transform.to_remote(crm_values.get(entry.crm))
+            except MappingSkip as exc:
+                return Mapped(None, f"{self._crm_label(entry.crm)}: {exc}")
+            if out is OMIT:
+                continue
+            for name, value in zip(entry.remote, out):
+                values[name] = value
+                source[name] = entry.crm
+        for name in self.connector.mandatory_fields:
+            if normalise(values.get(name)) is None:
+                return Mapped(None, f"no {_lower(self._remote_specs[name].label)}")
+        for name, value in values.items():
+            limit = self._remote_specs[name].max_length
+            if limit and isinstance(value, str) and len(value) > limit:
+                return Mapped(None, f"{_lower(self._crm_label(source[name]))} is {len(value)} "
+                                    f"characters; {self.connector.label} allows {limit}")
+        reason = self.connector.check_limits(values)
+        if reason:
+            return Mapped(None, reason)
+        return Mapped(values)
+
+    def to_crm(self, remote_values: dict, current: dict | None = None) -> Mapped:
+        """CRM values for a remote -> CRM write, or the reason the record must be skipped.
+
+        ``current``: the CRM record's values when it exists, so a transform that loses part of a
+        value on the remote side (a birthday's year) keeps the CRM's part.
+        """
+        values: dict[str, Any] = {}
+        for entry in self.entries:
+            if not entry.to_crm_side:
+                continue
+            raw = tuple(remote_values.get(r) for r in entry.remote)
+            try:
+                values[entry.crm] = entry.transform.to_crm(
+                    raw, (current or {}).get(entry.crm))
+            except MappingSkip as exc:
+                return Mapped(None, f"{self._crm_label(entry.crm)}: {exc}")
+        for name in self.module.mandatory_fields:
+            if name in values and normalise(values[name]) is None:
+                return Mapped(None, f"{_lower(self._crm_label(name))} is mandatory in the CRM")
+        for name, value in values.items():
+            limit = self._crm_specs[name].max_length
+            if limit and isinstance(value, str) and len(value) > limit:
+                return Mapped(None, f"{_lower(self._crm_label(name))} is {len(value)} characters; "
+                                    f"the CRM allows {limit}")
+        return Mapped(values)
+
+    # -- comparing --------------------------------------------------------------------------------
+
+    def crm_keys(self, crm_values: dict) -> list[list[Any]]:
+        return [[e.label, e.transform.key_from_crm(crm_values.get(e.crm))] for e in self.entries]
+
+    def remote_keys(self, remote_values: dict) -> list[list[Any]]:
+        return [[e.label, e.transform.key_from_remote(tuple(remote_values.get(r) for r in e.remote))]
+                for e in self.entries]
+
+    def crm_fingerprint(self, crm_values: dict) -> str:
+        """A stable hash of the mapped CRM state; equals the remote fingerprint of an equal record."""
+        return _digest(self.crm_keys(crm_values))
+
+    def remote_fingerprint(self, remote_values: dict) -> str:
+        """A stable hash of the mapped remote state, in the same space as :meth:`crm_fingerprint`."""
+        return _digest(self.remote_keys(remote_values))
+
+    def equal(self, crm_values: dict, remote_values: dict) -> bool:
+        """Whether both sides hold the same mapped state."""
+        return self.crm_keys(crm_values) == self.remote_keys(remote_values)
+
+    def differences(self, crm_values: dict, remote_values: dict) -> list[str]:
+        """The mapping entries (``crm>remote``) on which the two sides differ, for messages and tests."""
+        return [c[0] for c, r in zip(self.crm_keys(crm_values), self.remote_keys(remote_values))
+                if c != r]
+
+    # -- describing -------------------------------------------------------------------------------
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per entry, for display."""
+        arrows = {"both": "<->", "to-remote": "->", "to-crm": "<-"}
+        return [{"crm": e.crm, "direction": arrows[e.direction], "remote": ", ".join(e.remote),
+                 "transform": e.transform.name,
+                 "mandatory": ", ".join(side for side, hit in (
+                     ("CRM", e.crm in self.module.mandatory_fields),
+                     (self.connector.label,
+                      any(r in self.connector.mandatory_fields for r in e.remote))) if hit)}
+                for e in self.entries]
+
+    def _crm_label(self, name: str) -> str:
+        spec = self._crm_specs.get(name)
+        return spec.label if spec else name
+
+
+def _digest(keys: list[list[Any]]) -> str:
+    text = json.dumps(keys, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _refuse(problem: str, more: int = 0) -> None:
+    extra = f" (and {more} more)" if more else ""
+    raise ValidationError(f"The field mapping is invalid at {problem}{extra}",
+                          "Fix that line of the mapping file, or go back to the default with "
+                          "'crm sync mapping NAME --reset'.")
