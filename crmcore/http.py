@@ -1,0 +1,309 @@
+"""The generic API client connectors call: bearer tokens, throttling, retries, error mapping.
+
+One keep-alive ``requests.Session`` per client. Every call has a timeout, is throttled under
+``rate_per_second``, retried with exponential backoff and jitter on 429 (unless the connector says
+the daily quota is used up), 5xx and dropped connections, and refreshed once on a 401. Errors
+become :class:`ApiError` subclasses whose message says what to do; no message, repr or Debug Log
+entry contains a token.
+"""
+from __future__ import annotations
+
+import collections
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import requests
+
+from crmcore.errors import CrmError
+from crmcore.redact import redact_body, redact_url, scrub
+
+_ID_SEGMENT = re.compile(
+    r"^(\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|[0-9a-fA-F]{16,}|[A-Za-z0-9_-]{24,})$")
+_IDEMPOTENT = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}
+
+
+class ApiError(CrmError):
+    """The remote API refused or failed a call; ``body`` is its decoded answer (or None)."""
+
+    def __init__(self, message: str, hint: str | None = None, *, status: int | None = None,
+                 error_key: str | None = None, body: Any = None) -> None:
+        super().__init__(message, hint)
+        self.status = status
+        self.error_key = error_key
+        self.body = body
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status={self.status!r}, error_key={self.error_key!r})"
+
+
+class RateLimited(ApiError):
+    """429 (too many requests) after the retries were used up."""
+
+
+class QuotaExhausted(ApiError):
+    """The remote quota is used up: stop the run cleanly and resume later."""
+
+
+class TransientError(ApiError):
+    """5xx or a dropped connection after the retries were used up: try again later."""
+
+
+class TokenSource(Protocol):
+    def access_token(self) -> str:
+        """A valid access token, refreshed first if it is near expiry."""
+        ...
+
+    def refresh_after_unauthorized(self, used: str) -> str:
+        """Called once on a 401 with the token that was refused; returns a fresh one or raises
+        ``ReauthorizationRequired``."""
+        ...
+
+
+def error_details(body: Any) -> tuple[str | None, str | None]:
+    """(error_key, message) from an error body: ``[{"error_key","error_message"}]``,
+    ``{"error_key","error_message"}`` or ``{"error","error_description"}``."""
+    items = body if isinstance(body, list) else [body]
+    keys, messages = [], []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        key = item.get("error_key") or item.get("error")
+        message = item.get("error_message") or item.get("error_description") or item.get("message")
+        if isinstance(key, str):
+            keys.append(key)
+        if isinstance(message, str):
+            messages.append(message)
+    return (keys[0] if keys else None), ("; ".join(messages) if messages else None)
+
+
+class _Throttle:
+    """A minimum interval between requests, shared by the client's threads."""
+
+    def __init__(self, rate_per_second: float | None, sleep: Callable[[float], None]) -> None:
+        self.interval = 1.0 / rate_per_second if rate_per_second else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+        self._sleep = sleep
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            delay = self._next - now
+            self._next = max(now, self._next) + self.interval
+        if delay > 0:
+            self._sleep(delay)
+
+
+class ApiClient:
+    """An authorised client of one remote API (``base_url``), safe to share between threads."""
+
+    def __init__(self, base_url: str, tokens: TokenSource, *, rate_per_second: float | None = 4.0,
+                 max_retries: int = 5, timeout: float = 30.0, backoff_base: float = 0.5,
+                 backoff_max: float = 30.0,
+                 is_quota_exhausted: Callable[[int, Any], bool] = lambda s, b: False,
+                 on_exchange: Callable[[dict], None] | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.base_url = base_url.rstrip("/")
+        parts = urlsplit(self.base_url)
+        self._origin = f"{parts.scheme}://{parts.netloc}"
+        self._base_path = parts.path.rstrip("/")
+        self.tokens = tokens
+        self.max_retries = max_retries
+        self.timeout = timeout
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.is_quota_exhausted = is_quota_exhausted
+        self.on_exchange = on_exchange
+        self._sleep = sleep
+        self._throttle = _Throttle(rate_per_second, sleep)
+        self._session = requests.Session()
+        self._count_lock = threading.Lock()
+        self.requests_made = 0
+        self.by_endpoint: collections.Counter = collections.Counter()
+
+    def __repr__(self) -> str:
+        return f"ApiClient({self.base_url!r}, requests_made={self.requests_made})"
+
+    # -- addressing -----------------------------------------------------------------------------
+
+    def url_for(self, path: str) -> str:
+        """``path`` relative to ``base_url``; a host-relative href that starts with the base
+        path (``/v3/contacts?cursor=...``); or an absolute URL."""
+        if path.startswith(("http://", "https://")):
+            return path
+        if path.startswith("/") and self._base_path and (
+                path == self._base_path or path.startswith(self._base_path + "/")
+                or path.startswith(self._base_path + "?")):
+            return self._origin + path
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def endpoint(self, method: str, url: str) -> str:
+        """``"GET /contacts/{id}"``: path below the base, query stripped, ids collapsed."""
+        path = urlsplit(url).path
+        if self._base_path and path.startswith(self._base_path):
+            path = path[len(self._base_path):]
+        segments = ["{id}" if _ID_SEGMENT.match(s) else s for s in path.split("/")]
+        return f"{method.upper()} {'/'.join(segments) or '/'}"
+
+    # -- calls ----------------------------------------------------------------------------------
+
+    def get(self, path: str, params: dict | None = None) -> Any:
+        return _decode(self.request("GET", path, params=params))
+
+    def post(self, path: str, json: Any) -> Any:
+        return _decode(self.request("POST", path, json=json))
+
+    def put(self, path: str, json: Any) -> Any:
+        return _decode(self.request("PUT", path, json=json))
+
+    def delete(self, path: str) -> None:
+        self.request("DELETE", path)
+
+    def request(self, method: str, path: str, *, params: dict | None = None, json: Any = None,
+                ok: Sequence[int] = (200, 201, 202, 204)) -> requests.Response:
+        method = method.upper()
+        url = self.url_for(path)
+        label = self.endpoint(method, url)
+        retries = 0
+        refreshed = False
+        while True:
+            self._throttle.wait()
+            token = self.tokens.access_token()
+            started = time.monotonic()
+            try:
+                response = self._send(method, url, token, params, json)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                self._count(label)
+                self._report(method, url, params, json, None, started)
+                may_retry = (isinstance(exc, requests.ConnectionError)
+                             and not isinstance(exc, requests.ReadTimeout)) or method in _IDEMPOTENT
+                if may_retry and retries < self.max_retries:
+                    retries += 1
+                    self._sleep(self._backoff(retries))
+                    continue
+                raise TransientError(
+                    f"Could not reach the remote service for {label} "
+                    f"({type(exc).__name__}, after {retries} retries).",
+                    "Check the network connection and run the sync again later.") from None
+            self._count(label)
+            self._report(method, url, params, json, response, started)
+            status = response.status_code
+            if status in ok:
+                return response
+            body = _body(response)
+            if status == 401 and not refreshed:
+                refreshed = True
+                self.tokens.refresh_after_unauthorized(token)
+                continue
+            if self.is_quota_exhausted(status, body):
+                raise self._error(QuotaExhausted, status, body, label, token)
+            if (status == 429 or status >= 500) and retries < self.max_retries:
+                retries += 1
+                self._sleep(self._backoff(retries))
+                continue
+            if status == 429:
+                raise self._error(RateLimited, status, body, label, token, retries)
+            if status >= 500:
+                raise self._error(TransientError, status, body, label, token, retries)
+            raise self._error(ApiError, status, body, label, token)
+
+    def close(self) -> None:
+        self._session.close()
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _send(self, method: str, url: str, token: str, params: dict | None,
+              json: Any) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        if json is not None:
+            headers["Content-Type"] = "application/json"
+        return self._session.request(method, url, params=params, json=json, headers=headers,
+                                     timeout=self.timeout, allow_redirects=False)
+
+    def _backoff(self, attempt: int) -> float:
+        ceiling = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
+        return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+    def _count(self, label: str) -> None:
+        with self._count_lock:
+            self.requests_made += 1
+            self.by_endpoint[label] += 1
+
+    def _report(self, method: str, url: str, params: dict | None, json: Any,
+                response: requests.Response | None, started: float) -> None:
+        if self.on_exchange is None:
+            return
+        full = response.request.url if response is not None and response.request else url
+        if params and response is None:
+            full = requests.Request(method, url, params=params).prepare().url or url
+        self.on_exchange({
+            "method": method,
+            "url": redact_url(full),
+            "status": response.status_code if response is not None else None,
+            "request": redact_body(json),
+            "response": redact_body(response.content) if response is not None else None,
+            "elapsed_ms": int((time.monotonic() - started) * 1000),
+        })
+
+    def _error(self, cls: type[ApiError], status: int, body: Any, label: str, token: str,
+               retries: int = 0) -> ApiError:
+        key, remote = error_details(body)
+        said = scrub(remote[:500], [token]) if remote else None
+        detail = f": {said}" if said else ""
+        hint = getattr(self.tokens, "reauthorize_hint", None) or "Sign in to the service again."
+        if cls is QuotaExhausted:
+            message = f"The remote service's request quota is used up ({label}{detail})."
+            hint = "The run stopped cleanly; run it again after the quota resets."
+        elif cls is RateLimited:
+            message = (f"The remote service kept answering 429 (too many requests) to {label} "
+                       f"after {retries} retries{detail}.")
+            hint = "Wait a few minutes, then run the sync again."
+        elif cls is TransientError:
+            message = (f"The remote service failed with {status} on {label} "
+                       f"after {retries} retries{detail}.")
+            hint = "This is usually temporary: run the sync again later."
+        elif status == 400:
+            message = f"The remote service refused the data: {said or 'no reason given'} ({label})."
+            hint = "Correct the record's values (see the field limits) and sync again."
+        elif status == 401:
+            message = f"The remote service refused the access token for {label}, even after a refresh."
+        elif status == 403:
+            message = (f"The remote service refused {label}: the sign-in lacks a scope or the "
+                       f"account lacks a privilege{detail}.")
+            hint = f"Check the scopes in the connector's settings, then sign in again. {hint}"
+        elif status == 404:
+            message = f"Not found on the remote service: {label}{detail}."
+            hint = "The record may have been removed there; sync again to refresh the links."
+        elif status == 409:
+            message = f"The remote service reports a conflict on {label}{detail}."
+            hint = "Sync again; if it persists, resolve the duplicate on the remote side."
+        else:
+            message = f"The remote service answered {status} to {label}{detail}."
+            hint = "Check the connector's settings; if it persists, report it with the Debug Log."
+        return cls(message, hint, status=status, error_key=key, body=body)
+
+
+def _body(response: requests.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return response.text[:2000]
+
+
+def _decode(response: requests.Response) -> Any:
+    if response.status_code == 204 or not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return response.text

@@ -1,0 +1,125 @@
+"""Redaction of secrets before anything is shown, logged or stored in the Debug Log.
+
+Secrets are recognised by key name (``authorization``, ``access_token``, ``client_secret``,
+``code``, ``password`` ...), by a schema mark (``"x-secret": true`` or ``"writeOnly": true``) and,
+inside free text, by the ``Bearer <token>`` form. Known secret values (the token in use) can be
+scrubbed from any text with :func:`scrub`. Bodies are truncated so a log stays readable.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+REDACTED = "[redacted]"
+BODY_LIMIT = 4096
+
+SECRET_KEYS = frozenset({
+    "authorization", "proxy_authorization", "cookie", "set_cookie", "access_token",
+    "refresh_token", "id_token", "client_secret", "code", "code_verifier", "password", "token",
+    "secret", "api_key", "x_api_key", "assertion", "client_assertion",
+})
+_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
+
+
+def _norm(key: str) -> str:
+    return key.strip().lower().replace("-", "_")
+
+
+def is_secret_key(key: Any, extra: Iterable[str] = ()) -> bool:
+    """Whether a field, header or parameter named ``key`` holds a secret."""
+    if not isinstance(key, str):
+        return False
+    name = _norm(key)
+    return (name in SECRET_KEYS or name in {_norm(k) for k in extra}
+            or name.endswith(("_token", "_secret", "_password")))
+
+
+def secret_keys_from_schema(schema: Mapping[str, Any]) -> set[str]:
+    """Property names a JSON Schema marks secret (``x-secret`` or ``writeOnly``), at any depth."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Mapping):
+            for name, sub in (node.get("properties") or {}).items():
+                if isinstance(sub, Mapping) and (sub.get("x-secret") or sub.get("writeOnly")):
+                    found.add(name)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    return found
+
+
+def redact(value: Any, extra_keys: Iterable[str] = ()) -> Any:
+    """A copy of ``value`` (dicts, lists, strings) with every secret replaced by ``[redacted]``."""
+    extra = tuple(extra_keys)
+    if isinstance(value, Mapping):
+        return {k: (REDACTED if is_secret_key(k, extra) and v not in (None, "")
+                    else redact(v, extra)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact(v, extra) for v in value]
+    if isinstance(value, str):
+        return _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", value)
+    return value
+
+
+def redact_headers(headers: Mapping[str, Any] | None) -> dict[str, Any]:
+    return redact(dict(headers or {}))
+
+
+def redact_url(url: str, extra_keys: Iterable[str] = ()) -> str:
+    """The URL with secret query parameters and any password in it replaced."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode([(k, REDACTED if is_secret_key(k, extra_keys) else v) for k, v in pairs],
+                          safe="[]")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def truncate(text: str, limit: int = BODY_LIMIT) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... [{len(text) - limit} more characters]"
+
+
+def redact_body(body: Any, limit: int = BODY_LIMIT, extra_keys: Iterable[str] = ()) -> str | None:
+    """A request or response body as redacted, truncated text (JSON, form data or plain text)."""
+    if body is None or body == b"" or body == "":
+        return None
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", errors="replace")
+    if isinstance(body, str):
+        try:
+            decoded: Any = json.loads(body)
+        except ValueError:
+            decoded = None
+        if decoded is None and "=" in body and " " not in body.strip():
+            pairs = parse_qsl(body, keep_blank_values=True)
+            if pairs:
+                text = urlencode([(k, REDACTED if is_secret_key(k, extra_keys) else v)
+                                  for k, v in pairs], safe="[]")
+                return truncate(text, limit)
+        if decoded is None:
+            return truncate(redact(body), limit)
+        body = decoded
+    text = json.dumps(redact(body, extra_keys), ensure_ascii=False, default=str)
+    return truncate(text, limit)
+
+
+def scrub(text: str, secrets: Iterable[str | None]) -> str:
+    """``text`` with every occurrence of the given secret values (and Bearer values) replaced."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, REDACTED)
+    return redact(text)
