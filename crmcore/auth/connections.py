@@ -1,0 +1,212 @@
+"""Services over a user's connections: configure, sign in, the Sync window, revoke, and the API
+client the sync engine and connectors use.
+
+Connector-independent: everything a connector contributes comes from its registration
+(``crm.plugins.connectors``). A user sees and changes only their own connections; the CLI lets an
+admin act for another user with ``--user NAME`` (:func:`target_user`).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlmodel import Session, select
+
+from crmcore.app import CRM
+from crmcore.auth import flow, oauth
+from crmcore.auth.errors import NotSignedIn
+from crmcore.auth.models import (CONFIGURED, NOT_CONFIGURED, REAUTH_REQUIRED, SIGNED_IN,
+                                 Connection)
+from crmcore.auth.settings import resolve, tokens_survive
+from crmcore.auth.tokens import (ConnectionTokenSource, client_config, forget_tokens,
+                                 load_token, locked_connection, require_usable, save_token)
+from crmcore.errors import CrmError, NotFound
+from crmcore.extensions import store
+from crmcore.http import ApiClient
+from crmcore.models import User, utcnow
+from crmcore.sync.connector import Connector
+from crmcore.users import get_user, require_admin
+
+AVAILABLE = "available"  # the connector's extension is not installed yet
+
+
+def get_connector(crm: CRM, name: str) -> Connector:
+    info = crm.plugins.connectors.get(name)
+    if info is None:
+        known = ", ".join(sorted(crm.plugins.connectors)) or "none"
+        raise NotFound(f"No connector named {name!r} (known: {known}).",
+                       "See 'crm sync connectors'; a connector comes with its plugin package.")
+    return info.connector
+
+
+def target_user(session: Session, actor: User, name: str | None) -> User:
+    """The user a command acts on: the actor, or (admins only) the user named ``name``."""
+    if not name or name == actor.name:
+        return actor
+    require_admin(actor, "act on another user's connections")
+    return get_user(session, name)
+
+
+def get_connection(session: Session, user: User, connector_name: str) -> Connection:
+    """``user``'s connection to ``connector_name``; nobody else's is ever returned."""
+    row = session.exec(select(Connection).where(Connection.user_id == user.id,
+                                                Connection.connector == connector_name)).first()
+    if row is None:
+        raise NotFound(f"{user.name} has no {connector_name} connection yet.",
+                       f"Configure it with 'crm sync configure {connector_name} --client-id ID "
+                       "--client-secret SECRET'.")
+    return row
+
+
+def _current_settings(row: Connection, crm: CRM) -> dict[str, Any]:
+    return {"client_id": row.client_id,
+            "client_secret": crm.vault.decrypt(row.client_secret_enc) if row.client_secret_enc else None,
+            "auth_url": row.auth_url, "token_url": row.token_url, "api_url": row.api_url,
+            "revoke_url": row.revoke_url, "redirect_uri": row.redirect_uri,
+            "scopes": row.scopes.split()}
+
+
+def configure(crm: CRM, user: User, connector_name: str, *, offline: bool = True,
+              notes: list[str] | None = None, **settings: Any) -> Connection:
+    """Validate and save ``user``'s OAuth settings for a connector (client secret encrypted).
+
+    ``settings``: client_id, client_secret, auth_url, token_url, api_url, revoke_url,
+    redirect_uri, scopes (a list or a space-separated string); what is not given keeps its saved
+    value, else the connector's default. ``offline=False`` opts out of adding the offline scope.
+    Tokens survive only when the client id and URLs are unchanged. ``notes`` receives what the
+    user should be told beyond success.
+    """
+    connector = get_connector(crm, connector_name)
+    notes = notes if notes is not None else []
+    with crm.session() as session:
+        if not store.is_installed(session, connector.extension):
+            raise CrmError(f"The {connector.label} connector needs the {connector.extension!r} "
+                           "extension, which is not installed.",
+                           f"An admin installs it with 'crm extensions install {connector.extension}'.")
+        row = session.exec(select(Connection).where(Connection.user_id == user.id,
+                                                    Connection.connector == connector_name)
+                           .with_for_update()).first()
+        current = _current_settings(row, crm) if row is not None else None
+        resolved, extra = resolve(connector, current, settings, offline=offline)
+        notes.extend(extra)
+        if row is None:
+            row = Connection(user_id=user.id, connector=connector_name, state=CONFIGURED,
+                             client_id="", auth_url="", token_url="", api_url="", redirect_uri="",
+                             scopes="")
+        elif row.token_enc and not tokens_survive(current, resolved):
+            forget_tokens(row, CONFIGURED)
+            notes.append(f"The client id or URLs changed, so the old sign-in was dropped: run "
+                         f"'crm sync authorize {connector_name}'.")
+        elif row.state == SIGNED_IN and set(resolved["scopes"]) != set(current["scopes"]):
+            notes.append(f"The scopes changed: run 'crm sync authorize {connector_name}' to grant "
+                         "them (the current sign-in keeps its old scopes).")
+        row.client_id = resolved["client_id"]
+        row.client_secret_enc = crm.vault.encrypt(resolved["client_secret"])
+        for key in ("auth_url", "token_url", "api_url", "revoke_url", "redirect_uri"):
+            setattr(row, key, resolved[key])
+        row.scopes = " ".join(resolved["scopes"])
+        row.updated_at = utcnow()
+        session.add(row)
+        session.flush()
+        session.refresh(row)
+        return row
+
+
+def connectors_overview(crm: CRM, user: User) -> list[dict[str, Any]]:
+    """The Sync window: every registered connector with ``user``'s state and the next step.
+
+    ``state`` is one of "not configured", "configured", "signed in", "re-authorization
+    required", or "available" (its extension is not installed yet: an admin can add it).
+    """
+    rows = []
+    with crm.session() as session:
+        mine = {c.connector: c for c in session.exec(
+            select(Connection).where(Connection.user_id == user.id))}
+        for name, info in sorted(crm.plugins.connectors.items()):
+            connector = info.connector
+            row = mine.get(name)
+            installed = store.is_installed(session, connector.extension)
+            entry: dict[str, Any] = {
+                "name": name, "label": connector.label, "module": connector.module,
+                "extension": connector.extension, "installed": installed,
+                "connection_id": row.id if row else None,
+                "client_id": row.client_id if row else None,
+                "scopes": row.scopes if row else None,
+                "granted_scopes": row.granted_scopes if row else None,
+                "token_expires_at": row.token_expires_at if row else None,
+            }
+            if not installed:
+                entry["state"] = AVAILABLE
+                entry["next"] = f"crm extensions install {connector.extension} (admin)"
+            elif row is None:
+                entry["state"] = NOT_CONFIGURED
+                entry["next"] = f"crm sync configure {name} --client-id ID --client-secret SECRET"
+            else:
+                entry["state"] = row.state
+                entry["next"] = (f"crm sync authorize {name}"
+                                 if row.state in (CONFIGURED, REAUTH_REQUIRED) else "")
+            rows.append(entry)
+    return rows
+
+
+def authorize(crm: CRM, user: User, connector_name: str, *, browser: bool = True,
+              timeout: float = 300.0, echo: Callable[[str], None] = print,
+              read: Callable[[], str] = input,
+              opener: Callable[[str], bool] = flow.open_browser) -> Connection:
+    """Sign ``user`` in to a configured connector and store the tokens (encrypted).
+
+    ``browser``: open the consent page and catch the redirect on the loopback redirect URI,
+    waiting up to ``timeout`` seconds; otherwise print the URL and ``read`` the pasted redirect.
+    Any failure raises :class:`SignInFailed` and stores nothing.
+    """
+    get_connector(crm, connector_name)
+    with crm.session() as session:
+        row = get_connection(session, user, connector_name)
+        config = client_config(row, crm.vault)
+        connection_id = row.id
+    if browser:
+        token = flow.sign_in_with_browser(config, timeout=timeout, echo=echo, opener=opener)
+    else:
+        token = flow.sign_in_by_paste(config, echo=echo, read=read)
+    with locked_connection(crm, connection_id) as (session, row):
+        save_token(row, crm.vault, token)
+        session.add(row)
+    return row
+
+
+def revoke(crm: CRM, user: User, connector_name: str) -> bool:
+    """Revoke Access: ask the service to revoke the tokens (best effort), always forget them
+    here, state back to "configured" (syncs stop). True when the service confirmed."""
+    with crm.session() as session:
+        row = get_connection(session, user, connector_name)
+        connection_id = row.id
+        token = load_token(row, crm.vault)
+        config = client_config(row, crm.vault, timeout=10.0)
+    confirmed = False
+    if token:
+        for hint in ("refresh_token", "access_token"):
+            if token.get(hint):
+                confirmed = oauth.revoke(config, token[hint], hint) or confirmed
+    with locked_connection(crm, connection_id) as (session, row):
+        forget_tokens(row, CONFIGURED)
+        session.add(row)
+    return confirmed
+
+
+def open_api_client(crm: CRM, connection_id: int, *, on_exchange=None,
+                    **client_options: Any) -> ApiClient:
+    """An :class:`ApiClient` on the connection's API URL, with its tokens (refreshed as needed)
+    and its connector's quota rule. Raises :class:`ReauthorizationRequired` or
+    :class:`NotSignedIn` (naming ``crm sync authorize NAME``) when it cannot call the API.
+    ``client_options`` are passed to :class:`ApiClient` (rate, retries, timeouts, sleep)."""
+    with crm.session() as session:
+        row = session.get(Connection, connection_id)
+        if row is None:
+            raise NotSignedIn(f"No connection with id {connection_id}.",
+                              "See 'crm sync connectors'.")
+        require_usable(row)
+        connector = get_connector(crm, row.connector)
+        api_url = row.api_url
+    tokens = ConnectionTokenSource(crm, connection_id, connector.name)
+    return ApiClient(api_url, tokens, is_quota_exhausted=connector.is_quota_exhausted,
+                     on_exchange=on_exchange, **client_options)

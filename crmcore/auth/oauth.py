@@ -1,0 +1,184 @@
+"""Talking to an authorization server through requests-oauthlib: sign-in URL, code exchange,
+refresh and revocation, with the client authenticating by HTTP Basic at the token endpoint.
+
+Every failure becomes a :class:`CrmError` (or :class:`InvalidGrant` for the token store) whose
+message holds no token, code or secret; the libraries' own debug logging, which prints tokens, is
+kept quiet.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from oauthlib.oauth2.rfc6749 import errors as oauth_errors
+from requests.auth import HTTPBasicAuth
+from requests_oauthlib import OAuth2Session
+
+from crmcore.auth.errors import SignInFailed
+from crmcore.errors import CrmError
+from crmcore.http import TransientError
+from crmcore.redact import scrub
+
+_QUIET = ("requests_oauthlib", "oauthlib")
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """What the OAuth client needs for one connection (the secret never shows in repr)."""
+
+    connector: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    auth_url: str
+    token_url: str
+    redirect_uri: str
+    scopes: tuple[str, ...]
+    revoke_url: str | None = None
+    timeout: float = 30.0
+
+    def configure_hint(self) -> str:
+        return (f"Check the client id and secret with 'crm sync configure {self.connector} "
+                f"--client-id ID --client-secret SECRET', then 'crm sync authorize {self.connector}'.")
+
+
+class InvalidGrant(Exception):
+    """The token endpoint answered invalid_grant: the refresh token is dead."""
+
+    def __init__(self, description: str | None) -> None:
+        super().__init__(description or "invalid_grant")
+        self.description = description
+
+
+@dataclass
+class PendingSignIn:
+    """A started sign-in: the URL to visit, its ``state``, and the session holding the PKCE
+    verifier until the code comes back."""
+
+    url: str
+    state: str
+    session: OAuth2Session = field(repr=False)
+
+
+def _prepare(config: ClientConfig) -> None:
+    """Quiet the libraries' token-printing debug logs; allow plain http only where configured."""
+    for name in _QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")  # a narrower grant is not an error
+    urls = (config.auth_url, config.token_url, config.revoke_url or "")
+    if any(urlsplit(u).scheme == "http" for u in urls):
+        os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+
+
+def _session(config: ClientConfig, **kwargs: Any) -> OAuth2Session:
+    session = OAuth2Session(config.client_id, scope=list(config.scopes),
+                            redirect_uri=config.redirect_uri, **kwargs)
+    for hook in ("access_token_response", "refresh_token_response"):
+        session.register_compliance_hook(hook, _check_status)
+    return session
+
+
+def _check_status(response: requests.Response) -> requests.Response:
+    if response.status_code == 429 or response.status_code >= 500:
+        raise TransientError(f"The token endpoint failed with {response.status_code}.",
+                             "This is usually temporary: try again in a few minutes.",
+                             status=response.status_code)
+    return response
+
+
+def start(config: ClientConfig) -> PendingSignIn:
+    """The authorization URL with ``state`` and a PKCE S256 challenge."""
+    _prepare(config)
+    session = _session(config, pkce="S256")
+    url, state = session.authorization_url(config.auth_url)
+    return PendingSignIn(url=url, state=state, session=session)
+
+
+def exchange_code(config: ClientConfig, pending: PendingSignIn, code: str) -> dict[str, Any]:
+    """Trade the authorization code (and the PKCE verifier) for tokens."""
+    try:
+        token = pending.session.fetch_token(
+            config.token_url, code=code, auth=HTTPBasicAuth(config.client_id, config.client_secret),
+            timeout=config.timeout)
+    except oauth_errors.InvalidGrantError as exc:
+        raise SignInFailed("The token endpoint refused the sign-in code (invalid_grant: it expired, "
+                           "was already used or does not match this sign-in). Nothing was saved.",
+                           f"Run 'crm sync authorize {config.connector}' again.") from None
+    except Exception as exc:  # noqa: BLE001 - every library error is translated, none leaks
+        raise _translate(exc, config, [code]) from None
+    finally:
+        pending.session.close()
+    return normalise(token)
+
+
+def refresh(config: ClientConfig, refresh_token: str) -> dict[str, Any]:
+    """A new token from the refresh token; keeps the old refresh token when none comes back."""
+    _prepare(config)
+    session = _session(config)
+    try:
+        token = session.refresh_token(
+            config.token_url, refresh_token=refresh_token,
+            auth=HTTPBasicAuth(config.client_id, config.client_secret), timeout=config.timeout)
+    except oauth_errors.InvalidGrantError as exc:
+        raise InvalidGrant(scrub(exc.description or "", [refresh_token]) or None) from None
+    except Exception as exc:  # noqa: BLE001
+        raise _translate(exc, config, [refresh_token]) from None
+    finally:
+        session.close()
+    return normalise(token, previous_refresh=refresh_token)
+
+
+def revoke(config: ClientConfig, token: str, hint: str) -> bool:
+    """Ask the revocation endpoint to forget ``token``; True when it said yes. Never raises."""
+    if not config.revoke_url:
+        return False
+    try:
+        response = requests.post(config.revoke_url, data={"token": token, "token_type_hint": hint},
+                                 auth=HTTPBasicAuth(config.client_id, config.client_secret),
+                                 timeout=config.timeout)
+    except requests.RequestException:
+        return False
+    return response.status_code in (200, 204)
+
+
+def normalise(token: dict[str, Any], previous_refresh: str | None = None) -> dict[str, Any]:
+    """The fields the store keeps: no id_token, an absolute ``expires_at`` (epoch seconds)."""
+    expires_in = token.get("expires_in")
+    try:
+        expires_at = time.time() + float(expires_in) if expires_in is not None else None
+    except (TypeError, ValueError):
+        expires_at = None
+    scope = token.get("scope")
+    if isinstance(scope, (list, tuple)):
+        scope = " ".join(scope)
+    return {
+        "access_token": token["access_token"],
+        "refresh_token": token.get("refresh_token") or previous_refresh,
+        "token_type": token.get("token_type", "Bearer"),
+        "expires_at": expires_at,
+        "scope": scope,
+    }
+
+
+def _translate(exc: Exception, config: ClientConfig, secrets: list[str]) -> CrmError:
+    hidden = [config.client_secret, *secrets]
+    if isinstance(exc, CrmError):
+        return exc
+    if isinstance(exc, (oauth_errors.InvalidClientError, oauth_errors.UnauthorizedClientError)):
+        return CrmError(f"The token endpoint refused the client credentials ({exc.error}).",
+                        config.configure_hint())
+    if isinstance(exc, oauth_errors.InsecureTransportError):
+        return CrmError("The token endpoint must use https.", config.configure_hint())
+    if isinstance(exc, oauth_errors.OAuth2Error):
+        said = scrub(exc.description or "", hidden)
+        return CrmError(f"The token endpoint answered {exc.error}"
+                        f"{': ' + said if said else ''}.", config.configure_hint())
+    if isinstance(exc, requests.RequestException):
+        return TransientError(f"Could not reach the token endpoint ({type(exc).__name__}).",
+                              "Check the network and the token URL, then try again.")
+    return CrmError(f"The token endpoint's answer could not be used ({type(exc).__name__}).",
+                    config.configure_hint())
