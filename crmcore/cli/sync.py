@@ -1,0 +1,125 @@
+"""``crm sync``: the Sync window (connectors, OAuth settings, sign in, revoke).
+
+``sync_group`` exists at import time so other modules attach their commands (settings, now, log,
+debug-log) to the same group; :func:`register` adds it to the root command.
+"""
+from __future__ import annotations
+
+import click
+
+from crmcore.auth import connections
+from crmcore.cli.context import acting_user, pass_crm
+from crmcore.cli.output import json_option, print_json, print_table
+
+_user_option = click.option("--user", "user_name", metavar="NAME",
+                            help="Act on this user's connection (admins only; default: yourself).")
+
+
+@click.group("sync")
+def sync_group() -> None:
+    """The Sync window: your connectors and their state, OAuth settings, sign in, revoke.
+
+    Connectors are per user: each user configures the OAuth settings of their own connection
+    (client id and secret of the app registered with the service), signs in once in a browser,
+    and can revoke access at any time. Start with 'crm sync connectors'.
+    """
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(sync_group)
+
+
+@sync_group.command("connectors")
+@json_option
+@_user_option
+@pass_crm
+def connectors_cmd(crm, as_json: bool, user_name: str | None) -> None:
+    """List the connectors with your connection's state, and the ones available to add."""
+    with crm.session() as session:
+        user = connections.target_user(session, acting_user(session), user_name)
+    rows = connections.connectors_overview(crm, user)
+    if as_json:
+        print_json(rows)
+        return
+    print_table(rows, [("name", "Connector"), ("label", "Service"), ("state", "State"),
+                       ("token_expires_at", "Token expires"), ("next", "Next step")],
+                empty="No connectors: install a connector plugin package, then "
+                      "'crm extensions list'.")
+
+
+@sync_group.command("configure")
+@click.argument("name")
+@click.option("--client-id", help="The app's client id (Constant Contact: the API key).")
+@click.option("--client-secret", help="The app's client secret (stored encrypted). Use "
+              "--client-secret - to read it from stdin.")
+@click.option("--auth-url", help="Authorization endpoint (default: the connector's).")
+@click.option("--token-url", help="Token endpoint (default: the connector's).")
+@click.option("--api-url", help="API base URL (default: the connector's).")
+@click.option("--revoke-url", help="Token revocation endpoint (default: the connector's).")
+@click.option("--scopes", help='Scopes, space separated, e.g. "contact_data offline_access".')
+@click.option("--redirect-uri", help="Redirect URI registered on the app "
+              "(default: http://127.0.0.1:8765/callback).")
+@click.option("--no-offline", "no_offline", is_flag=True,
+              help="Do not add the connector's offline scope (no refresh token: no background sync).")
+@_user_option
+@pass_crm
+def configure_cmd(crm, name: str, client_id, client_secret, auth_url, token_url, api_url,
+                  revoke_url, scopes, redirect_uri, no_offline: bool, user_name) -> None:
+    """Save the OAuth settings of your NAME connection; unset options keep their saved values."""
+    if client_secret == "-":
+        client_secret = click.get_text_stream("stdin").readline().strip()
+    notes: list[str] = []
+    with crm.session() as session:
+        user = connections.target_user(session, acting_user(session), user_name)
+    row = connections.configure(crm, user, name, offline=not no_offline, notes=notes,
+                                client_id=client_id, client_secret=client_secret,
+                                auth_url=auth_url, token_url=token_url, api_url=api_url,
+                                revoke_url=revoke_url, scopes=scopes, redirect_uri=redirect_uri)
+    for note in notes:
+        click.echo(note)
+    click.echo(f"Saved the OAuth settings of {user.name}'s {name} connection "
+               f"(scopes: {row.scopes}; redirect URI: {row.redirect_uri}).")
+    if row.state != "signed in":
+        click.echo(f"Next: 'crm sync authorize {name}' to sign in.")
+
+
+@sync_group.command("authorize")
+@click.argument("name")
+@click.option("--no-browser", is_flag=True,
+              help="Print the sign-in address and read back the address the browser ends on.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=300.0, show_default=True,
+              help="Seconds to wait for the browser's answer.")
+@_user_option
+@pass_crm
+def authorize_cmd(crm, name: str, no_browser: bool, timeout: float, user_name) -> None:
+    """Sign in to NAME: allow access in the browser, then come back here."""
+    with crm.session() as session:
+        user = connections.target_user(session, acting_user(session), user_name)
+
+    def read() -> str:
+        return click.prompt("Paste the address your browser was redirected to", type=str,
+                            prompt_suffix=":\n", show_default=False, err=True)
+
+    row = connections.authorize(crm, user, name, browser=not no_browser, timeout=timeout,
+                                echo=click.echo, read=read)
+    click.echo(f"Signed in: {user.name}'s {name} connection is ready "
+               f"(granted scopes: {row.granted_scopes or 'not reported'}).")
+    token_scopes = set((row.granted_scopes or row.scopes).split())
+    offline = connections.get_connector(crm, name).oauth.offline_scope
+    if offline and offline not in token_scopes:
+        click.echo(f"Warning: {offline} was not granted, so there is no background sync.")
+
+
+@sync_group.command("revoke")
+@click.argument("name")
+@_user_option
+@pass_crm
+def revoke_cmd(crm, name: str, user_name) -> None:
+    """Revoke Access to NAME: tokens forgotten here (and revoked there if possible); syncs stop."""
+    with crm.session() as session:
+        user = connections.target_user(session, acting_user(session), user_name)
+    confirmed = connections.revoke(crm, user, name)
+    remote = ("the service confirmed the revocation" if confirmed
+              else "the service could not confirm it; you can also remove the app's access there")
+    click.echo(f"Access revoked: {user.name}'s {name} tokens are forgotten and its syncs stop "
+               f"({remote}). Sign in again with 'crm sync authorize {name}'.")
