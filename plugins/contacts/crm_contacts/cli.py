@@ -33,6 +33,10 @@ def field_options(func):
     return func
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _given(fields: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not None}
 
@@ -187,7 +191,8 @@ def import_(crm, file, as_json: bool) -> None:
     else:
         for line, reason in report.errors:
             click.echo(f"line {line}: {reason}", err=True)
-        click.echo(f"Imported {len(report.imported)} contacts; {len(report.errors)} rows failed.")
+        click.echo(f"Imported {_count(len(report.imported), 'contact')}; "
+                   f"{_count(len(report.errors), 'row')} failed.")
     if report.errors:
         click.get_current_context().exit(2)
 
@@ -203,4 +208,4 @@ def export(crm, file, deleted: bool) -> None:
     """
     with _open(crm) as (session, user):
         count = csvio.export(session, user, file, deleted=deleted)
-    click.echo(f"Exported {count} contacts to {file.name}.", err=file.name == "<stdout>")
+    click.echo(f"Exported {_count(count, 'contact')} to {file.name}.", err=file.name == "<stdout>")

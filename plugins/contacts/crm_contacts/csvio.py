@@ -89,7 +89,8 @@ def _header(cells: list[str]) -> list[str]:
     header = [c.strip() for c in cells]
     unknown = [c for c in header if c not in BY_NAME and c not in IGNORED]
     if unknown:
-        raise ValidationError(f"Unknown column {unknown[0]!r} in the CSV header; nothing was imported.",
+        raise ValidationError(f"Unknown column {unknown[0]!r} in the CSV header; nothing was "
+                              "imported.",
                               "The header names the fields: " + ", ".join(FIELD_NAMES) + ".")
     dupes = sorted({c for c in header if header.count(c) > 1})
     if dupes:

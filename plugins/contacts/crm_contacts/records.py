@@ -98,7 +98,7 @@ class ContactStore:
     # -- writes -----------------------------------------------------------------------------------
 
     def create(self, session: Session, values: Mapping[str, Any], user: "User") -> int:
-        """Create a contact owned by ``user``; raises ValidationError (nothing saved) on bad values."""
+        """Create a contact owned by ``user``; ValidationError (nothing saved) on bad values."""
         cleaned = {name: None for name in FIELD_NAMES} | clean(values)
         cleaned["email_opt_out"] = bool(cleaned["email_opt_out"])
         check_complete(cleaned)

@@ -55,7 +55,8 @@ def add(session: Session, user: User, values: Mapping[str, Any]) -> dict[str, An
     return show(session, STORE.create(session, values, user))
 
 
-def update(session: Session, user: User, record_id: int, values: Mapping[str, Any]) -> dict[str, Any]:
+def update(session: Session, user: User, record_id: int,
+           values: Mapping[str, Any]) -> dict[str, Any]:
     """Change the given fields (None clears one); refuses a contact in the recycle bin."""
     if not values:
         raise ValidationError("Nothing to change.",

@@ -125,7 +125,8 @@ def clean(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def check_complete(values: Mapping[str, Any]) -> None:
     """Refuse a record whose mandatory fields are empty (``values`` already cleaned, complete)."""
-    missing = [name for name, spec in BY_NAME.items() if spec.mandatory and values.get(name) is None]
+    missing = [name for name, spec in BY_NAME.items()
+               if spec.mandatory and values.get(name) is None]
     _raise([_Problem(f"{name} is mandatory", f"Give a {BY_NAME[name].label.lower()}.")
             for name in missing])
 

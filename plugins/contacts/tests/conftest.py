@@ -17,7 +17,7 @@ def env(make_crm_env):
 
 @pytest.fixture
 def add(env):
-    """``add("--last-name", "X", user=None)`` -> the new contact as JSON; fails the test on error."""
+    """``add("--last-name", "X", user=None)`` -> the new contact as JSON; fails on error."""
 
     def _add(*args: str, user: str | None = None) -> dict:
         result = env.invoke(["contacts", "add", *args, "--json"], user=user)

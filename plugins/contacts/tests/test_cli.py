@@ -154,7 +154,8 @@ def test_search_and_limit(env, add):
 
 def test_commands_refuse_when_not_installed(make_crm_env):
     env = make_crm_env("contacts")
-    for args in (["list"], ["add", "--last-name", "X"], ["show", "1"], ["update", "1", "--title", "x"],
+    for args in (["list"], ["add", "--last-name", "X"], ["show", "1"],
+                 ["update", "1", "--title", "x"],
                  ["delete", "1"], ["restore", "1"], ["export", "-"]):
         result = env.invoke(["contacts", *args])
         assert result.exit_code == 1, args

@@ -67,7 +67,8 @@ def test_change_sequence_advances_on_every_write(store_session):
                                    (record_id, "delete", admin.id),
                                    (record_id, "restore", admin.id)]
     assert ops(session, after_create) == ops(session, start)[1:]  # readable from a checkpoint
-    seqs = [c.seq for batch in changes_since(session, "contacts", start, batch_size=2) for c in batch]
+    seqs = [c.seq for batch in changes_since(session, "contacts", start, batch_size=2)
+            for c in batch]
     assert seqs == sorted(seqs) and len(set(seqs)) == 4 and seqs[-1] == current_seq(session)
 
 
