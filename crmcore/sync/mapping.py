@@ -240,7 +240,8 @@ class Entry:
 
 
 def _lower(label: str) -> str:
-    return label[:1].lower() + label[1:] if not label[:2].isupper() else label
+    """"Last Name" -> "last name" for the middle of a sentence; acronyms ("VIP", "ZIP") stay."""
+    return " ".join(w if len(w) > 1 and w.isupper() else w.lower() for w in label.split(" "))
 
 
 class FieldMapping:

@@ -1,0 +1,37 @@
+"""The Constant Contact plugin: its manifest, its connector and its commands, through the public hooks."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from crmcore import hookimpl
+
+MANIFEST = Path(__file__).with_name("manifest.json")
+
+
+@hookimpl
+def crm_extension_manifest() -> Path:
+    return MANIFEST
+
+
+@hookimpl
+def crm_register_connectors(register) -> None:
+    from crm_constant_contact.connector import ConstantContactConnector
+
+    register(ConstantContactConnector())
+
+
+@hookimpl
+def crm_register_commands(cli) -> None:
+    from crm_constant_contact.cli import constant_contact  # built only when commands are
+
+    cli.add_command(constant_contact)
+
+
+@hookimpl
+def crm_extension_install(context) -> None:
+    """Nothing to create: connections, links and mappings live in the core's sync tables."""
+
+
+@hookimpl
+def crm_extension_uninstall(context, purge: bool) -> None:
+    """Nothing of its own to remove; the core keeps or purges the sync data."""

@@ -1,0 +1,199 @@
+"""Constant Contact V3 contacts <-> the connector's flat remote values.
+
+Flat names: ``email_address``, ``permission_to_send``, the core fields (``first_name`` ...
+``anniversary``), one phone per kind (``home_phone``, ``work_phone``, ``mobile_phone``,
+``other_phone``) and one street address per kind (``home_street``, ``home_city``,
+``home_state``, ``home_postal_code``, ``home_country``, the same for ``work_`` and ``other_``).
+
+Writing merges the flat values into the contact as it is: a flat key that is absent leaves the
+contact's value alone, a key holding None clears it. ``PUT`` replaces core fields, so the body
+always carries every core field the contact has.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from crmcore.sync.connector import RemoteRecord
+
+CORE_FIELDS = ("first_name", "last_name", "job_title", "company_name", "birthday_month",
+               "birthday_day", "anniversary")
+PHONE_KINDS = ("home", "work", "mobile", "other")
+PHONE_FIELDS = {f"{kind}_phone": kind for kind in PHONE_KINDS}
+ADDRESS_KINDS = ("home", "work", "other")
+ADDRESS_PARTS = ("street", "city", "state", "postal_code", "country")
+ADDRESS_FIELDS = {f"{kind}_{part}": (kind, part) for kind in ADDRESS_KINDS for part in ADDRESS_PARTS}
+OPT_OUT_REASON = "Email opt-out set in the CRM"
+MAX_PHONES = 3
+MAX_ADDRESSES = 3
+
+_CONFLICT_ID = re.compile(r"for contact\s+([0-9A-Za-z-]+)")
+_FRACTION = re.compile(r"(\.\d+)")
+
+
+class TooMany(ValueError):
+    """The merged contact would hold more phones or addresses than Constant Contact allows."""
+
+
+def parse_time(value: str) -> datetime:
+    """An ISO-8601 time from the API as an aware UTC datetime ("Z", offsets, any fraction)."""
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    # Python before 3.11 accepts only 3 or 6 fraction digits
+    text = _FRACTION.sub(lambda m: (m.group(1) + "000000")[:7], text, count=1)
+    if "T" not in text:
+        text += "T00:00:00+00:00"
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def format_time(value: datetime) -> str:
+    """A datetime as the API's ISO-8601 UTC form (``2024-10-30T18:56:35Z``)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def includes_for(fields: Iterable[str]) -> list[str]:
+    """The sub-resources (``include=``) a read needs for these flat fields, no more."""
+    fields = set(fields)
+    needed = []
+    if fields & PHONE_FIELDS.keys():
+        needed.append("phone_numbers")
+    if fields & ADDRESS_FIELDS.keys():
+        needed.append("street_addresses")
+    return needed
+
+
+def flatten(contact: Mapping[str, Any]) -> dict[str, Any]:
+    """Flat values of a V3 contact; phone and address fields only when the contact carries them."""
+    email = contact.get("email_address") or {}
+    values: dict[str, Any] = {"email_address": email.get("address"),
+                              "permission_to_send": email.get("permission_to_send")}
+    for name in CORE_FIELDS:
+        values[name] = contact.get(name)
+    if "phone_numbers" in contact:
+        values.update({name: None for name in PHONE_FIELDS})
+        for phone in contact.get("phone_numbers") or []:
+            name = f"{phone.get('kind') or 'other'}_phone"
+            if name in values and values[name] is None:
+                values[name] = phone.get("phone_number")
+    if "street_addresses" in contact:
+        values.update({name: None for name in ADDRESS_FIELDS})
+        seen = set()
+        for address in contact.get("street_addresses") or []:
+            kind = address.get("kind")
+            if kind not in ADDRESS_KINDS or kind in seen:
+                continue
+            seen.add(kind)
+            for part in ADDRESS_PARTS:
+                values[f"{kind}_{part}"] = address.get(part)
+    return values
+
+
+def to_record(contact: Mapping[str, Any]) -> RemoteRecord:
+    stamp = contact.get("updated_at") or contact.get("created_at")
+    updated = parse_time(stamp) if stamp else datetime.fromtimestamp(0, timezone.utc)
+    return RemoteRecord(remote_id=contact["contact_id"], values=flatten(contact),
+                        updated_at=updated, deleted=bool(contact.get("deleted_at")))
+
+
+def needs_subresources(values: Mapping[str, Any]) -> list[str]:
+    """The sub-resources a write of ``values`` replaces (so the current ones must be read first)."""
+    return includes_for(values)
+
+
+def body(values: Mapping[str, Any], current: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A V3 body for POST (``current`` None) or PUT: ``current`` merged with the flat ``values``.
+
+    Consent is never raised here: ``permission_to_send`` is sent only as ``"unsubscribed"``.
+    Raises :class:`TooMany` when the merged phones or addresses exceed the API's limits.
+    """
+    current = current or {}
+    out: dict[str, Any] = {}
+    for name in CORE_FIELDS:
+        value = values[name] if name in values else current.get(name)
+        if value not in (None, ""):
+            out[name] = value
+    address = values.get("email_address") or (current.get("email_address") or {}).get("address")
+    if address:
+        out["email_address"] = {"address": address.strip()}
+        if values.get("permission_to_send") == "unsubscribed":
+            out["email_address"]["permission_to_send"] = "unsubscribed"
+            was = (current.get("email_address") or {}).get("permission_to_send")
+            if was != "unsubscribed":
+                out["email_address"]["opt_out_reason"] = OPT_OUT_REASON
+    if values.keys() & PHONE_FIELDS.keys():
+        out["phone_numbers"] = _phones(values, current.get("phone_numbers") or [])
+    if values.keys() & ADDRESS_FIELDS.keys():
+        out["street_addresses"] = _addresses(values, current.get("street_addresses") or [])
+    return out
+
+
+def _phones(values: Mapping[str, Any], current: list[dict]) -> list[dict[str, str]]:
+    phones = [{"phone_number": p.get("phone_number"), "kind": p.get("kind") or "other"}
+              for p in current if p.get("phone_number")]
+    for name, kind in PHONE_FIELDS.items():
+        if name not in values:
+            continue
+        wanted = (values[name] or "").strip()
+        at = next((i for i, p in enumerate(phones) if p["kind"] == kind), None)
+        if at is not None and wanted:
+            phones[at] = {"phone_number": wanted, "kind": kind}
+        elif at is not None:
+            del phones[at]
+        elif wanted:
+            phones.append({"phone_number": wanted, "kind": kind})
+    if len(phones) > MAX_PHONES:
+        raise TooMany(f"{len(phones)} phone numbers; Constant Contact allows {MAX_PHONES}")
+    return phones
+
+
+def _addresses(values: Mapping[str, Any], current: list[dict]) -> list[dict[str, str]]:
+    addresses = [{k: a[k] for k in ("kind", *ADDRESS_PARTS) if a.get(k)} for a in current]
+    for kind in ADDRESS_KINDS:
+        given = {part: values[f"{kind}_{part}"] for part in ADDRESS_PARTS if f"{kind}_{part}" in values}
+        if not given:
+            continue
+        at = next((i for i, a in enumerate(addresses) if a.get("kind") == kind), None)
+        merged = dict(addresses[at]) if at is not None else {"kind": kind}
+        for part, value in given.items():
+            value = str(value).strip() if value is not None else ""
+            if value:
+                merged[part] = value
+            else:
+                merged.pop(part, None)
+        empty = not any(merged.get(part) for part in ADDRESS_PARTS)
+        if at is not None:
+            if empty:
+                del addresses[at]
+            else:
+                addresses[at] = merged
+        elif not empty:
+            addresses.append(merged)
+    if len(addresses) > MAX_ADDRESSES:
+        raise TooMany(f"{len(addresses)} street addresses; Constant Contact allows {MAX_ADDRESSES}")
+    return addresses
+
+
+def conflict_id(error_body: Any) -> str | None:
+    """The existing contact's id from a 409 ("Email already exists for contact <id>")."""
+    items = error_body if isinstance(error_body, list) else [error_body]
+    for item in items:
+        if isinstance(item, dict):
+            found = _CONFLICT_ID.search(str(item.get("error_message") or ""))
+            if found:
+                return found.group(1)
+    return None
+
+
+def error_reason(error_body: Any, fallback: str) -> str:
+    """The API's own words for a refused record, for the Sync Log."""
+    items = error_body if isinstance(error_body, list) else [error_body]
+    messages = [str(i.get("error_message")) for i in items if isinstance(i, dict) and i.get("error_message")]
+    return "; ".join(messages) if messages else fallback
