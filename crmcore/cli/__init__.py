@@ -66,6 +66,7 @@ def build_cli(crm: CRM) -> click.Group:
     cli.add_command(extensions.extensions)
     for module in _core_command_modules():
         module.register(cli)
+    _attach_sync_commands()
     crm.plugins.hook.crm_register_commands(cli=cli)
     return cli
 
@@ -74,7 +75,7 @@ def _core_command_modules() -> list:
     """Core groups that need the sync package; imported here so ``crm --help`` stays cheap."""
     import importlib
 
-    names = ["crmcore.cli.sync", "crmcore.cli.scheduler", "crmcore.cli.demo"]
+    names = ["crmcore.cli.sync", "crmcore.cli.scheduler"]
     found = []
     for name in names:
         try:
@@ -83,6 +84,22 @@ def _core_command_modules() -> list:
             if exc.name != name:
                 raise
     return found
+
+
+def _attach_sync_commands() -> None:
+    """The sync group's run, log and mapping commands live in modules of their own."""
+    try:
+        from crmcore.cli.sync import sync_group
+    except ModuleNotFoundError:
+        return
+    from crmcore.cli import sync_run
+
+    sync_run.attach(sync_group)
+    try:
+        from crmcore.cli.sync_mapping import mapping_command
+    except ModuleNotFoundError:
+        return
+    sync_group.add_command(mapping_command)
 
 
 def main(argv: list[str] | None = None) -> None:

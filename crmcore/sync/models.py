@@ -58,6 +58,7 @@ class SyncCheckpoint(SQLModel, table=True):
     crm_seq: int = 0
     remote_high_water: datetime | None = UTCField()
     running_run_id: int | None = None
+    lock_holder: str | None = Field(default=None, max_length=128)  # "host:pid" of the running run
     heartbeat_at: datetime | None = UTCField()
 
 

@@ -1,0 +1,207 @@
+"""``crm sync settings | now | log | debug-log``: the sync itself and its logs."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from crmcore.cli.context import acting_user, pass_crm
+from crmcore.cli.output import json_option, print_json, print_table
+from crmcore.errors import CrmError
+from crmcore.sync import logview
+from crmcore.sync import settings as sync_settings
+from crmcore.sync.runlog import ACTIONS, CRM_SIDE
+from crmcore.sync.runner import RunSummary, connection_for, sync_connection
+
+ON_OFF = click.Choice(["on", "off"])
+
+
+def _flag(value: str | None) -> bool | None:
+    return None if value is None else value == "on"
+
+
+@click.command("settings")
+@click.argument("connector")
+@click.option("--sync-records-from", metavar="SPAN",
+              help="Only records changed within SPAN take part: all, or e.g. 30d, 12w, 6m, 1y.")
+@click.option("--debug", type=ON_OFF, help="Debug Mode: keep a redacted Debug Log of each run.")
+@click.option("--frequency", metavar="EVERY",
+              help="Background Sync Frequency: off, or e.g. 15m, 1h, 1d (at least 5m).")
+@click.option("--direction", metavar="WAY",
+              help="Sync Direction: both, to-crm, or to-CONNECTOR (e.g. to-constant-contact).")
+@click.option("--contacts", type=ON_OFF, help="Enable Contacts Sync for this connection.")
+@click.option("--conflict-policy", type=click.Choice(["most-recent", "crm-wins", "remote-wins"]),
+              help="Who wins when both sides changed (default most-recent, ties to the CRM).")
+@click.option("--user", "owner", metavar="NAME", help="The user whose connection (admins only).")
+@json_option
+@pass_crm
+def settings_command(crm, connector, sync_records_from, debug, frequency, direction, contacts,
+                     conflict_policy, owner, as_json):
+    """Show or change the sync settings of a connection (changing is for admins).
+
+    With no option it shows them. An admin can turn one user's contacts sync off with
+    '--contacts off --user NAME'.
+    """
+    changes = {"sync_records_from": sync_records_from, "debug": _flag(debug),
+               "frequency": frequency, "direction": direction,
+               "contacts_enabled": _flag(contacts), "conflict_policy": conflict_policy}
+    with crm.session() as session:
+        actor = acting_user(session)
+    connection, owner_user = connection_for(crm, actor, connector, owner)
+    with crm.session() as session:
+        if any(v is not None for v in changes.values()):
+            row = sync_settings.update(session, acting_user(session), connection.id, connector, changes)
+            changed = True
+        else:
+            row = sync_settings.load(session, connection.id)
+            changed = False
+        shown = sync_settings.as_dict(row, connector)
+    if as_json:
+        print_json({"user": owner_user.name, "connector": connector, **shown})
+        return
+    if changed:
+        click.echo(f"Saved the sync settings of {owner_user.name}'s {connector} connection.")
+    labels = {"sync_records_from": "Sync Records From", "debug": "Debug Mode",
+              "frequency": "Background Sync Frequency", "direction": "Sync Direction",
+              "contacts_enabled": "Enable Contacts Sync", "conflict_policy": "Conflict policy"}
+    for key, label in labels.items():
+        value = shown[key]
+        click.echo(f"{label + ':':28} {('on' if value else 'off') if isinstance(value, bool) else value}")
+
+
+def _print_counts(summary_counts: dict, remote_label: str) -> None:
+    rows = [{"side": "CRM" if side == CRM_SIDE else remote_label, **counts}
+            for side, counts in summary_counts.items()]
+    print_table(rows, [("side", "Side"), *((a, a.title()) for a in ACTIONS)])
+
+
+@click.command("now")
+@click.argument("connector")
+@click.option("--dry-run", is_flag=True, help="Show what would change on each side; change nothing.")
+@click.option("--user", "owner", metavar="NAME", help="Sync another user's connection (admins only).")
+@json_option
+@pass_crm
+def now_command(crm, connector, dry_run, owner, as_json):
+    """Sync now: pull changes from the connector's side, push the CRM's, print the counts."""
+    with crm.session() as session:
+        actor = acting_user(session)
+    connection, _ = connection_for(crm, actor, connector, owner)
+    progress = None if as_json else (lambda message: click.echo(message, err=True))
+    summary: RunSummary = sync_connection(crm, connection.id, dry_run=dry_run, progress=progress)
+    label = crm.plugins.connectors[connector].connector.label
+    if as_json:
+        print_json(summary.as_dict())
+    else:
+        title = "Dry run (nothing was changed)" if dry_run else f"Run {summary.run_id}"
+        click.echo(f"{title}: {summary.outcome}; {summary.requests} API requests.")
+        _print_counts(summary.counts, label)
+        if dry_run and summary.items:
+            click.echo("")
+            print_table([{**i, "side": "CRM" if i["side"] == CRM_SIDE else label}
+                         for i in summary.items],
+                        [("side", "Side"), ("action", "Would be"), ("record_name", "Record"),
+                         ("reason", "Why")])
+    if summary.outcome in ("failed", "stopped", "skipped") and summary.error:
+        raise CrmError(summary.error, summary.hint)
+
+
+@click.command("log")
+@click.argument("connector")
+@click.argument("run", type=int, required=False)
+@click.option("--side", metavar="crm|CONNECTOR",
+              help="Only records of this side (with RUN): crm, or the connector's name.")
+@click.option("--action", type=click.Choice(ACTIONS), help="Only this action (with RUN).")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, writable=True),
+              help="Write the records to this CSV file (with RUN); '-' for standard output.")
+@click.option("--limit", default=50, show_default=True, help="How many runs to list.")
+@click.option("--user", "owner", metavar="NAME", help="Another user's log (admins only).")
+@json_option
+@pass_crm
+def log_command(crm, connector, run, side, action, csv_path, limit, owner, as_json):
+    """The Sync Log: runs with their per-side counts, or with RUN the records of one run.
+
+    Each run shows when it ran, the module, the direction and, for the CRM and the connector's
+    side, how many records were created, updated, skipped and deleted there.
+    """
+    with crm.session() as session:
+        actor = acting_user(session)
+    connection, _ = connection_for(crm, actor, connector, owner)
+    label = crm.plugins.connectors[connector].connector.label
+    with crm.session() as session:
+        if run is None:
+            rows = logview.runs(session, connection.id, connector, limit)
+        else:
+            run_row = logview.get_run(session, connection.id, run)
+            if side not in (None, "crm", "remote", connector):
+                raise CrmError(f"Unknown side {side!r}.", f"Use --side crm or --side {connector}.")
+            stored_side = None if side is None else (CRM_SIDE if side == "crm" else connector)
+            rows = logview.items(session, run_row.id, stored_side, action)
+            header = logview.run_dict(run_row, connector)
+    if run is not None and csv_path:
+        if csv_path == "-":
+            logview.write_csv(rows, sys.stdout)
+        else:
+            with open(csv_path, "w", newline="", encoding="utf-8") as out:
+                logview.write_csv(rows, out)
+            click.echo(f"Wrote {len(rows)} records to {csv_path}.")
+        return
+    if as_json:
+        print_json(rows if run is None else {"run": header, "records": rows})
+        return
+    if run is None:
+        table = []
+        for r in rows:
+            crm_c, remote_c = r["counts"].get(CRM_SIDE, {}), r["counts"].get(connector, {})
+            table.append({"run": r["run"], "date": r["started_at"].strftime("%Y-%m-%d"),
+                          "time": r["started_at"].strftime("%H:%M:%S"), "module": r["module"],
+                          "outcome": r["outcome"],
+                          "crm": "/".join(str(crm_c.get(a, 0)) for a in ACTIONS),
+                          "remote": "/".join(str(remote_c.get(a, 0)) for a in ACTIONS)})
+        print_table(table, [("run", "Run"), ("date", "Date"), ("time", "Time"),
+                            ("module", "Module"), ("outcome", "Outcome"),
+                            ("crm", "CRM c/u/s/d"), ("remote", f"{label} c/u/s/d")],
+                    empty=f"No sync has run yet: 'crm sync now {connector}'.")
+        return
+    click.echo(f"Run {header['run']} ({header['outcome']}), {header['started_at']:%Y-%m-%d %H:%M:%S}"
+               f", {header['direction']}")
+    if header["error"]:
+        click.echo(f"Error: {header['error']}\n{header['hint'] or ''}".rstrip())
+    print_table([{**r, "side": "CRM" if r["side"] == CRM_SIDE else label} for r in rows],
+                [("side", "Side"), ("action", "Action"), ("module", "Module"),
+                 ("record_name", "Record"), ("record_id", "CRM id"), ("remote_id", "Remote id"),
+                 ("reason", "Why")], empty="No records match.")
+
+
+@click.command("debug-log")
+@click.argument("connector")
+@click.argument("run", type=int, required=False)
+@click.option("--limit", default=200, show_default=True, help="At most this many exchanges.")
+@click.option("--user", "owner", metavar="NAME", help="Another user's log (admins only).")
+@json_option
+@pass_crm
+def debug_log_command(crm, connector, run, limit, owner, as_json):
+    """The Debug Log: the redacted requests and responses of runs made with Debug Mode on."""
+    with crm.session() as session:
+        actor = acting_user(session)
+    connection, _ = connection_for(crm, actor, connector, owner)
+    with crm.session() as session:
+        rows = logview.debug_entries(session, connection.id, run, limit)
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        click.echo(f"The Debug Log is empty. Turn Debug Mode on with 'crm sync settings {connector} "
+                   "--debug on', then sync.")
+        return
+    for row in rows:
+        click.echo(f"[run {row['run']}] {row['at']:%H:%M:%S} {row['method']} {row['url']} -> "
+                   f"{row['status']} ({row['elapsed_ms']} ms)")
+        if row["request"]:
+            click.echo(f"  request:  {row['request'][:300]}")
+        if row["response"]:
+            click.echo(f"  response: {row['response'][:300]}")
+
+
+def attach(group: click.Group) -> None:
+    for command in (settings_command, now_command, log_command, debug_log_command):
+        group.add_command(command)

@@ -1,0 +1,525 @@
+"""The two-way sync of one connection and one module: pull remote changes, then push CRM changes.
+
+The contract (DESIGN.md, "Sync semantics") in code:
+- a link ties a CRM record to a remote id with the fingerprints last synced on each side; the
+  first link of an unlinked pair is made by normalised email, never by guess;
+- CRM changes come from the change sequence, remote ones from ``updated_after`` with an overlap;
+  equal fingerprints mean "nothing to do", so reading back our own writes is a no-op (no echo);
+- both sides changed: the policy decides and the decision is logged;
+- every batch commits its CRM writes, links, log rows and checkpoint together, and every step is
+  idempotent, so a run killed anywhere and run again ends where one clean run would.
+HTTP never happens while this process holds a database write transaction.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, select
+
+from crmcore.app import CRM
+from crmcore.changes import changes_since, record_change
+from crmcore.models import User, utcnow
+from crmcore.modules import ModuleSpec, RecordSnapshot
+from crmcore.sync.connector import Connector, ConnectorSession, RemoteRecord, RemoteWrite, WriteOutcome
+from crmcore.sync.lock import checkpoint, heartbeat
+from crmcore.sync.models import SyncCheckpoint, SyncLink
+from crmcore.sync.runlog import CRM_SIDE, Item, RunLog
+
+OVERLAP = timedelta(minutes=5)
+PUSH_BATCH = 500
+
+Progress = Callable[[str], None]
+
+
+def normalise_email(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = value.strip().casefold()
+    return value or None
+
+
+@dataclass
+class EngineConfig:
+    direction: str  # both | to-remote | to-crm
+    conflict_policy: str = "most-recent"
+    records_from: datetime | None = None  # only records changed since take part
+    dry_run: bool = False
+
+
+@dataclass
+class LinkState:
+    """A link as the engine edits it in memory during a batch (written at the batch's commit)."""
+
+    record_id: int
+    remote_id: str
+    crm_fingerprint: str | None = None
+    remote_fingerprint: str | None = None
+    remote_updated_at: datetime | None = None
+    crm_deleted: bool = False
+    remote_deleted: bool = False
+    row_id: int | None = None
+
+    @classmethod
+    def from_row(cls, row: SyncLink) -> "LinkState":
+        return cls(row.record_id, row.remote_id, row.crm_fingerprint, row.remote_fingerprint,
+                   row.remote_updated_at, row.crm_deleted, row.remote_deleted, row.id)
+
+
+@dataclass
+class Batch:
+    """What one batch decided: CRM writes to make and links to save, applied at commit."""
+
+    links: dict[int, LinkState] = field(default_factory=dict)  # by record id
+    crm_ops: list[tuple[str, int | None, dict[str, Any]]] = field(default_factory=list)
+    created: list[tuple[dict[str, Any], LinkState]] = field(default_factory=list)  # new CRM records
+    mark_for_push: set[int] = field(default_factory=set)
+
+
+class SyncEngine:
+    def __init__(self, crm: CRM, connection_id: int, owner: User, module: ModuleSpec,
+                 connector: Connector, mapping: Any, remote: ConnectorSession, log: RunLog,
+                 config: EngineConfig, progress: Progress | None = None,
+                 on_commit: Callable[[Session], None] | None = None) -> None:
+        self.crm = crm
+        self.connection_id = connection_id
+        self.owner = owner
+        self.module = module
+        self.store = module.records
+        self.connector = connector
+        self.mapping = mapping
+        self.remote = remote
+        self.log = log
+        self.config = config
+        self.progress = progress or (lambda message: None)
+        self.on_commit = on_commit
+        self.side = connector.name
+        self.pulled: set[int] = set()  # CRM records written by this run's pull (dry runs)
+        self.extra_push: set[int] = set()  # records a dry run's pull would mark for the push
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _links_by(self, session: Session, column, values: Iterable) -> dict:
+        values = list(values)
+        found: dict = {}
+        for start in range(0, len(values), 500):
+            chunk = values[start:start + 500]
+            rows = session.exec(select(SyncLink).where(
+                SyncLink.connection_id == self.connection_id,
+                SyncLink.module == self.module.name, column.in_(chunk)))
+            for row in rows:
+                key = row.remote_id if column is SyncLink.remote_id else row.record_id
+                found[key] = LinkState.from_row(row)
+        return found
+
+    def _name(self, crm_values: dict[str, Any] | None, remote_values: dict[str, Any] | None = None) -> str:
+        if crm_values:
+            name = self.store.display_name(crm_values)
+            if name:
+                return name
+        if remote_values:
+            mapped = self.mapping.to_crm(remote_values)
+            if mapped.values:
+                name = self.store.display_name(mapped.values)
+                if name:
+                    return name
+            return str(remote_values.get(self.connector.email_field) or "")
+        return ""
+
+    def _crm_wins(self, crm_time: datetime | None, remote_time: datetime | None) -> bool:
+        policy = self.config.conflict_policy
+        if policy == "crm-wins":
+            return True
+        if policy == "remote-wins":
+            return False
+        if crm_time is None or remote_time is None:
+            return crm_time is not None
+        return crm_time >= remote_time
+
+    def _commit(self, batch: Batch, seq: int | None = None, high_water: datetime | None = None) -> None:
+        """Apply a batch's CRM writes, links, log rows and checkpoint in one transaction."""
+        if self.config.dry_run:
+            self.log.flush(None)
+            return
+        with self.crm.session() as session:
+            owner = session.get(User, self.owner.id)
+            for values, link in batch.created:
+                link.record_id = self.store.create(session, values, owner)
+                created = self.store.get_many(session, [link.record_id])[link.record_id]
+                link.crm_fingerprint = self.mapping.crm_fingerprint(created.values)
+                batch.links[link.record_id] = link
+            for op, record_id, values in batch.crm_ops:
+                if op == "update":
+                    self.store.update(session, record_id, values, owner)
+                elif op == "restore":
+                    self.store.restore(session, record_id, owner)
+                    if values:
+                        self.store.update(session, record_id, values, owner)
+                elif op == "delete":
+                    self.store.delete(session, record_id, owner)
+            for record_id in batch.mark_for_push:
+                record_change(session, self.module.name, record_id, "update", self.owner.id)
+            self._save_links(session, batch.links.values())
+            point = checkpoint(session, self.connection_id, self.module.name)
+            if seq is not None:
+                point.crm_seq = max(point.crm_seq, seq)
+            if high_water is not None and (point.remote_high_water is None
+                                           or high_water > point.remote_high_water):
+                point.remote_high_water = high_water
+            session.add(point)
+            heartbeat(session, self.connection_id, self.module.name, self.log.run_id or -1)
+            self.log.flush(session)
+            if self.on_commit:
+                self.on_commit(session)
+
+    def _save_links(self, session: Session, links: Iterable[LinkState]) -> None:
+        now = utcnow()
+        for link in links:
+            row = session.get(SyncLink, link.row_id) if link.row_id else None
+            if row is None:
+                row = session.exec(select(SyncLink).where(
+                    SyncLink.connection_id == self.connection_id,
+                    SyncLink.module == self.module.name,
+                    SyncLink.record_id == link.record_id)).first()
+            if row is None:
+                row = SyncLink(connection_id=self.connection_id, module=self.module.name,
+                               record_id=link.record_id, remote_id=link.remote_id)
+            row.remote_id = link.remote_id
+            row.crm_fingerprint = link.crm_fingerprint
+            row.remote_fingerprint = link.remote_fingerprint
+            row.remote_updated_at = link.remote_updated_at
+            row.crm_deleted = link.crm_deleted
+            row.remote_deleted = link.remote_deleted
+            row.synced_at = now
+            session.add(row)
+            session.flush()
+
+    # -- pull: remote -> CRM --------------------------------------------------------------------
+
+    def pull(self) -> None:
+        with self.crm.session() as session:
+            point = checkpoint(session, self.connection_id, self.module.name)
+            since = point.remote_high_water
+        if since is not None:
+            since = since - OVERLAP
+        if self.config.records_from and (since is None or since < self.config.records_from):
+            since = self.config.records_from
+        total = 0
+        high_water = None
+        pages = self.remote.read_changes(since, self.mapping.remote_fields)
+        for page in pages:
+            total += len(page.records)
+            if page.high_water and (high_water is None or page.high_water > high_water):
+                high_water = page.high_water
+            self._pull_page(page.records)
+            self.progress(f"Read {total} changed records from {self.connector.label}.")
+        if high_water is not None:
+            self._commit(Batch(), high_water=high_water)
+
+    def _pull_page(self, records: list[RemoteRecord]) -> None:
+        batch = Batch()
+        with self.crm.session() as session:
+            links = self._links_by(session, SyncLink.remote_id, [r.remote_id for r in records])
+            emails = {normalise_email(r.values.get(self.connector.email_field))
+                      for r in records if r.remote_id not in links and not r.deleted}
+            emails.discard(None)
+            by_email = self.store.find_by_email(session, emails) if emails else {}
+            candidates = {i for ids in by_email.values() for i in ids}
+            record_ids = {link.record_id for link in links.values()} | candidates
+            snaps = self.store.get_many(session, record_ids)
+            taken = self._links_by(session, SyncLink.record_id, candidates)
+        for record in records:
+            link = links.get(record.remote_id)
+            if link is not None:
+                self._pull_linked(batch, record, link, snaps.get(link.record_id))
+            elif not record.deleted:
+                email = normalise_email(record.values.get(self.connector.email_field))
+                matches = [i for i in by_email.get(email, [])] if email else []
+                self._pull_unlinked(batch, record, matches, snaps, taken)
+        self._commit(batch)
+
+    def _pull_linked(self, batch: Batch, record: RemoteRecord, link: LinkState,
+                     snap: RecordSnapshot | None) -> None:
+        remote_fp = self.mapping.remote_fingerprint(record.values)
+        if remote_fp == link.remote_fingerprint and record.deleted == link.remote_deleted:
+            return  # our own write read back, or an overlap re-read
+        if snap is None:  # the CRM record is gone for good: forget the link
+            return
+        if record.deleted and snap.deleted:  # deleted on both sides: nothing to do
+            link.remote_deleted = link.crm_deleted = True
+            link.remote_fingerprint = remote_fp
+            batch.links[link.record_id] = link
+            return
+        crm_changed = (snap.deleted != link.crm_deleted or (
+            not snap.deleted and self.mapping.crm_fingerprint(snap.values) != link.crm_fingerprint))
+        if crm_changed and self.config.direction == "both":
+            if self._crm_wins(snap.modified_at, record.updated_at):
+                why = ("the CRM change is newer" if self.config.conflict_policy == "most-recent"
+                       else f"policy {self.config.conflict_policy}")
+                self.log.add(Item(CRM_SIDE, "skipped", self.module.name,
+                                  self._name(snap.values), snap.id, record.remote_id,
+                                  f"conflict: changed on both sides; {why}, so the CRM version "
+                                  f"is kept and sent to {self.connector.label}"))
+                link.remote_fingerprint = remote_fp
+                link.remote_deleted = record.deleted
+                link.remote_updated_at = record.updated_at
+                batch.links[link.record_id] = link
+                return
+            self.log.add(Item(self.side, "skipped", self.module.name, self._name(snap.values),
+                              snap.id, record.remote_id,
+                              f"conflict: changed on both sides; the {self.connector.label} "
+                              "change is newer, so it replaces the CRM version"))
+        self._apply_remote(batch, record, link, snap, remote_fp)
+
+    def _apply_remote(self, batch: Batch, record: RemoteRecord, link: LinkState,
+                      snap: RecordSnapshot, remote_fp: str) -> None:
+        link.remote_fingerprint = remote_fp
+        link.remote_updated_at = record.updated_at
+        link.remote_deleted = record.deleted
+        batch.links[link.record_id] = link
+        name = self._name(snap.values, record.values)
+        if record.deleted:
+            if not snap.deleted:
+                batch.crm_ops.append(("delete", snap.id, {}))
+                self.log.add(Item(CRM_SIDE, "deleted", self.module.name, name, snap.id,
+                                  record.remote_id, f"deleted in {self.connector.label}"))
+                self.pulled.add(snap.id)
+            link.crm_deleted = True
+            return
+        mapped = self.mapping.to_crm(record.values)
+        if mapped.skip_reason:
+            self.log.add(Item(CRM_SIDE, "skipped", self.module.name, name, snap.id,
+                              record.remote_id, mapped.skip_reason))
+            return
+        diff = {k: v for k, v in mapped.values.items() if snap.values.get(k) != v}
+        new_values = {**snap.values, **mapped.values}
+        if snap.deleted:
+            batch.crm_ops.append(("restore", snap.id, diff))
+            self.log.add(Item(CRM_SIDE, "updated", self.module.name, name, snap.id,
+                              record.remote_id, f"restored: changed in {self.connector.label} "
+                              "after it was deleted in the CRM"))
+        elif diff:
+            batch.crm_ops.append(("update", snap.id, diff))
+            self.log.add(Item(CRM_SIDE, "updated", self.module.name, name, snap.id,
+                              record.remote_id, None))
+        self.pulled.add(snap.id)
+        link.crm_deleted = False
+        link.crm_fingerprint = self.mapping.crm_fingerprint(new_values)
+
+    def _pull_unlinked(self, batch: Batch, record: RemoteRecord, matches: list[int],
+                       snaps: dict[int, RecordSnapshot], taken: dict[int, LinkState]) -> None:
+        email = record.values.get(self.connector.email_field)
+        name = self._name(None, record.values)
+        remote_fp = self.mapping.remote_fingerprint(record.values)
+        already = {link.record_id for link in batch.links.values()}
+        matches = [m for m in matches if m not in taken and m not in already]
+        if len(matches) > 1:
+            self.log.add(Item(CRM_SIDE, "skipped", self.module.name, name, None, record.remote_id,
+                              f"ambiguous match: {len(matches)} CRM records have the email "
+                              f"{email}; merge them or change one email"))
+            return
+        if len(matches) == 1:
+            snap = snaps[matches[0]]
+            link = LinkState(snap.id, record.remote_id)
+            link.crm_fingerprint = self.mapping.crm_fingerprint(snap.values)
+            link.remote_fingerprint = remote_fp
+            link.remote_updated_at = record.updated_at
+            batch.links[snap.id] = link
+            if self.mapping.equal(snap.values, record.values):
+                return
+            if self.config.direction == "both" and self._crm_wins(snap.modified_at, record.updated_at):
+                link.crm_fingerprint = None  # differs from the CRM: the push sends it
+                batch.mark_for_push.add(snap.id)
+                if self.config.dry_run:
+                    self.extra_push.add(snap.id)
+                return
+            link.crm_fingerprint = None
+            self._apply_remote(batch, record, link, snap, remote_fp)
+            return
+        mapped = self.mapping.to_crm(record.values)
+        if mapped.skip_reason:
+            self.log.add(Item(CRM_SIDE, "skipped", self.module.name, name, None, record.remote_id,
+                              mapped.skip_reason))
+            return
+        batch.created.append((mapped.values, LinkState(-1, record.remote_id, None, remote_fp,
+                                                       record.updated_at)))
+        self.log.add(Item(CRM_SIDE, "created", self.module.name,
+                          self.store.display_name(mapped.values) or name, None, record.remote_id))
+
+    # -- push: CRM -> remote --------------------------------------------------------------------
+
+    def push(self) -> None:
+        with self.crm.session() as session:
+            start = checkpoint(session, self.connection_id, self.module.name).crm_seq
+        done = 0
+        if self.extra_push:
+            self._push_records(sorted(self.extra_push), start)
+        while True:
+            with self.crm.session() as session:
+                batch_changes = next(changes_since(session, self.module.name, start, PUSH_BATCH), [])
+            if not batch_changes:
+                return
+            last_seq = batch_changes[-1].seq
+            ids = list(dict.fromkeys(c.record_id for c in batch_changes))
+            self._push_records(ids, last_seq)
+            done += len(ids)
+            self.progress(f"Checked {done} changed CRM records.")
+            start = last_seq
+
+    def _push_records(self, ids: list[int], last_seq: int) -> None:
+        batch = Batch()
+        with self.crm.session() as session:
+            snaps = self.store.get_many(session, ids)
+            links = self._links_by(session, SyncLink.record_id, ids)
+        writes: list[RemoteWrite] = []
+        deletes: list[tuple[RecordSnapshot, LinkState]] = []
+        for record_id in ids:
+            snap = snaps.get(record_id)
+            if snap is None or (self.config.dry_run and record_id in self.pulled):
+                continue
+            link = links.get(record_id)
+            if (link is None and self.config.records_from and snap.modified_at
+                    and snap.modified_at < self.config.records_from):
+                continue
+            if snap.deleted:
+                if link is not None and not link.crm_deleted:
+                    if link.remote_deleted:
+                        link.crm_deleted = True
+                        batch.links[record_id] = link
+                    else:
+                        deletes.append((snap, link))
+                continue
+            if (link is not None and not link.crm_deleted and
+                    self.mapping.crm_fingerprint(snap.values) == link.crm_fingerprint):
+                continue  # unchanged since the last sync, or the pull's own write
+            mapped = self.mapping.to_remote(snap.values)
+            if mapped.skip_reason:
+                self.log.add(Item(self.side, "skipped", self.module.name, self._name(snap.values),
+                                  snap.id, link.remote_id if link else None, mapped.skip_reason))
+                continue
+            writes.append(RemoteWrite(key=record_id, values=mapped.values,
+                                      remote_id=link.remote_id if link else None))
+        outcomes = self._write(writes)
+        second_round = self._resolve_conflicts(batch, outcomes, snaps, writes)
+        outcomes = [o for o in outcomes if not o.conflict_remote_id] + self._write(second_round)
+        by_key = {w.key: w for w in writes + second_round}
+        for outcome in outcomes:
+            self._after_write(batch, outcome, snaps[outcome.key], links.get(outcome.key),
+                              by_key[outcome.key])
+        self._delete(batch, deletes)
+        self._commit(batch, seq=last_seq)
+
+    def _write(self, writes: list[RemoteWrite]) -> list[WriteOutcome]:
+        if not writes:
+            return []
+        if self.config.dry_run:
+            return [WriteOutcome(key=w.key, remote_id=w.remote_id or "(new)",
+                                 record=RemoteRecord(w.remote_id or "(new)", w.values, utcnow()))
+                    for w in writes]
+        return self.remote.write(writes)
+
+    def _resolve_conflicts(self, batch: Batch, outcomes: list[WriteOutcome],
+                           snaps: dict[int, RecordSnapshot], writes: list[RemoteWrite]) -> list[RemoteWrite]:
+        """A create refused because the email exists remotely: link to that record on purpose."""
+        conflicts = [o for o in outcomes if o.conflict_remote_id]
+        if not conflicts:
+            return []
+        existing = self.remote.read_many([o.conflict_remote_id for o in conflicts])
+        with self.crm.session() as session:
+            taken = self._links_by(session, SyncLink.remote_id, [o.conflict_remote_id for o in conflicts])
+        values = {w.key: w.values for w in writes}
+        again: list[RemoteWrite] = []
+        for outcome in conflicts:
+            snap = snaps[outcome.key]
+            remote = existing.get(outcome.conflict_remote_id)
+            owner = taken.get(outcome.conflict_remote_id)
+            if remote is None or (owner is not None and owner.record_id != snap.id):
+                self.log.add(Item(self.side, "skipped", self.module.name, self._name(snap.values),
+                                  snap.id, outcome.conflict_remote_id,
+                                  f"the email already belongs to a {self.connector.label} contact "
+                                  "linked to another CRM record; merge the two CRM records"))
+                continue
+            link = LinkState(snap.id, remote.remote_id,
+                             remote_fingerprint=self.mapping.remote_fingerprint(remote.values),
+                             remote_updated_at=remote.updated_at, remote_deleted=remote.deleted)
+            batch.links[snap.id] = link
+            if remote.deleted and not self._crm_wins(snap.modified_at, remote.updated_at):
+                # deleted remotely after the CRM's last change: the deletion travels to the CRM
+                batch.crm_ops.append(("delete", snap.id, {}))
+                link.crm_deleted = True
+                self.log.add(Item(CRM_SIDE, "deleted", self.module.name, self._name(snap.values),
+                                  snap.id, remote.remote_id,
+                                  f"its email belongs to a contact deleted in {self.connector.label} "
+                                  "after the CRM's last change"))
+                continue
+            if not remote.deleted and self.mapping.equal(snap.values, remote.values):
+                link.crm_fingerprint = self.mapping.crm_fingerprint(snap.values)
+                continue
+            if not remote.deleted and not self._crm_wins(snap.modified_at, remote.updated_at):
+                self._apply_remote(batch, remote, link, snap, link.remote_fingerprint)
+                continue
+            again.append(RemoteWrite(key=snap.id, values=values[snap.id], remote_id=remote.remote_id))
+        return again
+
+    def _after_write(self, batch: Batch, outcome: WriteOutcome, snap: RecordSnapshot,
+                     link: LinkState | None, write: RemoteWrite) -> None:
+        name = self._name(snap.values)
+        if outcome.error:
+            self.log.add(Item(self.side, "skipped", self.module.name, name, snap.id,
+                              write.remote_id, outcome.error))
+            return
+        record = outcome.record
+        existing = batch.links.get(snap.id) or link
+        revived = existing is not None and existing.remote_deleted
+        action = "updated" if write.remote_id else "created"
+        reason = (f"revived in {self.connector.label}: the CRM change is newer than its deletion there"
+                  if revived else None)
+        self.log.add(Item(self.side, action, self.module.name, name, snap.id,
+                          outcome.remote_id, reason))
+        new = LinkState(snap.id, outcome.remote_id or write.remote_id,
+                        row_id=existing.row_id if existing else None)
+        new.crm_fingerprint = self.mapping.crm_fingerprint(snap.values)
+        if record is not None:
+            new.remote_fingerprint = self.mapping.remote_fingerprint(record.values)
+            new.remote_updated_at = record.updated_at
+            # the remote side owns some values (consent): bring them back to the CRM at once
+            if not self.config.dry_run and self.config.direction == "both" and \
+                    not self.mapping.equal(snap.values, record.values):
+                mapped = self.mapping.to_crm(record.values)
+                if mapped.values:
+                    diff = {k: v for k, v in mapped.values.items() if snap.values.get(k) != v}
+                    if diff:
+                        batch.crm_ops.append(("update", snap.id, diff))
+                        new.crm_fingerprint = self.mapping.crm_fingerprint({**snap.values, **diff})
+                        self.log.add(Item(CRM_SIDE, "updated", self.module.name, name, snap.id,
+                                          outcome.remote_id,
+                                          f"{self.connector.label} keeps its own value of "
+                                          f"{', '.join(sorted(diff))}"))
+        batch.links[snap.id] = new
+
+    def _delete(self, batch: Batch, deletes: list[tuple[RecordSnapshot, LinkState]]) -> None:
+        if not deletes:
+            return
+        ids = [link.remote_id for _, link in deletes]
+        results = ({i: None for i in ids} if self.config.dry_run else self.remote.delete(ids))
+        for snap, link in deletes:
+            error = results.get(link.remote_id)
+            name = self._name(snap.values)
+            if error:
+                self.log.add(Item(self.side, "skipped", self.module.name, name, snap.id,
+                                  link.remote_id, error))
+                continue
+            link.crm_deleted = link.remote_deleted = True
+            batch.links[snap.id] = link
+            self.log.add(Item(self.side, "deleted", self.module.name, name, snap.id,
+                              link.remote_id, "deleted in the CRM"))
+
+    # -- the run --------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        if self.config.direction in ("both", "to-crm"):
+            self.pull()
+        if self.config.direction in ("both", "to-remote"):
+            self.push()

@@ -1,0 +1,65 @@
+"""The Sync Log of a run: per-side counts and one row per record, written with each batch."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert
+from sqlmodel import Session
+
+from crmcore.sync.models import SyncRunItem
+
+ACTIONS = ("created", "updated", "skipped", "deleted")
+CRM_SIDE = "crm"
+
+
+@dataclass
+class Item:
+    side: str
+    action: str
+    module: str
+    record_name: str
+    record_id: int | None = None
+    remote_id: str | None = None
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"side": self.side, "action": self.action, "module": self.module,
+                "record_name": self.record_name, "record_id": self.record_id,
+                "remote_id": self.remote_id, "reason": self.reason}
+
+
+@dataclass
+class RunLog:
+    """Collects items in memory until the batch that produced them commits."""
+
+    run_id: int | None
+    remote_side: str
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    pending: list[Item] = field(default_factory=list)
+    kept: list[Item] = field(default_factory=list)  # dry runs keep every item to print them
+    keep_all: bool = False
+
+    def __post_init__(self) -> None:
+        for side in (CRM_SIDE, self.remote_side):
+            self.counts.setdefault(side, {a: 0 for a in ACTIONS})
+
+    def add(self, item: Item) -> None:
+        self.counts[item.side][item.action] += 1
+        self.pending.append(item)
+
+    def flush(self, session: Session | None) -> None:
+        """Write pending items in ``session`` (the batch's transaction)."""
+        if self.keep_all:
+            self.kept.extend(self.pending)
+        elif self.pending and session is not None and self.run_id is not None:
+            session.execute(insert(SyncRunItem),
+                            [{**item.as_dict(), "run_id": self.run_id,
+                              "record_name": item.record_name[:255]} for item in self.pending])
+        self.pending.clear()
+
+    def discard(self) -> None:
+        """Forget items of a batch that rolled back (their counts too)."""
+        for item in self.pending:
+            self.counts[item.side][item.action] -= 1
+        self.pending.clear()

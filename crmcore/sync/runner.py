@@ -1,0 +1,158 @@
+"""Run the sync of one connection: the unit of work of Sync Now, the scheduler and any worker.
+
+:func:`sync_connection` is a plain function of (CRM, connection id) so a distributed task engine
+can call it as it is. It takes the connection's lock, records the run in the Sync Log, and turns
+every failure into an outcome with a message and a next step instead of a traceback.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import select
+
+from crmcore.app import CRM
+from crmcore.auth.models import Connection
+from crmcore.errors import CrmError, NotFound
+from crmcore.models import User, utcnow
+from crmcore.sync import lock
+from crmcore.sync import settings as sync_settings
+from crmcore.sync.debuglog import DebugRecorder
+from crmcore.sync.durations import records_from_span
+from crmcore.sync.engine import EngineConfig, Progress, SyncEngine
+from crmcore.sync.models import SyncRun
+from crmcore.sync.runlog import RunLog
+
+DRY_RUN_ID = -1
+
+
+@dataclass
+class RunSummary:
+    run_id: int | None
+    connector: str
+    module: str
+    direction: str
+    outcome: str  # success | failed | stopped | skipped
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    error: str | None = None
+    hint: str | None = None
+    requests: int = 0
+    dry_run: bool = False
+    items: list[dict[str, Any]] = field(default_factory=list)  # dry runs only
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def sync_connection(crm: CRM, connection_id: int, *, dry_run: bool = False,
+                    trigger: str = "manual", progress: Progress | None = None) -> RunSummary:
+    """Sync one connection now; never raises for a failed run (the summary says why)."""
+    from crmcore.auth.connections import open_api_client  # the auth package owns tokens
+    from crmcore.sync.mapping_store import get_mapping
+
+    with crm.session() as session:
+        connection = session.get(Connection, connection_id)
+        if connection is None:
+            raise NotFound(f"No connection with id {connection_id}.", "See 'crm sync connectors'.")
+        owner = session.get(User, connection.user_id)
+        settings = sync_settings.load(session, connection_id)
+    info = crm.plugins.connectors.get(connection.connector)
+    if info is None:
+        raise CrmError(f"The connector {connection.connector!r} is not available: its plugin is "
+                       "not installed or not loaded.", "Install its package, or check CRM_PLUGINS.")
+    connector = info.connector
+    module = crm.plugins.modules.get(connector.module)
+    if module is None or module.spec.records is None:
+        raise CrmError(f"The {connector.module!r} module is not available.",
+                       f"An admin installs it with 'crm extensions install {connector.extension}'.")
+    summary = RunSummary(None, connector.name, connector.module,
+                         sync_settings.direction_for_user(settings.direction, connector.name),
+                         "skipped", dry_run=dry_run)
+    if not settings.contacts_enabled:
+        summary.error = f"{module.spec.label} sync is off for this connection."
+        summary.hint = (f"An admin turns it on with 'crm sync settings {connector.name} "
+                        f"--contacts on --user {owner.name}'.")
+        return summary
+    hint = f"Wait for it to finish, or see 'crm sync log {connector.name}'."
+    with crm.session() as session:
+        if dry_run:
+            run_id = DRY_RUN_ID
+        else:
+            run = SyncRun(connection_id=connection_id, module=connector.module,
+                          direction=settings.direction, trigger=trigger)
+            session.add(run)
+            session.flush()
+            run_id = run.id
+        lock.acquire(session, connection_id, connector.module, run_id, hint)
+    summary.run_id = None if dry_run else run_id
+    log = RunLog(None if dry_run else run_id, connector.name, keep_all=dry_run)
+    debug = DebugRecorder(crm.plugins, connection_id, summary.run_id, settings.debug and not dry_run)
+    api = None
+    try:
+        api = open_api_client(crm, connection_id, on_exchange=debug)
+        mapping = get_mapping(crm, connector.name)
+        span = records_from_span(settings.sync_records_from)
+        config = EngineConfig(direction=settings.direction, conflict_policy=settings.conflict_policy,
+                              records_from=(utcnow() - span) if span else None, dry_run=dry_run)
+        remote = connector.open(api, dict(connection.options or {}))
+        try:
+            engine = SyncEngine(crm, connection_id, owner, module.spec, connector, mapping, remote,
+                                log, config, progress, on_commit=debug.flush)
+            engine.run()
+        finally:
+            remote.close()
+        summary.outcome = "success"
+    except CrmError as exc:
+        summary.outcome = "stopped" if type(exc).__name__ == "QuotaExhausted" else "failed"
+        summary.error, summary.hint = exc.message, exc.hint
+    except Exception as exc:  # a bug or an unexpected answer: say so, keep the log usable
+        summary.outcome = "failed"
+        summary.error = f"Unexpected error: {type(exc).__name__}: {exc}"
+        summary.hint = (f"Run 'crm sync now {connector.name}' again; the run resumes where it "
+                        "stopped. If it fails again, turn on Debug Mode and report the Debug Log.")
+    finally:
+        summary.requests = getattr(api, "requests_made", 0) if api else 0
+        if api is not None:
+            api.close()
+        log.discard()
+        summary.counts = log.counts
+        summary.items = [item.as_dict() for item in log.kept]
+        _finish(crm, connection_id, connector.module, run_id, summary, debug)
+    return summary
+
+
+def _finish(crm: CRM, connection_id: int, module: str, run_id: int, summary: RunSummary,
+            debug: DebugRecorder) -> None:
+    with crm.session() as session:
+        if run_id != DRY_RUN_ID:
+            run = session.get(SyncRun, run_id)
+            run.finished_at = utcnow()
+            run.outcome = summary.outcome
+            run.error, run.hint = summary.error, summary.hint
+            run.counts = summary.counts
+            run.requests = summary.requests
+            session.add(run)
+            debug.flush(session)
+        lock.release(session, connection_id, module, run_id)
+
+
+def connection_for(crm: CRM, actor: User, connector_name: str, owner_name: str | None = None
+                   ) -> tuple[Connection, User]:
+    """The connection of ``owner_name`` (default: the actor); only an admin reaches another's."""
+    from crmcore.users import get_user, require_admin
+
+    with crm.session() as session:
+        owner = actor
+        if owner_name and owner_name != actor.name:
+            require_admin(actor, "act on another user's connection")
+            owner = get_user(session, owner_name)
+        connection = session.exec(select(Connection).where(
+            Connection.user_id == owner.id, Connection.connector == connector_name)).first()
+    if connection is None:
+        if connector_name not in crm.plugins.connectors:
+            raise NotFound(f"No connector named {connector_name!r}.",
+                           "See 'crm sync connectors' for the ones available.")
+        raise NotFound(f"{owner.name!r} has no {connector_name} connection yet.",
+                       f"Save the OAuth settings first: 'crm sync configure {connector_name} "
+                       "--client-id ... --client-secret ...'.")
+    return connection, owner
