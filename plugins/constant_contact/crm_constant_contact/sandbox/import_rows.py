@@ -108,7 +108,8 @@ def map_row(row: Any, store: Store) -> tuple[MappedRow | None, RowProblems]:
             problems.fatal.append(f"unknown field {key}")
     if "birthday_month" in row or "birthday_day" in row:
         month, day = row.get("birthday_month"), row.get("birthday_day")
-        found = birthday_problems(None if month in ("", None) else month, None if day in ("", None) else day)
+        found = birthday_problems(None if month in ("", None) else month, None if day in ("", None) else day,
+                                  strict=False)
         problems.correctable += found
     if len(mapped.custom_fields) > MAX_CONTACT_CUSTOM_FIELDS:
         problems.fatal.append(f"a contact can have at most {MAX_CONTACT_CUSTOM_FIELDS} custom fields")

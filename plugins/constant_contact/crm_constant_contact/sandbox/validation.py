@@ -84,14 +84,21 @@ def as_int(value: Any) -> int | None:
     return None
 
 
-def birthday_problems(month: Any, day: Any) -> list[str]:
-    """Month and day must come together, within 1..12 and 1..31."""
+def birthday_problems(month: Any, day: Any, strict: bool = True) -> list[str]:
+    """Month and day must come together, within 1..12 and 1..31.
+
+    ``strict`` wants JSON integers (contact bodies); imports also accept digit strings.
+    """
     if month is None and day is None:
         return []
     if month is None or day is None:
         return ["birthday_month and birthday_day must be sent together"]
     problems = []
-    m, d = as_int(month), as_int(day)
+    if strict:
+        m = month if isinstance(month, int) and not isinstance(month, bool) else None
+        d = day if isinstance(day, int) and not isinstance(day, bool) else None
+    else:
+        m, d = as_int(month), as_int(day)
     if m is None or not 1 <= m <= 12:
         problems.append("birthday_month must be an integer from 1 to 12")
     if d is None or not 1 <= d <= 31:
