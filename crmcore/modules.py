@@ -66,6 +66,10 @@ class RecordStore(Protocol):
         """Move to the recycle bin; the tombstone stays readable through ``get_many``."""
         ...
 
+    def restore(self, session: Session, record_id: int, user: "User") -> None:
+        """Take a record out of the recycle bin."""
+        ...
+
     def display_name(self, values: Mapping[str, Any]) -> str:
         """What a person calls this record in a log line."""
         ...

@@ -158,6 +158,21 @@ def _install_one(crm: CRM, user: User, manifest: Manifest, source: Available) ->
                        f"report it to the authors of {source.plugin_name!r} if it persists.") from exc
 
 
+def _forget_module_rows(crm: CRM, extension: str) -> None:
+    """Purged records must not leave changes or sync links that new ids would inherit."""
+    from sqlalchemy import delete
+
+    from crmcore.models import Change
+    from crmcore.sync.models import SyncLink
+
+    modules = [info.spec.name for info in crm.plugins.modules.values()
+               if info.spec.extension == extension]
+    if modules:
+        with crm.session() as session:
+            session.execute(delete(Change).where(Change.module.in_(modules)))
+            session.execute(delete(SyncLink).where(SyncLink.module.in_(modules)))
+
+
 def uninstall_plan(crm: CRM, session: Session, names: list[str]) -> list[str]:
     """``names`` in reverse dependency order; refuses while another installed extension needs one."""
     rows = installed(session)
@@ -207,6 +222,7 @@ def uninstall(crm: CRM, user: User, names: list[str], purge: bool = False) -> li
                                      context=ctx, purge=purge)
             session.delete(row)
         if purge:
+            _forget_module_rows(crm, name)
             SQLModel.metadata.drop_all(crm.engine, tables=list(reversed(_module_tables(crm, name))),
                                        checkfirst=True)
     return order

@@ -150,6 +150,7 @@ class SyncEngine:
                 created = self.store.get_many(session, [link.record_id])[link.record_id]
                 link.crm_fingerprint = self.mapping.crm_fingerprint(created.values)
                 batch.links[link.record_id] = link
+            written: set[int] = set()
             for op, record_id, values in batch.crm_ops:
                 if op == "update":
                     self.store.update(session, record_id, values, owner)
@@ -159,6 +160,12 @@ class SyncEngine:
                         self.store.update(session, record_id, values, owner)
                 elif op == "delete":
                     self.store.delete(session, record_id, owner)
+                written.add(record_id)
+            # fingerprint what the store kept (it may normalise), so the next run sees no change
+            for record_id, snap in self.store.get_many(session, written).items():
+                link = batch.links.get(record_id)
+                if link is not None and not snap.deleted:
+                    link.crm_fingerprint = self.mapping.crm_fingerprint(snap.values)
             for record_id in batch.mark_for_push:
                 record_change(session, self.module.name, record_id, "update", self.owner.id)
             self._save_links(session, batch.links.values())
