@@ -116,8 +116,8 @@ class Sandbox:
 
     @property
     def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("start the sandbox first: its port is chosen when it starts")
+        if not self.port:
+            raise RuntimeError("start the sandbox first: a free port is chosen when it starts")
         return f"http://{self.host}:{self.port}"
 
     @property
