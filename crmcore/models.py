@@ -114,10 +114,11 @@ class KeyCheck(SQLModel, table=True):
 def core_metadata_tables() -> list:
     """The tables ``crm init`` creates: every core table, none of any plugin's."""
     from crmcore.auth import models as auth_models  # noqa: F401 - registers the tables
+    from crmcore.sync import mapping_store
     from crmcore.sync import models as sync_models  # noqa: F401
 
     core = [User, InstalledExtension, Counter, Change, KeyCheck]
-    core += auth_models.TABLES + sync_models.TABLES
+    core += auth_models.TABLES + sync_models.TABLES + mapping_store.TABLES
     return [model.__table__ for model in core]
 
 

@@ -295,7 +295,7 @@ class SyncEngine:
                 self.pulled.add(snap.id)
             link.crm_deleted = True
             return
-        mapped = self.mapping.to_crm(record.values)
+        mapped = self.mapping.to_crm(record.values, snap.values)
         if mapped.skip_reason:
             self.log.add(Item(CRM_SIDE, "skipped", self.module.name, name, snap.id,
                               record.remote_id, mapped.skip_reason))
@@ -494,7 +494,7 @@ class SyncEngine:
             # the remote side owns some values (consent): bring them back to the CRM at once
             if not self.config.dry_run and self.config.direction == "both" and \
                     not self.mapping.equal(snap.values, record.values):
-                mapped = self.mapping.to_crm(record.values)
+                mapped = self.mapping.to_crm(record.values, snap.values)
                 if mapped.values:
                     diff = {k: v for k, v in mapped.values.items() if snap.values.get(k) != v}
                     if diff:

@@ -1,0 +1,43 @@
+"""Connect a CRM user to a local sandbox exactly as a person would, minus the clicking.
+
+Used by ``crm demo``, the sync tests and the benchmark: it saves the OAuth settings through the
+core's ``configure`` and signs in through the core's real browser flow, with a "browser" that
+follows the sandbox's auto-approved consent redirect to the CRM's loopback callback.
+"""
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+
+import requests
+
+from crmcore.app import CRM
+from crmcore.auth.connections import authorize, configure
+from crmcore.auth.models import Connection
+from crmcore.models import User
+
+CONNECTOR = "constant-contact"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def follow_redirects(url: str) -> bool:
+    """A scripted browser: open the consent URL and follow redirects back to the CRM."""
+    requests.get(url, allow_redirects=True, timeout=30)
+    return True
+
+
+def connect_to_sandbox(crm: CRM, user: User, sandbox, echo: Callable[[str], None] = lambda m: None
+                       ) -> Connection:
+    """Configure ``user``'s Constant Contact connection for ``sandbox`` and sign in (auto-approve)."""
+    configure(crm, user, CONNECTOR, client_id=sandbox.client_id,
+              client_secret=sandbox.client_secret, auth_url=sandbox.auth_url,
+              token_url=sandbox.token_url, revoke_url=sandbox.revoke_url,
+              api_url=sandbox.api_url, redirect_uri=f"http://127.0.0.1:{free_port()}/callback",
+              scopes="contact_data offline_access")
+    return authorize(crm, user, CONNECTOR, browser=True, timeout=30, echo=echo,
+                     opener=follow_redirects)

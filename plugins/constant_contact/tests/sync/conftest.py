@@ -1,0 +1,112 @@
+"""A CRM with Contacts and Constant Contact installed, signed in to a fresh sandbox."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from crm_constant_contact.rehearsal import connect_to_sandbox
+from crm_constant_contact.sandbox import Sandbox
+from crmcore.app import CRM
+from crmcore.models import User
+from crmcore.sync import settings as sync_settings
+from crmcore.sync.models import SyncLink
+from crmcore.sync.runner import RunSummary, sync_connection
+from crmcore.users import get_user
+
+
+@dataclass
+class World:
+    env: Any
+    crm: CRM
+    sandbox: Sandbox
+    connection_id: int
+    user: User
+
+    # -- CRM side -------------------------------------------------------------------------------
+    @property
+    def store(self):
+        return self.crm.plugins.modules["contacts"].spec.records
+
+    def add(self, **values) -> int:
+        with self.crm.session() as s:
+            return self.store.create(s, values, s.get(User, self.user.id))
+
+    def update(self, record_id: int, **values) -> None:
+        with self.crm.session() as s:
+            self.store.update(s, record_id, values, s.get(User, self.user.id))
+
+    def delete(self, record_id: int) -> None:
+        with self.crm.session() as s:
+            self.store.delete(s, record_id, s.get(User, self.user.id))
+
+    def restore(self, record_id: int) -> None:
+        with self.crm.session() as s:
+            self.store.restore(s, record_id, s.get(User, self.user.id))
+
+    def contacts(self, deleted: bool = False) -> dict[int, dict]:
+        """CRM contacts by id (live ones; with ``deleted`` the recycle bin too)."""
+        from crm_contacts.models import Contact
+        with self.crm.session() as s:
+            ids = [c.id for c in s.exec(select(Contact))]
+            snaps = self.store.get_many(s, ids)
+        return {i: {**snap.values, "_deleted": snap.deleted} for i, snap in snaps.items()
+                if deleted or not snap.deleted}
+
+    def by_email(self, email: str) -> dict | None:
+        found = [v for v in self.contacts().values() if (v.get("email") or "").lower() == email.lower()]
+        assert len(found) <= 1, found
+        return found[0] if found else None
+
+    # -- remote side ----------------------------------------------------------------------------
+    def remote(self, email: str, include_deleted: bool = False) -> dict | None:
+        found = [c for c in self.sandbox.contacts(include_deleted=include_deleted)
+                 if c["email_address"]["address"].lower() == email.lower()]
+        assert len(found) <= 1, found
+        return found[0] if found else None
+
+    contact = staticmethod(lambda *a, **k: contact(*a, **k))
+
+    def seed(self, *contacts: dict) -> list[str]:
+        return self.sandbox.seed_contacts(list(contacts))
+
+    # -- sync -----------------------------------------------------------------------------------
+    def sync(self, expect: str = "success", **kwargs) -> RunSummary:
+        summary = sync_connection(self.crm, self.connection_id, **kwargs)
+        assert summary.outcome == expect, (summary.error, summary.hint)
+        return summary
+
+    def settings(self, **changes) -> None:
+        with self.crm.session() as s:
+            sync_settings.update(s, get_user(s, "admin"), self.connection_id, "constant-contact",
+                                 changes)
+
+    def links(self) -> list[SyncLink]:
+        with self.crm.session() as s:
+            return list(s.exec(select(SyncLink)))
+
+
+def contact(email: str | None, first: str | None = None, last: str | None = None, **extra) -> dict:
+    """A V3 contact body for seeding the sandbox."""
+    body: dict = {"first_name": first, "last_name": last, **extra}
+    if email is not None:
+        body["email_address"] = {"address": email,
+                                 "permission_to_send": extra.pop("permission", "implicit")}
+        body.pop("permission", None)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+@pytest.fixture
+def world(make_crm_env):
+    env = make_crm_env("contacts", "constant-contact")
+    result = env.invoke(["extensions", "install", "constant-contact", "-y"])
+    assert result.exit_code == 0, result.output
+    crm = env.crm()
+    with Sandbox(rate_limit_per_second=None, daily_limit=None, auto_approve=True) as sandbox:
+        with crm.session() as s:
+            user = get_user(s, "admin")
+        connection = connect_to_sandbox(crm, user, sandbox)
+        yield World(env, crm, sandbox, connection.id, user)
+    crm.close()
