@@ -110,7 +110,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
             (self._connections.add if open_ else self._connections.discard)(connection)
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.01},
                                         name=f"cc-sandbox-{self.server_port}", daemon=True)
         self._thread.start()
 
