@@ -23,7 +23,7 @@ class FieldSpec:
 
     name: str
     label: str
-    type: str = "string"  # string | email | date | boolean | text
+    type: str = "string"  # string | email | date | boolean | integer | text
     max_length: int | None = None
     mandatory: bool = False
 

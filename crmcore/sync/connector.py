@@ -118,6 +118,7 @@ class Connector(ABC):
     email_field: str  # remote field holding the email that makes first matches
     default_mapping: dict[str, Any]  # validated by schemas/field-mapping.schema.json
     options_schema: dict[str, Any] = {}  # extra per-connection settings (JSON Schema), may be empty
+    transforms: dict[str, Any] = {}  # extra named mapping transforms (crmcore.sync.mapping.Transform)
 
     @property
     def mandatory_fields(self) -> tuple[str, ...]:

@@ -96,6 +96,8 @@ class SyncEngine:
         self.progress = progress or (lambda message: None)
         self.on_commit = on_commit
         self.side = connector.name
+        self.crm_email_field = next((e.crm for e in mapping.entries
+                                     if tuple(e.remote) == (connector.email_field,)), None)
         self.pulled: set[int] = set()  # CRM records written by this run's pull (dry runs)
         self.extra_push: set[int] = set()  # records a dry run's pull would mark for the push
 
@@ -380,6 +382,8 @@ class SyncEngine:
         with self.crm.session() as session:
             snaps = self.store.get_many(session, ids)
             links = self._links_by(session, SyncLink.record_id, ids)
+            shared = self._shared_emails(session, [snaps[i] for i in ids
+                                                   if i in snaps and i not in links])
         writes: list[RemoteWrite] = []
         deletes: list[tuple[RecordSnapshot, LinkState]] = []
         for record_id in ids:
@@ -402,9 +406,14 @@ class SyncEngine:
                     self.mapping.crm_fingerprint(snap.values) == link.crm_fingerprint):
                 continue  # unchanged since the last sync, or the pull's own write
             mapped = self.mapping.to_remote(snap.values)
-            if mapped.skip_reason:
+            reason = mapped.skip_reason
+            email = normalise_email(snap.values.get(self.crm_email_field)) if link is None else None
+            if reason is None and email in shared:
+                reason = (f"ambiguous match: {shared[email]} CRM records have the email {email}; "
+                          "merge them or change one email")
+            if reason:
                 self.log.add(Item(self.side, "skipped", self.module.name, self._name(snap.values),
-                                  snap.id, link.remote_id if link else None, mapped.skip_reason))
+                                  snap.id, link.remote_id if link else None, reason))
                 continue
             writes.append(RemoteWrite(key=record_id, values=mapped.values,
                                       remote_id=link.remote_id if link else None))
@@ -417,6 +426,16 @@ class SyncEngine:
                               by_key[outcome.key])
         self._delete(batch, deletes)
         self._commit(batch, seq=last_seq)
+
+    def _shared_emails(self, session: Session, unlinked: list[RecordSnapshot]) -> dict[str, int]:
+        """Emails of unlinked live records that more than one live CRM record has: no guessing."""
+        emails = {normalise_email(s.values.get(self.crm_email_field))
+                  for s in unlinked if not s.deleted}
+        emails.discard(None)
+        if not emails or self.crm_email_field is None:
+            return {}
+        found = self.store.find_by_email(session, emails)
+        return {email: len(ids) for email, ids in found.items() if len(ids) > 1}
 
     def _write(self, writes: list[RemoteWrite]) -> list[WriteOutcome]:
         if not writes:
@@ -437,17 +456,20 @@ class SyncEngine:
         with self.crm.session() as session:
             taken = self._links_by(session, SyncLink.remote_id, [o.conflict_remote_id for o in conflicts])
         values = {w.key: w.values for w in writes}
+        claimed = {o.remote_id for o in outcomes if o.ok and o.remote_id}
         again: list[RemoteWrite] = []
         for outcome in conflicts:
             snap = snaps[outcome.key]
             remote = existing.get(outcome.conflict_remote_id)
             owner = taken.get(outcome.conflict_remote_id)
-            if remote is None or (owner is not None and owner.record_id != snap.id):
+            if remote is None or outcome.conflict_remote_id in claimed or (
+                    owner is not None and owner.record_id != snap.id):
                 self.log.add(Item(self.side, "skipped", self.module.name, self._name(snap.values),
                                   snap.id, outcome.conflict_remote_id,
                                   f"the email already belongs to a {self.connector.label} contact "
                                   "linked to another CRM record; merge the two CRM records"))
                 continue
+            claimed.add(remote.remote_id)
             link = LinkState(snap.id, remote.remote_id,
                              remote_fingerprint=self.mapping.remote_fingerprint(remote.values),
                              remote_updated_at=remote.updated_at, remote_deleted=remote.deleted)

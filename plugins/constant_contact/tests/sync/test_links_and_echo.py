@@ -1,0 +1,71 @@
+"""Links, first matches by email, no echo."""
+from __future__ import annotations
+
+
+def test_first_sync_creates_on_both_sides_and_links_them(world):
+    ada = world.add(first_name="Ada", last_name="Lovelace", email="ada@example.com",
+                    title="Analyst", organization="Engines Ltd", mobile_phone="+44 1")
+    world.seed(world.contact("grace@example.com", "Grace", "Hopper", job_title="Rear Admiral"))
+    summary = world.sync()
+    assert summary.counts["crm"]["created"] == 1
+    assert summary.counts["constant-contact"]["created"] == 1
+    remote = world.remote("ada@example.com")
+    assert (remote["first_name"], remote["last_name"], remote["job_title"],
+            remote["company_name"]) == ("Ada", "Lovelace", "Analyst", "Engines Ltd")
+    grace = world.by_email("grace@example.com")
+    assert (grace["first_name"], grace["last_name"], grace["title"]) == ("Grace", "Hopper", "Rear Admiral")
+    links = {link.record_id: link.remote_id for link in world.links()}
+    assert links[ada] == remote["contact_id"]
+    assert len(links) == 2
+
+
+def test_a_second_sync_with_nothing_changed_writes_nothing_and_makes_one_request(world):
+    for i in range(30):
+        world.add(first_name=f"P{i}", last_name="Crm", email=f"crm{i}@example.com")
+    world.seed(*[world.contact(f"cc{i}@example.com", f"R{i}", "Remote") for i in range(30)])
+    world.sync()
+    world.sandbox.reset_counts()
+    summary = world.sync()
+    assert all(v == 0 for side in summary.counts.values() for v in side.values()), summary.counts
+    assert summary.requests <= 2
+    assert world.sandbox.request_total <= 2
+    writes = [k for k in world.sandbox.requests if not k.startswith("GET")]
+    assert writes == []
+
+
+def test_first_match_is_by_normalised_email_and_makes_no_duplicate(world):
+    crm_id = world.add(first_name="Ada", last_name="Lovelace", email="  Ada@Example.COM ")
+    world.seed(world.contact("ada@example.com", "Ada", "Lovelace"))
+    summary = world.sync()
+    assert summary.counts["crm"]["created"] == 0
+    assert summary.counts["constant-contact"]["created"] == 0
+    assert len(world.sandbox.contacts()) == 1
+    assert len(world.contacts()) == 1
+    assert [link.record_id for link in world.links()] == [crm_id]
+
+
+def test_after_linking_an_email_change_moves_the_email_not_the_person(world):
+    crm_id = world.add(first_name="Ada", last_name="Lovelace", email="ada@example.com")
+    world.sync()
+    remote_id = world.links()[0].remote_id
+    world.update(crm_id, email="ada@lovelace.org")
+    world.sync()
+    assert world.sandbox.get_contact(remote_id)["email_address"]["address"] == "ada@lovelace.org"
+    assert len(world.sandbox.contacts()) == 1
+    world.sandbox.update_contact(remote_id, {"email_address": {"address": "countess@example.com"}})
+    world.sync()
+    assert world.contacts()[crm_id]["email"] == "countess@example.com"
+    assert len(world.contacts()) == 1 and len(world.sandbox.contacts()) == 1
+
+
+def test_two_crm_records_with_one_email_are_an_ambiguous_match(world):
+    world.add(first_name="Ada", last_name="One", email="ada@example.com")
+    world.add(first_name="Ada", last_name="Two", email="ADA@example.com")
+    world.seed(world.contact("ada@example.com", "Ada", "Remote"))
+    summary = world.sync()
+    items = world.env.invoke(["sync", "log", "constant-contact", str(summary.run_id), "--json"])
+    reasons = [r["reason"] for r in __import__("json").loads(items.output)["records"]
+               if r["action"] == "skipped"]
+    assert any(r.startswith("ambiguous match: 2 CRM records have the email") for r in reasons), reasons
+    # nothing was merged or guessed on the CRM side
+    assert sorted(c["last_name"] for c in world.contacts().values()) == ["One", "Two"]
