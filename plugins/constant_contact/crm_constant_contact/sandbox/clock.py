@@ -12,12 +12,13 @@ import time
 from datetime import date, datetime, timedelta, timezone
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
 _ONE_US = timedelta(microseconds=1)
 
 
 def to_iso(us: int) -> str:
     """Render microseconds since the epoch as ``2026-11-26T13:31:17.123456Z``."""
-    return (EPOCH + timedelta(microseconds=us)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return (_NAIVE_EPOCH + timedelta(microseconds=us)).isoformat(timespec="microseconds") + "Z"
 
 
 def to_date(us: int) -> str:

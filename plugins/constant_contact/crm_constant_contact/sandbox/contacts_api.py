@@ -3,6 +3,11 @@
 Listing order is ascending ``updated_at`` (ties by id). A contact changed while a client pages
 moves behind the cursor and is seen again later rather than skipped, which is what an
 incremental sync needs.
+
+``status``: no value leaves deleted contacts out; ``all`` includes them; ``deleted`` selects them;
+``active`` means a live contact with explicit or implicit permission; the other values select
+live contacts by ``permission_to_send``. ``sign_up_form`` stands for the contact's own consent,
+so it sets ``explicit`` even on an unsubscribed address, and revives a deleted contact.
 """
 
 from __future__ import annotations
