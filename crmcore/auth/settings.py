@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
+from crmcore.auth.loopback import LOOPBACK_HOSTS
 from crmcore.errors import ValidationError
 from crmcore.redact import scrub
 from crmcore.schemas_loader import load_schema, problems
@@ -82,6 +84,11 @@ def resolve(connector: Connector, current: dict[str, Any] | None, given: dict[st
     if found:
         raise ValidationError(_friendly(found[0], settings) + " The settings were not saved.",
                               "Correct it and run 'crm sync configure' again.")
+    for key in ("auth_url", "token_url", "api_url", "revoke_url"):
+        parts = urlsplit(settings.get(key) or "")
+        if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+            notes.append(f"Warning: {key} uses plain http on another machine: tokens and the "
+                         "client secret would travel unencrypted. Use https.")
     return settings, notes
 
 

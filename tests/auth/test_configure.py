@@ -105,3 +105,9 @@ def test_unchanged_client_keeps_the_sign_in_and_a_new_client_drops_it(env):
     assert "the old sign-in was dropped: run 'crm sync authorize demo'" in r.output
     row = _rows(env)["admin"]
     assert row.state == CONFIGURED and row.token_enc is None
+
+
+def test_plain_http_to_another_machine_is_warned_about(env):
+    r = configure(env, "--token-url", "http://auth.example.com/token")
+    assert r.exit_code == 0, r.output
+    assert "Warning: token_url uses plain http on another machine" in r.output
