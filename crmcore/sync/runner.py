@@ -24,6 +24,10 @@ from crmcore.sync.models import SyncRun
 from crmcore.sync.runlog import RunLog
 
 DRY_RUN_ID = -1
+# A connection option: the client-side request rate (None: no throttle, for a local sandbox).
+# Constant Contact allows 4 requests a second per application.
+RATE_OPTION = "requests_per_second"
+DEFAULT_RATE = 4.0
 
 
 @dataclass
@@ -89,12 +93,14 @@ def sync_connection(crm: CRM, connection_id: int, *, dry_run: bool = False,
     debug = DebugRecorder(crm.plugins, connection_id, summary.run_id, settings.debug and not dry_run)
     api = None
     try:
-        api = open_api_client(crm, connection_id, on_exchange=debug)
+        options = dict(connection.options or {})
+        rate = options.pop(RATE_OPTION, DEFAULT_RATE)
+        api = open_api_client(crm, connection_id, on_exchange=debug, rate_per_second=rate)
         mapping = get_mapping(crm, connector.name)
         span = records_from_span(settings.sync_records_from)
         config = EngineConfig(direction=settings.direction, conflict_policy=settings.conflict_policy,
                               records_from=(utcnow() - span) if span else None, dry_run=dry_run)
-        remote = connector.open(api, dict(connection.options or {}))
+        remote = connector.open(api, options)
         try:
             engine = SyncEngine(crm, connection_id, owner, module.spec, connector, mapping, remote,
                                 log, config, progress, on_commit=debug.flush)

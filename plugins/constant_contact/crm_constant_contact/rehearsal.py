@@ -15,6 +15,7 @@ from crmcore.app import CRM
 from crmcore.auth.connections import authorize, configure
 from crmcore.auth.models import Connection
 from crmcore.models import User
+from crmcore.sync.runner import RATE_OPTION
 
 CONNECTOR = "constant-contact"
 
@@ -39,5 +40,10 @@ def connect_to_sandbox(crm: CRM, user: User, sandbox, echo: Callable[[str], None
               token_url=sandbox.token_url, revoke_url=sandbox.revoke_url,
               api_url=sandbox.api_url, redirect_uri=f"http://127.0.0.1:{free_port()}/callback",
               scopes="contact_data offline_access")
-    return authorize(crm, user, CONNECTOR, browser=True, timeout=30, echo=echo,
-                     opener=follow_redirects)
+    connection = authorize(crm, user, CONNECTOR, browser=True, timeout=30, echo=echo,
+                           opener=follow_redirects)
+    with crm.session() as session:  # throttle like the sandbox does (not at all when it doesn't)
+        row = session.get(Connection, connection.id)
+        row.options = {**(row.options or {}), RATE_OPTION: sandbox.limits.per_second}
+        session.add(row)
+    return connection
