@@ -44,7 +44,8 @@ def sign_in_with_browser(config: ClientConfig, *, timeout: float, echo: Echo,
                          daemon=True).start()
         returned = server.wait(timeout)
     if returned is None:
-        raise SignInFailed(f"No answer from the browser within {timeout:g} seconds; nothing was saved.",
+        unit = "second" if timeout == 1 else "seconds"
+        raise SignInFailed(f"No answer from the browser within {timeout:g} {unit}; nothing was saved.",
                            f"Run 'crm sync authorize {config.connector}' again (--timeout SECONDS "
                            "gives more time), or use --no-browser.")
     return finish(config, pending, returned)
