@@ -15,6 +15,7 @@ from crmcore.app import CRM
 from crmcore.auth.models import Connection
 from crmcore.errors import CrmError, NotFound
 from crmcore.models import User, utcnow
+from crmcore.redact import scrub
 from crmcore.sync import lock
 from crmcore.sync import settings as sync_settings
 from crmcore.sync.debuglog import DebugRecorder
@@ -113,7 +114,7 @@ def sync_connection(crm: CRM, connection_id: int, *, dry_run: bool = False,
         summary.error, summary.hint = exc.message, exc.hint
     except Exception as exc:  # a bug or an unexpected answer: say so, keep the log usable
         summary.outcome = "failed"
-        summary.error = f"Unexpected error: {type(exc).__name__}: {exc}"
+        summary.error = scrub(f"Unexpected error: {type(exc).__name__}: {exc}", [])[:500]
         summary.hint = (f"Run 'crm sync now {connector.name}' again; the run resumes where it "
                         "stopped. If it fails again, turn on Debug Mode and report the Debug Log.")
     finally:
