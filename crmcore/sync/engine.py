@@ -25,6 +25,7 @@ from crmcore.models import User, utcnow
 from crmcore.modules import ModuleSpec, RecordSnapshot
 from crmcore.sync.connector import Connector, ConnectorSession, RemoteRecord, RemoteWrite, WriteOutcome
 from crmcore.sync.lock import checkpoint, heartbeat
+from crmcore.sync.mapping import normalise
 from crmcore.sync.models import SyncCheckpoint, SyncLink
 from crmcore.sync.runlog import CRM_SIDE, Item, RunLog
 
@@ -100,6 +101,7 @@ class SyncEngine:
                                      if tuple(e.remote) == (connector.email_field,)), None)
         self.pulled: set[int] = set()  # CRM records written by this run's pull (dry runs)
         self.extra_push: set[int] = set()  # records a dry run's pull would mark for the push
+        self.seen_before: datetime | None = None
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -168,6 +170,9 @@ class SyncEngine:
                 link = batch.links.get(record_id)
                 if link is not None and not snap.deleted:
                     link.crm_fingerprint = self.mapping.crm_fingerprint(snap.values)
+            for record_id in batch.mark_for_push:  # differs from the remote: the push sends it
+                if record_id in batch.links:
+                    batch.links[record_id].crm_fingerprint = None
             for record_id in batch.mark_for_push:
                 record_change(session, self.module.name, record_id, "update", self.owner.id)
             self._save_links(session, batch.links.values())
@@ -211,6 +216,7 @@ class SyncEngine:
         with self.crm.session() as session:
             point = checkpoint(session, self.connection_id, self.module.name)
             since = point.remote_high_water
+        self.seen_before = since  # records updated up to here were handled by an earlier run
         if since is not None:
             since = since - OVERLAP
         if self.config.records_from and (since is None or since < self.config.records_from):
@@ -319,6 +325,8 @@ class SyncEngine:
 
     def _pull_unlinked(self, batch: Batch, record: RemoteRecord, matches: list[int],
                        snaps: dict[int, RecordSnapshot], taken: dict[int, LinkState]) -> None:
+        if self.seen_before is not None and record.updated_at <= self.seen_before:
+            return  # an overlap re-read of a record an earlier run could not link: logged then
         email = record.values.get(self.connector.email_field)
         name = self._name(None, record.values)
         remote_fp = self.mapping.remote_fingerprint(record.values)
@@ -338,14 +346,7 @@ class SyncEngine:
             batch.links[snap.id] = link
             if self.mapping.equal(snap.values, record.values):
                 return
-            if self.config.direction == "both" and self._crm_wins(snap.modified_at, record.updated_at):
-                link.crm_fingerprint = None  # differs from the CRM: the push sends it
-                batch.mark_for_push.add(snap.id)
-                if self.config.dry_run:
-                    self.extra_push.add(snap.id)
-                return
-            link.crm_fingerprint = None
-            self._apply_remote(batch, record, link, snap, remote_fp)
+            self._merge_first_match(batch, record, link, snap)
             return
         mapped = self.mapping.to_crm(record.values)
         if mapped.skip_reason:
@@ -356,6 +357,36 @@ class SyncEngine:
                                                        record.updated_at)))
         self.log.add(Item(CRM_SIDE, "created", self.module.name,
                           self.store.display_name(mapped.values) or name, None, record.remote_id))
+
+    def _merge_first_match(self, batch: Batch, record: RemoteRecord, link: LinkState,
+                           snap: RecordSnapshot) -> None:
+        """Two records met for the first time: lose nothing. A field empty on one side takes
+        the other side's value; where both differ, the more recent side wins."""
+        mapped = self.mapping.to_crm(record.values, snap.values)
+        if mapped.skip_reason:
+            self.log.add(Item(CRM_SIDE, "skipped", self.module.name, self._name(snap.values),
+                              snap.id, record.remote_id, mapped.skip_reason))
+            return
+        crm_wins = self._crm_wins(snap.modified_at, record.updated_at)
+        if self.config.direction == "to-crm":
+            crm_wins = False
+        merged = dict(snap.values)
+        for name, remote_value in mapped.values.items():
+            crm_value = snap.values.get(name)
+            if normalise(remote_value) is None or (normalise(crm_value) is not None and crm_wins):
+                continue
+            merged[name] = remote_value
+        diff = {k: v for k, v in merged.items() if snap.values.get(k) != v}
+        if diff:
+            batch.crm_ops.append(("update", snap.id, diff))
+            self.log.add(Item(CRM_SIDE, "updated", self.module.name, self._name(merged),
+                              snap.id, record.remote_id,
+                              f"first match by email with a {self.connector.label} contact"))
+            self.pulled.add(snap.id)
+        if self.config.direction == "both" and not self.mapping.equal(merged, record.values):
+            batch.mark_for_push.add(snap.id)  # the CRM holds values the remote lacks
+            if self.config.dry_run:
+                self.extra_push.add(snap.id)
 
     # -- push: CRM -> remote --------------------------------------------------------------------
 

@@ -25,6 +25,9 @@ def crm_register_commands(cli) -> None:
     from crm_constant_contact.cli import constant_contact  # built only when commands are
 
     cli.add_command(constant_contact)
+    from crm_constant_contact.demo import demo_command
+
+    cli.add_command(demo_command)
 
 
 @hookimpl

@@ -69,3 +69,27 @@ def test_two_crm_records_with_one_email_are_an_ambiguous_match(world):
     assert any(r.startswith("ambiguous match: 2 CRM records have the email") for r in reasons), reasons
     # nothing was merged or guessed on the CRM side
     assert sorted(c["last_name"] for c in world.contacts().values()) == ["One", "Two"]
+
+
+def test_a_first_match_loses_nothing_from_either_side(world):
+    crm_id = world.add(first_name="Ada", last_name="Lovelace", email="ada@example.com",
+                       title="Analyst", mobile_phone="+44 1")
+    import time
+    time.sleep(0.01)
+    world.seed(world.contact("ada@example.com", "Augusta Ada", "Lovelace",
+                             company_name="Engines Ltd"))  # newer, lacks title and phone
+    world.sync()
+    crm = world.contacts()[crm_id]
+    remote = world.remote("ada@example.com")
+    assert (crm["first_name"], crm["title"], crm["mobile_phone"], crm["organization"]) == (
+        "Augusta Ada", "Analyst", "+44 1", "Engines Ltd")
+    assert (remote["first_name"], remote["job_title"], remote["company_name"]) == (
+        "Augusta Ada", "Analyst", "Engines Ltd")
+    assert world.sync().counts == {side: dict.fromkeys(("created", "updated", "skipped", "deleted"), 0)
+                                   for side in ("crm", "constant-contact")}
+
+
+def test_a_record_that_cannot_be_linked_is_not_logged_again_on_every_run(world):
+    world.seed(world.contact("nolast@example.com", "No", None))
+    assert world.sync().counts["crm"]["skipped"] == 1
+    assert world.sync().counts["crm"]["skipped"] == 0
