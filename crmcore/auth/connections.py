@@ -18,6 +18,7 @@ from crmcore.auth.errors import NotSignedIn
 from crmcore.auth.models import (CONFIGURED, NOT_CONFIGURED, REAUTH_REQUIRED, SIGNED_IN,
                                  Connection)
 from crmcore.auth.settings import resolve, tokens_survive
+from crmcore.sync.status import sync_status
 from crmcore.auth.tokens import (ConnectionTokenSource, client_config, forget_tokens,
                                  load_token, locked_connection, require_usable, save_token)
 from crmcore.errors import CrmError, NotFound
@@ -145,6 +146,9 @@ def connectors_overview(crm: CRM, user: User) -> list[dict[str, Any]]:
                 entry["state"] = row.state
                 entry["next"] = (f"crm sync authorize {name}"
                                  if row.state in (CONFIGURED, REAUTH_REQUIRED) else "")
+                entry["sync"] = sync_status(session, row.id)
+                if entry["sync"]["failures"] and not entry["next"]:
+                    entry["next"] = f"crm sync log {name}"
             rows.append(entry)
     return rows
 

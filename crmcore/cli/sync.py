@@ -41,8 +41,10 @@ def connectors_cmd(crm, as_json: bool, user_name: str | None) -> None:
     if as_json:
         print_json(rows)
         return
+    for row in rows:
+        row["sync_summary"] = (row.get("sync") or {}).get("summary", "")
     print_table(rows, [("name", "Connector"), ("label", "Service"), ("state", "State"),
-                       ("token_expires_at", "Token expires"), ("next", "Next step")],
+                       ("sync_summary", "Sync"), ("next", "Next step")],
                 empty="No connectors: install a connector plugin package, then "
                       "'crm extensions list'.")
 

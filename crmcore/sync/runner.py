@@ -25,10 +25,10 @@ from crmcore.sync.models import SyncRun
 from crmcore.sync.runlog import RunLog
 
 DRY_RUN_ID = -1
-# A connection option: the client-side request rate (None: no throttle, for a local sandbox).
-# Constant Contact allows 4 requests a second per application.
-RATE_OPTION = "requests_per_second"
-DEFAULT_RATE = 4.0
+# A connection option: settings of the API client (rate_per_second, max_retries, timeout,
+# backoff_base, backoff_max); a local sandbox without limits sets rate_per_second None.
+HTTP_OPTION = "http"
+HTTP_KEYS = ("rate_per_second", "max_retries", "timeout", "backoff_base", "backoff_max")
 
 
 @dataclass
@@ -95,8 +95,8 @@ def sync_connection(crm: CRM, connection_id: int, *, dry_run: bool = False,
     api = None
     try:
         options = dict(connection.options or {})
-        rate = options.pop(RATE_OPTION, DEFAULT_RATE)
-        api = open_api_client(crm, connection_id, on_exchange=debug, rate_per_second=rate)
+        http = {k: v for k, v in (options.pop(HTTP_OPTION, None) or {}).items() if k in HTTP_KEYS}
+        api = open_api_client(crm, connection_id, on_exchange=debug, **http)
         mapping = get_mapping(crm, connector.name)
         span = records_from_span(settings.sync_records_from)
         config = EngineConfig(direction=settings.direction, conflict_policy=settings.conflict_policy,

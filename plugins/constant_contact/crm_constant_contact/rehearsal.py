@@ -15,7 +15,7 @@ from crmcore.app import CRM
 from crmcore.auth.connections import authorize, configure
 from crmcore.auth.models import Connection
 from crmcore.models import User
-from crmcore.sync.runner import RATE_OPTION
+from crmcore.sync.runner import HTTP_OPTION
 
 CONNECTOR = "constant-contact"
 
@@ -32,9 +32,12 @@ def follow_redirects(url: str) -> bool:
     return True
 
 
-def connect_to_sandbox(crm: CRM, user: User, sandbox, echo: Callable[[str], None] = lambda m: None
-                       ) -> Connection:
-    """Configure ``user``'s Constant Contact connection for ``sandbox`` and sign in (auto-approve)."""
+def connect_to_sandbox(crm: CRM, user: User, sandbox, echo: Callable[[str], None] = lambda m: None,
+                       **http: float | None) -> Connection:
+    """Configure ``user``'s Constant Contact connection for ``sandbox`` and sign in (auto-approve).
+
+    The API client throttles like the sandbox does (not at all when its limits are off);
+    ``http`` overrides other client settings (e.g. ``backoff_base`` for fast tests)."""
     configure(crm, user, CONNECTOR, client_id=sandbox.client_id,
               client_secret=sandbox.client_secret, auth_url=sandbox.auth_url,
               token_url=sandbox.token_url, revoke_url=sandbox.revoke_url,
@@ -44,6 +47,7 @@ def connect_to_sandbox(crm: CRM, user: User, sandbox, echo: Callable[[str], None
                            opener=follow_redirects)
     with crm.session() as session:  # throttle like the sandbox does (not at all when it doesn't)
         row = session.get(Connection, connection.id)
-        row.options = {**(row.options or {}), RATE_OPTION: sandbox.limits.per_second}
+        row.options = {**(row.options or {}),
+                       HTTP_OPTION: {"rate_per_second": sandbox.limits.per_second, **http}}
         session.add(row)
     return connection
