@@ -12,6 +12,7 @@ from collections.abc import Callable
 import click
 
 from crmcore.app import CRM
+from crmcore.errors import CrmError
 from crmcore.extensions import store as extension_store
 from crmcore.initialise import initialise
 from crmcore.models import User
@@ -44,6 +45,10 @@ REMOTE_PEOPLE = [
 def run_demo(crm: CRM, echo: Callable[[str], None], admin: str = "admin") -> tuple[RunSummary, RunSummary]:
     """The whole tour; returns the summaries of the two syncs."""
     started = time.monotonic()
+    if crm.is_initialised():
+        raise CrmError(f"crm demo needs an empty CRM home; {crm.settings.home} already holds a CRM "
+                       "(the demo would add its own admin, contacts and connection to it).",
+                       "Run it in a fresh folder: CRM_HOME=$(mktemp -d) crm demo")
     user = initialise(crm, admin)
     echo(f"1. CRM ready (database {crm.engine.url.render_as_string(hide_password=True)}), admin {user.name!r}.")
     installed = extension_store.install(crm, user, [CONNECTOR])
@@ -106,9 +111,9 @@ def _print_log(crm: CRM, summary: RunSummary, echo: Callable[[str], None]) -> No
 def demo_command() -> None:
     """Run a real two-way sync offline: the CRM against a local Constant Contact sandbox.
 
-    Creates (or reuses) the CRM under CRM_HOME, installs the extensions, signs in to the
-    sandbox, seeds contacts on both sides, syncs both ways, edits and deletes on both sides,
-    syncs again and prints both sync logs. Point CRM_HOME at an empty folder to start fresh.
+    Creates a CRM under CRM_HOME (which must be empty: CRM_HOME=$(mktemp -d) crm demo),
+    installs the extensions, signs in to the sandbox, seeds contacts on both sides, syncs both
+    ways, edits and deletes on both sides, syncs again and prints both sync logs.
     """
     from crmcore.cli.context import state
 

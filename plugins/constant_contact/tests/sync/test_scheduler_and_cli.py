@@ -126,3 +126,9 @@ def test_demo_runs_offline_as_the_readme_says(tmp_path):
                               capture_output=True, text=True)
     people = {p["email"]: p for p in json.loads(margaret.stdout) if p.get("email")}
     assert people["margaret@example.com"]["email_opt_out"] is True
+
+
+def test_demo_refuses_a_crm_home_that_already_holds_a_crm(world):
+    result = world.env.invoke(["demo"])
+    assert result.exit_code == 1
+    assert "crm demo needs an empty CRM home" in result.output and "mktemp -d" in result.output
