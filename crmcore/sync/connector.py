@@ -55,20 +55,28 @@ class RemotePage:
 
 @dataclass
 class RemoteWrite:
-    """A create (``remote_id`` None) or an update to send; ``key`` is the CRM record id."""
+    """A create (``remote_id`` None) or an update to send; ``key`` is the CRM record id.
+
+    ``previous`` holds, for an update, the remote values as last synced (mapped fields only), so
+    a connector can tell a field being cleared from one that was always empty.
+    """
 
     key: int
     values: RemoteValues
     remote_id: str | None = None
+    previous: RemoteValues | None = None
 
 
 @dataclass
 class WriteOutcome:
     """What became of one :class:`RemoteWrite` or delete.
 
-    ``record`` is the remote record as stored after the write (used for the link's fingerprint).
+    ``record`` is the remote record as stored after the write (used for the link's fingerprint);
+    a bulk write may leave it None, and then the values sent are taken as stored.
     ``conflict_remote_id`` is set when a create was refused because the identifying value (the
     email) already belongs to that remote record, deleted ones included.
+    ``link_by_email`` is set when a bulk create succeeded without telling the new record's id:
+    the engine links it by email when it reads the remote changes that follow the push.
     """
 
     key: int
@@ -76,6 +84,7 @@ class WriteOutcome:
     record: RemoteRecord | None = None
     error: str | None = None
     conflict_remote_id: str | None = None
+    link_by_email: bool = False
 
     @property
     def ok(self) -> bool:
@@ -119,6 +128,7 @@ class Connector(ABC):
     default_mapping: dict[str, Any]  # validated by schemas/field-mapping.schema.json
     options_schema: dict[str, Any] = {}  # extra per-connection settings (JSON Schema), may be empty
     transforms: dict[str, Any] = {}  # extra named mapping transforms (crmcore.sync.mapping.Transform)
+    write_batch_size: int = 500  # how many writes the engine hands ``write`` at once (bulk APIs: more)
 
     @property
     def mandatory_fields(self) -> tuple[str, ...]:
