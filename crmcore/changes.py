@@ -9,23 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
-from crmcore.models import Change, Counter
+from crmcore.models import Change, Counter, utcnow
 
 OPS = ("create", "update", "delete", "restore")
 
 
-def _next_seq(session: Session) -> int:
+def _next_seq(session: Session, count: int = 1) -> int:
+    """Reserve ``count`` numbers; returns the last one (the others precede it)."""
     result = session.execute(
-        update(Counter).where(Counter.name == "change").values(value=Counter.value + 1)
+        update(Counter).where(Counter.name == "change").values(value=Counter.value + count)
         .returning(Counter.value))
     value = result.scalar_one_or_none()
     if value is None:  # first change ever: create the counter row
-        session.add(Counter(name="change", value=1))
+        session.add(Counter(name="change", value=count))
         session.flush()
-        return 1
+        return count
     return value
 
 
@@ -37,6 +38,22 @@ def record_change(session: Session, module: str, record_id: int, op: str,
     seq = _next_seq(session)
     session.add(Change(seq=seq, module=module, record_id=record_id, op=op, user_id=user_id))
     return seq
+
+
+def record_changes(session: Session, module: str, record_ids: list[int], op: str,
+                   user_id: int | None = None) -> list[int]:
+    """:func:`record_change` for many records at once (one counter update, one insert)."""
+    if op not in OPS:
+        raise ValueError(f"op must be one of {OPS}, not {op!r}")
+    if not record_ids:
+        return []
+    last = _next_seq(session, len(record_ids))
+    seqs = list(range(last - len(record_ids) + 1, last + 1))
+    now = utcnow()
+    session.execute(insert(Change), [
+        {"seq": seq, "module": module, "record_id": rid, "op": op, "user_id": user_id, "at": now}
+        for seq, rid in zip(seqs, record_ids)])
+    return seqs
 
 
 def current_seq(session: Session) -> int:

@@ -58,6 +58,13 @@ class RecordStore(Protocol):
         """Create a record owned by ``user``; raises ``ValidationError`` on bad values."""
         ...
 
+    def create_many(self, session: Session, values_list: list[Mapping[str, Any]],
+                    user: "User") -> list["int | Exception"]:
+        """Create many records at once (a first sync brings thousands); returns, in order, each
+        new id or the ``ValidationError`` that kept that one out. Optional: the engine falls back
+        to ``create`` one by one when a store lacks it."""
+        ...
+
     def update(self, session: Session, record_id: int, values: Mapping[str, Any], user: "User") -> None:
         """Change the given fields only (a restore too when the record is in the recycle bin)."""
         ...

@@ -56,3 +56,16 @@ def test_concurrent_writers_get_distinct_increasing_numbers(crm_env):
     with crm.session() as s:
         seen = [c.seq for batch in changes_since(s, "things", 0) for c in batch]
     assert seen == list(range(1, 31))
+
+
+def test_many_changes_at_once_take_consecutive_numbers(crm_env):
+    from crmcore.changes import record_changes
+    crm = crm_env.crm()
+    with crm.session() as s:
+        record_change(s, "things", 1, "create")
+        assert record_changes(s, "things", [5, 6, 7], "create") == [2, 3, 4]
+        assert record_changes(s, "things", [], "create") == []
+        assert record_change(s, "things", 8, "update") == 5
+    with crm.session() as s:
+        got = [(c.seq, c.record_id) for batch in changes_since(s, "things", 1) for c in batch]
+    assert got == [(2, 5), (3, 6), (4, 7), (5, 8)]

@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, select
 
 from crmcore.app import CRM
+from crmcore.errors import CrmError
 from crmcore.changes import changes_since, record_change
 from crmcore.models import User, utcnow
 from crmcore.modules import ModuleSpec, RecordSnapshot
@@ -29,7 +31,9 @@ from crmcore.sync.mapping import normalise
 from crmcore.sync.models import SyncCheckpoint, SyncLink
 from crmcore.sync.runlog import CRM_SIDE, Item, RunLog
 
-OVERLAP = timedelta(minutes=5)
+# Remote changes are read from the newest updated_at seen, minus this overlap, in case a change
+# committed late carries an earlier time; re-reading a record is harmless (fingerprints).
+OVERLAP = timedelta(seconds=2)
 PUSH_BATCH = 500
 
 Progress = Callable[[str], None]
@@ -62,11 +66,13 @@ class LinkState:
     crm_deleted: bool = False
     remote_deleted: bool = False
     row_id: int | None = None
+    remote_values: dict[str, Any] | None = None
 
     @classmethod
     def from_row(cls, row: SyncLink) -> "LinkState":
         return cls(row.record_id, row.remote_id, row.crm_fingerprint, row.remote_fingerprint,
-                   row.remote_updated_at, row.crm_deleted, row.remote_deleted, row.id)
+                   row.remote_updated_at, row.crm_deleted, row.remote_deleted, row.id,
+                   row.remote_values)
 
 
 @dataclass
@@ -102,6 +108,9 @@ class SyncEngine:
         self.pulled: set[int] = set()  # CRM records written by this run's pull (dry runs)
         self.extra_push: set[int] = set()  # records a dry run's pull would mark for the push
         self.seen_before: datetime | None = None
+        self.link_only = False  # a settle read in a one-way run to the remote: only make links
+        self.remote_writes = 0  # writes sent this run: their echo is read back before the end
+        self.batch_size = max(1, int(getattr(connector, "write_batch_size", PUSH_BATCH) or PUSH_BATCH))
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -149,21 +158,26 @@ class SyncEngine:
             return
         with self.crm.session() as session:
             owner = session.get(User, self.owner.id)
-            for values, link in batch.created:
-                link.record_id = self.store.create(session, values, owner)
-                created = self.store.get_many(session, [link.record_id])[link.record_id]
-                link.crm_fingerprint = self.mapping.crm_fingerprint(created.values)
-                batch.links[link.record_id] = link
             written: set[int] = set()
+            for (values, link), new_id in zip(batch.created, self._create(session, batch.created, owner)):
+                if isinstance(new_id, int):
+                    link.record_id = new_id
+                    batch.links[new_id] = link
+                    written.add(new_id)
             for op, record_id, values in batch.crm_ops:
-                if op == "update":
-                    self.store.update(session, record_id, values, owner)
-                elif op == "restore":
-                    self.store.restore(session, record_id, owner)
-                    if values:
+                try:  # stores validate before writing, so a refusal leaves the session clean
+                    if op == "update":
                         self.store.update(session, record_id, values, owner)
-                elif op == "delete":
-                    self.store.delete(session, record_id, owner)
+                    elif op == "restore":
+                        self.store.restore(session, record_id, owner)
+                        if values:
+                            self.store.update(session, record_id, values, owner)
+                    elif op == "delete":
+                        self.store.delete(session, record_id, owner)
+                except CrmError as exc:
+                    self._refused(record_id, values, exc)
+                    batch.links.pop(record_id, None)
+                    continue
                 written.add(record_id)
             # fingerprint what the store kept (it may normalise), so the next run sees no change
             for record_id, snap in self.store.get_many(session, written).items():
@@ -188,27 +202,52 @@ class SyncEngine:
             if self.on_commit:
                 self.on_commit(session)
 
+    def _create(self, session: Session, created: list, owner: User) -> list:
+        """Create the batch's new CRM records at once when the store can; log the refused."""
+        values_list = [values for values, _ in created]
+        if not values_list:
+            return []
+        create_many = getattr(self.store, "create_many", None)
+        if create_many is not None:
+            results = create_many(session, values_list, owner)
+        else:
+            results = []
+            for values in values_list:
+                try:
+                    results.append(self.store.create(session, values, owner))
+                except CrmError as exc:
+                    results.append(exc)
+        for (values, link), result in zip(created, results):
+            if not isinstance(result, int):
+                self._refused(None, values, result, link.remote_id)
+        return results
+
+    def _refused(self, record_id: int | None, values: dict[str, Any], exc: Exception,
+                 remote_id: str | None = None) -> None:
+        reason = getattr(exc, "message", str(exc))
+        self.log.add(Item(CRM_SIDE, "skipped", self.module.name, self._name(values) if values else "",
+                          record_id, remote_id, f"the CRM refused it: {reason}"))
+
     def _save_links(self, session: Session, links: Iterable[LinkState]) -> None:
+        """Insert new links and update known ones in two statements, not one per link."""
         now = utcnow()
+        inserts, updates = [], []
         for link in links:
-            row = session.get(SyncLink, link.row_id) if link.row_id else None
-            if row is None:
-                row = session.exec(select(SyncLink).where(
-                    SyncLink.connection_id == self.connection_id,
-                    SyncLink.module == self.module.name,
-                    SyncLink.record_id == link.record_id)).first()
-            if row is None:
-                row = SyncLink(connection_id=self.connection_id, module=self.module.name,
-                               record_id=link.record_id, remote_id=link.remote_id)
-            row.remote_id = link.remote_id
-            row.crm_fingerprint = link.crm_fingerprint
-            row.remote_fingerprint = link.remote_fingerprint
-            row.remote_updated_at = link.remote_updated_at
-            row.crm_deleted = link.crm_deleted
-            row.remote_deleted = link.remote_deleted
-            row.synced_at = now
-            session.add(row)
-            session.flush()
+            row = {"remote_id": link.remote_id, "crm_fingerprint": link.crm_fingerprint,
+                   "remote_fingerprint": link.remote_fingerprint,
+                   "remote_updated_at": link.remote_updated_at, "remote_values": link.remote_values,
+                   "crm_deleted": link.crm_deleted, "remote_deleted": link.remote_deleted,
+                   "synced_at": now}
+            if link.row_id is None:
+                inserts.append({**row, "connection_id": self.connection_id,
+                                "module": self.module.name, "record_id": link.record_id})
+            else:
+                updates.append({**row, "link_id": link.row_id})
+        if updates:
+            session.execute(update(SyncLink.__table__).where(SyncLink.__table__.c.id == bindparam("link_id"))
+                            .values({k: bindparam(k) for k in updates[0] if k != "link_id"}), updates)
+        if inserts:
+            session.execute(insert(SyncLink.__table__), inserts)
 
     # -- pull: remote -> CRM --------------------------------------------------------------------
 
@@ -255,16 +294,23 @@ class SyncEngine:
                 self._pull_unlinked(batch, record, matches, snaps, taken)
         self._commit(batch)
 
+    def _seen(self, link: LinkState, record: RemoteRecord, fingerprint: str | None = None) -> None:
+        """Record in the link what the remote side holds now."""
+        link.remote_fingerprint = fingerprint or self.mapping.remote_fingerprint(record.values)
+        link.remote_updated_at = record.updated_at
+        link.remote_deleted = record.deleted
+        link.remote_values = {k: record.values.get(k) for k in self.mapping.remote_fields}
+
     def _pull_linked(self, batch: Batch, record: RemoteRecord, link: LinkState,
                      snap: RecordSnapshot | None) -> None:
         remote_fp = self.mapping.remote_fingerprint(record.values)
         if remote_fp == link.remote_fingerprint and record.deleted == link.remote_deleted:
             return  # our own write read back, or an overlap re-read
-        if snap is None:  # the CRM record is gone for good: forget the link
+        if snap is None or self.link_only:  # CRM record gone for good, or a one-way settle read
             return
         if record.deleted and snap.deleted:  # deleted on both sides: nothing to do
-            link.remote_deleted = link.crm_deleted = True
-            link.remote_fingerprint = remote_fp
+            self._seen(link, record, remote_fp)
+            link.crm_deleted = True
             batch.links[link.record_id] = link
             return
         crm_changed = (snap.deleted != link.crm_deleted or (
@@ -277,9 +323,7 @@ class SyncEngine:
                                   self._name(snap.values), snap.id, record.remote_id,
                                   f"conflict: changed on both sides; {why}, so the CRM version "
                                   f"is kept and sent to {self.connector.label}"))
-                link.remote_fingerprint = remote_fp
-                link.remote_deleted = record.deleted
-                link.remote_updated_at = record.updated_at
+                self._seen(link, record, remote_fp)
                 batch.links[link.record_id] = link
                 return
             self.log.add(Item(self.side, "skipped", self.module.name, self._name(snap.values),
@@ -290,9 +334,7 @@ class SyncEngine:
 
     def _apply_remote(self, batch: Batch, record: RemoteRecord, link: LinkState,
                       snap: RecordSnapshot, remote_fp: str) -> None:
-        link.remote_fingerprint = remote_fp
-        link.remote_updated_at = record.updated_at
-        link.remote_deleted = record.deleted
+        self._seen(link, record, remote_fp)
         batch.links[link.record_id] = link
         name = self._name(snap.values, record.values)
         if record.deleted:
@@ -341,20 +383,25 @@ class SyncEngine:
             snap = snaps[matches[0]]
             link = LinkState(snap.id, record.remote_id)
             link.crm_fingerprint = self.mapping.crm_fingerprint(snap.values)
-            link.remote_fingerprint = remote_fp
-            link.remote_updated_at = record.updated_at
+            self._seen(link, record, remote_fp)
             batch.links[snap.id] = link
             if self.mapping.equal(snap.values, record.values):
                 return
+            if self.link_only:  # one-way to the remote: the next push sends the CRM's values
+                link.crm_fingerprint = None
+                return
             self._merge_first_match(batch, record, link, snap)
+            return
+        if self.link_only:
             return
         mapped = self.mapping.to_crm(record.values)
         if mapped.skip_reason:
             self.log.add(Item(CRM_SIDE, "skipped", self.module.name, name, None, record.remote_id,
                               mapped.skip_reason))
             return
-        batch.created.append((mapped.values, LinkState(-1, record.remote_id, None, remote_fp,
-                                                       record.updated_at)))
+        link = LinkState(-1, record.remote_id)
+        self._seen(link, record, remote_fp)
+        batch.created.append((mapped.values, link))
         self.log.add(Item(CRM_SIDE, "created", self.module.name,
                           self.store.display_name(mapped.values) or name, None, record.remote_id))
 
@@ -398,7 +445,8 @@ class SyncEngine:
             self._push_records(sorted(self.extra_push), start)
         while True:
             with self.crm.session() as session:
-                batch_changes = next(changes_since(session, self.module.name, start, PUSH_BATCH), [])
+                batch_changes = next(changes_since(session, self.module.name, start,
+                                                   self.batch_size), [])
             if not batch_changes:
                 return
             last_seq = batch_changes[-1].seq
@@ -447,7 +495,8 @@ class SyncEngine:
                                   snap.id, link.remote_id if link else None, reason))
                 continue
             writes.append(RemoteWrite(key=record_id, values=mapped.values,
-                                      remote_id=link.remote_id if link else None))
+                                      remote_id=link.remote_id if link else None,
+                                      previous=link.remote_values if link else None))
         outcomes = self._write(writes)
         second_round = self._resolve_conflicts(batch, outcomes, snaps, writes)
         outcomes = [o for o in outcomes if not o.conflict_remote_id] + self._write(second_round)
@@ -475,6 +524,7 @@ class SyncEngine:
             return [WriteOutcome(key=w.key, remote_id=w.remote_id or "(new)",
                                  record=RemoteRecord(w.remote_id or "(new)", w.values, utcnow()))
                     for w in writes]
+        self.remote_writes += len(writes)
         return self.remote.write(writes)
 
     def _resolve_conflicts(self, batch: Batch, outcomes: list[WriteOutcome],
@@ -501,9 +551,8 @@ class SyncEngine:
                                   "linked to another CRM record; merge the two CRM records"))
                 continue
             claimed.add(remote.remote_id)
-            link = LinkState(snap.id, remote.remote_id,
-                             remote_fingerprint=self.mapping.remote_fingerprint(remote.values),
-                             remote_updated_at=remote.updated_at, remote_deleted=remote.deleted)
+            link = LinkState(snap.id, remote.remote_id)
+            self._seen(link, remote)
             batch.links[snap.id] = link
             if remote.deleted and not self._crm_wins(snap.modified_at, remote.updated_at):
                 # deleted remotely after the CRM's last change: the deletion travels to the CRM
@@ -530,6 +579,9 @@ class SyncEngine:
             self.log.add(Item(self.side, "skipped", self.module.name, name, snap.id,
                               write.remote_id, outcome.error))
             return
+        if outcome.link_by_email:  # a bulk create: linked by email when its echo is read back
+            self.log.add(Item(self.side, "created", self.module.name, name, snap.id, None))
+            return
         record = outcome.record
         existing = batch.links.get(snap.id) or link
         revived = existing is not None and existing.remote_deleted
@@ -541,9 +593,12 @@ class SyncEngine:
         new = LinkState(snap.id, outcome.remote_id or write.remote_id,
                         row_id=existing.row_id if existing else None)
         new.crm_fingerprint = self.mapping.crm_fingerprint(snap.values)
-        if record is not None:
-            new.remote_fingerprint = self.mapping.remote_fingerprint(record.values)
-            new.remote_updated_at = record.updated_at
+        if record is None:  # a bulk update: the remote now holds what was sent
+            new.remote_fingerprint = new.crm_fingerprint
+            new.remote_values = {**(write.previous or {}), **write.values}
+            new.remote_updated_at = existing.remote_updated_at if existing else None
+        else:
+            self._seen(new, record)
             # the remote side owns some values (consent): bring them back to the CRM at once
             if not self.config.dry_run and self.config.direction == "both" and \
                     not self.mapping.equal(snap.values, record.values):
@@ -583,3 +638,7 @@ class SyncEngine:
             self.pull()
         if self.config.direction in ("both", "to-remote"):
             self.push()
+            if self.remote_writes and not self.config.dry_run:
+                # read our own writes back now (links for bulk creates; the next run starts clean)
+                self.link_only = self.config.direction == "to-remote"
+                self.pull()

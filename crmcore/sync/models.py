@@ -43,6 +43,8 @@ class SyncLink(SQLModel, table=True):
     crm_fingerprint: str | None = Field(default=None, max_length=64)
     remote_fingerprint: str | None = Field(default=None, max_length=64)
     remote_updated_at: datetime | None = UTCField()
+    # the mapped remote values as last synced: tells a connector which fields an update clears
+    remote_values: dict | None = Field(default=None, sa_column=Column(JSON))
     crm_deleted: bool = False
     remote_deleted: bool = False
     synced_at: datetime = UTCField(default_now=True)

@@ -96,7 +96,7 @@ def sync_connection(crm: CRM, connection_id: int, *, dry_run: bool = False,
     try:
         options = dict(connection.options or {})
         http = {k: v for k, v in (options.pop(HTTP_OPTION, None) or {}).items() if k in HTTP_KEYS}
-        api = open_api_client(crm, connection_id, on_exchange=debug, **http)
+        api = open_api_client(crm, connection_id, on_exchange=debug if debug.store else None, **http)
         mapping = get_mapping(crm, connector.name)
         span = records_from_span(settings.sync_records_from)
         config = EngineConfig(direction=settings.direction, conflict_policy=settings.conflict_policy,

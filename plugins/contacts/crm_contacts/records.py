@@ -18,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from crmcore.changes import record_change
-from crmcore.errors import NotFound
+from crmcore.changes import record_change, record_changes
+from crmcore.errors import NotFound, ValidationError
 from crmcore.models import utcnow
 from crmcore.modules import RecordSnapshot
 from crm_contacts import MODULE
@@ -109,6 +110,32 @@ class ContactStore:
         session.flush()
         record_change(session, MODULE, contact.id, "create", user.id)
         return contact.id
+
+    def create_many(self, session: Session, values_list: list[Mapping[str, Any]],
+                    user: "User") -> list[int | ValidationError]:
+        """Create many contacts in one insert (a sync's first run brings thousands); returns,
+        in order, each new id or the ValidationError that kept that one out."""
+        rows: list[dict[str, Any]] = []
+        slots: list[int | ValidationError] = []
+        now = utcnow()
+        for values in values_list:
+            try:
+                cleaned = {name: None for name in FIELD_NAMES} | clean(values)
+                cleaned["email_opt_out"] = bool(cleaned["email_opt_out"])
+                check_complete(cleaned)
+            except ValidationError as exc:
+                slots.append(exc)
+                continue
+            slots.append(len(rows))
+            rows.append({**cleaned, "email_normalised": normalise_email(cleaned["email"]),
+                         "owner_id": user.id, "created_at": now, "modified_at": now})
+        ids: list[int] = []
+        for chunk in _chunks(rows):
+            result = session.execute(insert(Contact).returning(Contact.id, sort_by_parameter_order=True),
+                                     chunk)
+            ids.extend(result.scalars().all())
+        record_changes(session, MODULE, ids, "create", user.id)
+        return [slot if isinstance(slot, ValidationError) else ids[slot] for slot in slots]
 
     def update(self, session: Session, record_id: int, values: Mapping[str, Any],
                user: "User") -> None:
