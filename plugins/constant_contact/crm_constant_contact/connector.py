@@ -86,6 +86,7 @@ class ConstantContactConnector(Connector):
     fields = _fields()
     email_field = "email_address"
     transforms = {"opt-out-permission": OptOutPermission()}
+    write_batch_size = 40_000  # one contacts_json_import holds up to 40,000 contacts
     options_schema = {
         "type": "object",
         "additionalProperties": False,

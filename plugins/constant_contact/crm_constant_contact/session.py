@@ -1,8 +1,10 @@
 """One run's work against the Constant Contact V3 API, over the core's authorised client.
 
 Reads page through ``GET /contacts`` (500 a page, deleted contacts included, only the
-sub-resources the mapping needs). Writes go one contact at a time for now; the hooks are
-batch-shaped so large batches can move to the bulk activity endpoints without the engine changing.
+sub-resources the mapping needs). Small batches of writes and deletes (at most
+``bulk.BULK_THRESHOLD``) go contact by contact, which costs fewer requests; larger ones go through
+the bulk activities (``bulk.py``): ``contacts_json_import`` for the writes an import can carry
+and ``contact_delete`` for deletes, so requests grow with the batches, not with the contacts.
 
 Rate limits, the daily quota, server failures and re-authorization propagate from the client: the
 engine stops the run cleanly. A record the API refuses (400, a 409 on a taken email, a contact
@@ -10,7 +12,9 @@ gone) becomes that record's ``WriteOutcome.error``.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,11 +22,12 @@ from crmcore.http import ApiClient, ApiError, QuotaExhausted, RateLimited, Trans
 from crmcore.sync.connector import (ConnectorSession, RemotePage, RemoteRecord, RemoteWrite,
                                     WriteOutcome)
 
-from crm_constant_contact import translate
+from crm_constant_contact import bulk, translate
 
 PAGE_SIZE = 500
 _STOP_RUN = (RateLimited, QuotaExhausted, TransientError)
 _ALL_SUBRESOURCES = ["phone_numbers", "street_addresses"]
+log = logging.getLogger(__name__)
 
 
 class ConstantContactSession(ConnectorSession):
@@ -31,6 +36,9 @@ class ConstantContactSession(ConnectorSession):
         self.target_list = target_list
         self._list_id: str | None = None
         self._include = list(_ALL_SUBRESOURCES)  # narrowed by the first read_changes
+        self.sleep: Callable[[float], None] = time.sleep  # between activity polls
+        # activity errors that name no write or id of theirs; those items count as done
+        self.unattributed_errors: list[str] = []
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -66,7 +74,75 @@ class ConstantContactSession(ConnectorSession):
     # -- writing ----------------------------------------------------------------------------------
 
     def write(self, writes: Sequence[RemoteWrite]) -> list[WriteOutcome]:
-        return [self._write_one(w) for w in writes]
+        """Writes an import can carry go through imports when there are more than
+        ``bulk.BULK_THRESHOLD`` of them; the rest (and small batches) one by one."""
+        single: list[RemoteWrite] = []
+        rows: list[tuple[RemoteWrite, dict[str, Any]]] = []
+        emails: set[str] = set()
+        for w in writes:
+            row = translate.import_row(w.values)
+            email = str(row.get("email", "")).casefold()
+            if bulk.single_path_reason(w) is not None or email in emails:
+                single.append(w)  # one email twice in an import: which row wins is not said
+            else:
+                emails.add(email)
+                rows.append((w, row))
+        if len(rows) <= bulk.BULK_THRESHOLD:
+            single, rows = list(writes), []
+        # imports first: a second write for an email an import just used then meets the
+        # contact as a 409 conflict, which the engine knows how to handle
+        outcomes = self._import(rows) if rows else []
+        outcomes += [self._write_one(w) for w in single]
+        if rows:
+            order = {w.key: i for i, w in enumerate(writes)}
+            outcomes.sort(key=lambda o: order.get(o.key, 0))  # in the order given, for people
+        return outcomes
+
+    def _import(self, entries: list[tuple[RemoteWrite, dict[str, Any]]]) -> list[WriteOutcome]:
+        """Creates come back as ``link_by_email`` (an import tells no ids), updates with their
+        own id; items the activity reports as failed, or a whole activity that ended badly or
+        was refused, come back as errors."""
+        groups, too_large = bulk.split_rows([row for _, row in entries])
+        outcomes = [_failed(entries[i][0], "the contact's values are too large for a Constant "
+                                           "Contact import") for i in too_large]
+        list_id = self.target_list_id()
+        jobs = [bulk.Job("activities/contacts_json_import",
+                         {"import_data": [entries[i][1] for i in group], "list_ids": [list_id]},
+                         [entries[i][0] for i in group]) for group in groups]
+        for job in bulk.Runner(self.api, sleep=self.sleep).run(jobs):
+            outcomes += self._import_outcomes(job)
+        return outcomes
+
+    def _import_outcomes(self, job: bulk.Job) -> list[WriteOutcome]:
+        writes: list[RemoteWrite] = job.items
+        if job.refused is not None:
+            return [_failed(w, f"Constant Contact refused the import: {job.refused}") for w in writes]
+        if job.state in bulk.ENDED_BADLY:
+            return [_failed(w, bulk.ended_badly_reason(job)) for w in writes]
+        errors = bulk.activity_errors(job.activity)
+        found, unattributed = bulk.attribute_by_email(
+            errors, [row["email"] for row in job.body["import_data"]])
+        self._note_unattributed(job, unattributed, bulk.unlisted_failures(job.activity, len(errors)))
+        outcomes = []
+        for index, w in enumerate(writes):
+            if index in found:
+                outcomes.append(_failed(w, "Constant Contact's import refused it: "
+                                           + "; ".join(found[index])))
+            elif w.remote_id is None:
+                outcomes.append(WriteOutcome(w.key, link_by_email=True))
+            else:
+                outcomes.append(WriteOutcome(w.key, remote_id=w.remote_id, record=None))
+        return outcomes
+
+    def _note_unattributed(self, job: bulk.Job, errors: list[str], unlisted: int) -> None:
+        activity_id = (job.activity or {}).get("activity_id")
+        notes = [f"activity {activity_id}: {text}" for text in errors]
+        if unlisted:
+            notes.append(f"activity {activity_id}: {unlisted} item(s) counted as failed "
+                         "without a listed reason")
+        for note in notes:
+            log.warning("Constant Contact bulk error not tied to a record: %s", note)
+        self.unattributed_errors += notes
 
     def _write_one(self, w: RemoteWrite) -> WriteOutcome:
         try:
@@ -113,8 +189,11 @@ class ConstantContactSession(ConnectorSession):
         return WriteOutcome(w.key, remote_id=w.remote_id, record=_as_stored(stored, body))
 
     def delete(self, remote_ids: Sequence[str]) -> dict[str, str | None]:
+        ids = list(dict.fromkeys(remote_ids))
+        if len(ids) > bulk.BULK_THRESHOLD:
+            return self._bulk_delete(ids)
         result: dict[str, str | None] = {}
-        for remote_id in dict.fromkeys(remote_ids):
+        for remote_id in ids:
             try:
                 self.api.delete(f"contacts/{remote_id}")
                 result[remote_id] = None
@@ -127,6 +206,26 @@ class ConstantContactSession(ConnectorSession):
                     result[remote_id] = translate.error_reason(exc.body, exc.message)
                 else:
                     raise
+        return result
+
+    def _bulk_delete(self, ids: list[str]) -> dict[str, str | None]:
+        """``contact_delete`` activities of ``bulk.MAX_DELETE_IDS`` ids; an id the service
+        could not find counts as deleted, as a 404 does on the single-record path."""
+        jobs = [bulk.Job("activities/contact_delete", {"contact_ids": chunk}, chunk)
+                for chunk in bulk.chunks(ids, bulk.MAX_DELETE_IDS)]
+        result: dict[str, str | None] = {}
+        for job in bulk.Runner(self.api, sleep=self.sleep).run(jobs):
+            if job.refused is not None or job.state in bulk.ENDED_BADLY:
+                reason = (f"Constant Contact refused the delete: {job.refused}"
+                          if job.refused is not None else bulk.ended_badly_reason(job))
+                result.update({remote_id: reason for remote_id in job.items})
+                continue
+            errors = bulk.activity_errors(job.activity)
+            found, unattributed = bulk.attribute_by_id(errors, job.items)
+            self._note_unattributed(job, unattributed, bulk.unlisted_failures(job.activity, len(errors)))
+            for remote_id in job.items:
+                reasons = [r for r in found.get(remote_id, []) if "not found" not in r.casefold()]
+                result[remote_id] = "; ".join(reasons) if reasons else None
         return result
 
     # -- the target list --------------------------------------------------------------------------
@@ -166,6 +265,10 @@ class ConstantContactSession(ConnectorSession):
     @staticmethod
     def _params(include: Sequence[str]) -> dict[str, str] | None:
         return {"include": ",".join(include)} if include else None
+
+
+def _failed(w: RemoteWrite, reason: str) -> WriteOutcome:
+    return WriteOutcome(w.key, remote_id=w.remote_id, error=reason)
 
 
 def _as_stored(stored: dict[str, Any], sent: dict[str, Any]) -> RemoteRecord:

@@ -8,6 +8,9 @@ Flat names: ``email_address``, ``permission_to_send``, the core fields (``first_
 Writing merges the flat values into the contact as it is: a flat key that is absent leaves the
 contact's value alone, a key holding None clears it. ``PUT`` replaces core fields, so the body
 always carries every core field the contact has.
+
+Bulk imports take a third shape, one flat row per contact (``import_row``): the import can set
+values but never clear one, and it never carries consent.
 """
 from __future__ import annotations
 
@@ -179,6 +182,47 @@ def _addresses(values: Mapping[str, Any], current: list[dict]) -> list[dict[str,
     if len(addresses) > MAX_ADDRESSES:
         raise TooMany(f"{len(addresses)} street addresses; Constant Contact allows {MAX_ADDRESSES}")
     return addresses
+
+
+def _import_key(name: str) -> str:
+    """The import's flat key for one of our flat names (``home_postal_code`` -> ``home_zip``)."""
+    if name in ADDRESS_FIELDS:
+        kind, part = ADDRESS_FIELDS[name]
+        return f"{kind}_{'zip' if part == 'postal_code' else part}"
+    return name
+
+
+IMPORT_KEYS = {name: _import_key(name) for name in (*CORE_FIELDS, *PHONE_FIELDS, *ADDRESS_FIELDS)}
+
+
+def is_empty(value: Any) -> bool:
+    """Empty the way the import sees it: nothing, or only blanks."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def import_row(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``contacts_json_import`` row for the flat ``values``.
+
+    Empty values are left out (an import cannot clear, and an empty value would be a no-op at
+    best); ``permission_to_send`` is never sent, so an import cannot touch consent. Phones and
+    address parts are stripped as :func:`body` strips them; birthday parts go as integers.
+    """
+    row: dict[str, Any] = {}
+    email = values.get("email_address")
+    if not is_empty(email):
+        row["email"] = str(email).strip()
+    for name, key in IMPORT_KEYS.items():
+        value = values.get(name)
+        if is_empty(value):
+            continue
+        if name in ("birthday_month", "birthday_day"):
+            text = str(value).strip()
+            row[key] = int(text) if text.isdigit() else value
+        elif name in PHONE_FIELDS or name in ADDRESS_FIELDS:
+            row[key] = str(value).strip()
+        else:
+            row[key] = value
+    return row
 
 
 def conflict_id(error_body: Any) -> str | None:
