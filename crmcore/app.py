@@ -10,12 +10,14 @@ from contextlib import contextmanager
 from functools import cached_property
 
 from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from crmcore.config import Settings, load_settings
 from crmcore.db import make_engine, session_scope
-from crmcore.errors import NotInitialised
+from crmcore.errors import DatabaseUnavailable, NotInitialised
 from crmcore.plugins import PluginHost
 from crmcore.secrets import Vault, load_key
 
@@ -36,7 +38,16 @@ class CRM:
         if self._engine is None:
             if self.settings.database_url.startswith("sqlite"):
                 self.settings.home.mkdir(parents=True, exist_ok=True)
-            self._engine = make_engine(self.settings.database_url)
+            try:
+                self._engine = make_engine(self.settings.database_url)
+            except (SQLAlchemyError, ImportError) as exc:  # bad URL, or its driver is missing
+                where = self.settings.database_url
+                if "://" in where:
+                    try:
+                        where = make_url(where).render_as_string(hide_password=True)
+                    except SQLAlchemyError:
+                        where = where.split("://", 1)[0] + "://..."
+                raise DatabaseUnavailable.from_exception(exc, f"at {where}") from None
         return self._engine
 
     @cached_property

@@ -38,3 +38,17 @@ class ValidationError(CrmError):
 
 class NotInitialised(CrmError):
     """The CRM has no database yet."""
+
+
+class DatabaseUnavailable(CrmError):
+    """The database cannot be opened or refused an operation; says which setting to check."""
+
+    @classmethod
+    def from_exception(cls, exc: Exception, where: str) -> "DatabaseUnavailable":
+        orig = getattr(exc, "orig", None)
+        reason = str(orig if orig is not None else exc).strip().splitlines()
+        reason_text = reason[0] if reason else type(exc).__name__  # never the SQL statement
+        return cls(f"The database {where} cannot be used: {reason_text}",
+                   "Check CRM_DATABASE_URL (or CRM_HOME for the default SQLite file), that the "
+                   "database server is running, and that its driver is installed "
+                   "(PostgreSQL: pip install 'crm[postgres]').")

@@ -83,10 +83,16 @@ def error_details(body: Any) -> tuple[str | None, str | None]:
 
 
 class _Throttle:
-    """A minimum interval between requests, shared by the client's threads."""
+    """A minimum interval between requests, shared by the client's threads.
+
+    The interval has a 10% margin: services count requests in a sliding second, and network
+    jitter can bring five requests spaced exactly 0.25 s apart into one such second.
+    """
+
+    MARGIN = 1.1
 
     def __init__(self, rate_per_second: float | None, sleep: Callable[[float], None]) -> None:
-        self.interval = 1.0 / rate_per_second if rate_per_second else 0.0
+        self.interval = self.MARGIN / rate_per_second if rate_per_second else 0.0
         self._next = 0.0
         self._lock = threading.Lock()
         self._sleep = sleep

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlmodel import SQLModel, select
 
 from crmcore.app import CRM
-from crmcore.errors import ValidationError
+from crmcore.errors import PermissionDenied, ValidationError
 from crmcore.models import Counter, KeyCheck, User, core_metadata_tables
 from crmcore.secrets import ensure_key_file
 from crmcore.users import add_user
@@ -30,4 +30,9 @@ def initialise(crm: CRM, admin: str) -> User:
                 raise ValidationError(f"{admin!r} exists and is not an admin.",
                                       "Pick another name for the first admin.")
             return existing
+        first = session.exec(select(User).where(User.is_admin == True)).first()  # noqa: E712
+        if first is not None:  # init makes the FIRST admin only; never a back door to another
+            raise PermissionDenied(
+                f"This CRM is already initialised (its first admin is {first.name!r}).",
+                f"An admin adds another admin with 'crm users add {admin} --admin'.")
         return add_user(session, None, admin, is_admin=True)

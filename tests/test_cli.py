@@ -79,3 +79,24 @@ def test_a_plugin_that_fails_to_load_is_named(tmp_path):
 def test_crm_plugins_restricts_what_loads(tmp_path, monkeypatch):
     monkeypatch.setenv("CRM_PLUGINS", "")
     assert PluginHost().pm.get_plugins() == set()
+
+
+def test_init_is_no_back_door_to_a_new_admin(crm_env):
+    crm_env.invoke(["users", "add", "bob"])
+    result = crm_env.invoke(["init", "--admin", "mallory"], user="bob")
+    assert result.exit_code == 3
+    assert "already initialised" in result.output and "crm users add mallory --admin" in result.output
+    names = [u["name"] for u in __import__("json").loads(crm_env.invoke(["users", "list", "--json"]).output)]
+    assert names == ["admin", "bob"]
+    assert crm_env.invoke(["init", "--admin", "admin"]).exit_code == 0  # rerun: idempotent
+
+
+def test_an_unreachable_database_is_a_clear_error_not_a_traceback(tmp_path):
+    exe = str(Path(sys.executable).parent / "crm")
+    for url in ("postgresql://nobody:secret@127.0.0.1:1/nothing", "mysql://x@localhost/db"):
+        env = {"PATH": str(Path(sys.executable).parent), "CRM_HOME": str(tmp_path),
+               "CRM_PLUGINS": "", "CRM_DATABASE_URL": url}
+        out = subprocess.run([exe, "users", "list"], env=env, capture_output=True, text=True)
+        assert out.returncode == 1, out.stderr
+        assert "Traceback" not in out.stderr and "secret" not in out.stderr
+        assert out.stderr.startswith("Error: The database at") and "CRM_DATABASE_URL" in out.stderr

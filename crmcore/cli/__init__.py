@@ -8,10 +8,12 @@ from __future__ import annotations
 import sys
 
 import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from crmcore.app import CRM
 from crmcore.cli.context import CliState
-from crmcore.errors import CrmError
+from crmcore.errors import CrmError, DatabaseUnavailable
 
 
 class UserError(click.ClickException):
@@ -36,6 +38,11 @@ class CrmGroup(click.Group):
             return super().invoke(ctx)
         except CrmError as exc:
             raise UserError(exc) from None
+        except SQLAlchemyError as exc:
+            state = ctx.find_object(CliState)
+            where = state.crm.settings.database_url if state else "?"
+            where = make_url(where).render_as_string(hide_password=True) if "://" in where else where
+            raise UserError(DatabaseUnavailable.from_exception(exc, f"at {where}")) from None
 
     def group(self, *args, **kwargs):
         kwargs.setdefault("cls", CrmGroup)

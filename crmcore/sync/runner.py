@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
 from crmcore.app import CRM
 from crmcore.auth.models import Connection
-from crmcore.errors import CrmError, NotFound
+from crmcore.errors import CrmError, DatabaseUnavailable, NotFound
 from crmcore.models import User, utcnow
 from crmcore.redact import scrub
 from crmcore.sync import lock
@@ -112,6 +113,10 @@ def sync_connection(crm: CRM, connection_id: int, *, dry_run: bool = False,
     except CrmError as exc:
         summary.outcome = "stopped" if type(exc).__name__ == "QuotaExhausted" else "failed"
         summary.error, summary.hint = exc.message, exc.hint
+    except SQLAlchemyError as exc:
+        summary.outcome = "failed"
+        error = DatabaseUnavailable.from_exception(exc, "of this CRM")
+        summary.error, summary.hint = scrub(error.message, [])[:500], error.hint
     except Exception as exc:  # a bug or an unexpected answer: say so, keep the log usable
         summary.outcome = "failed"
         summary.error = scrub(f"Unexpected error: {type(exc).__name__}: {exc}", [])[:500]

@@ -18,7 +18,8 @@ def describe(sb: Sandbox) -> str:
     """The labelled settings to paste into the connector's OAuth configuration."""
     configure = ("crm sync configure constant-contact"
                  f" --client-id {shlex.quote(sb.client_id)} --client-secret {shlex.quote(sb.client_secret)}"
-                 f" --auth-url {sb.auth_url} --token-url {sb.token_url} --api-url {sb.api_url}")
+                 f" --auth-url {sb.auth_url} --token-url {sb.token_url} --api-url {sb.api_url}"
+                 f" --revoke-url {sb.revoke_url}")
     return "\n".join([
         f"Constant Contact sandbox listening on {sb.base_url}",
         f"  Client ID:     {sb.client_id}",
@@ -50,12 +51,18 @@ def sandbox_command(port: int, host: str, data_file: Path | None, auto_approve: 
                     refresh_mode: str, run_for: float | None) -> None:
     """Run a local Constant Contact (V3 API and OAuth server) to develop, test or rehearse a sync."""
     limits: dict[str, Any] = {"rate_limit_per_second": None, "daily_limit": None} if no_rate_limits else {}
-    sb = Sandbox(host=host, port=port, data_file=data_file, auto_approve=auto_approve, refresh_mode=refresh_mode,
-                 **limits)
+    try:
+        sb = Sandbox(host=host, port=port, data_file=data_file, auto_approve=auto_approve,
+                     refresh_mode=refresh_mode, **limits)
+    except (ValueError, KeyError, TypeError) as exc:  # not JSON, or not a sandbox's state
+        raise click.ClickException(
+            f"{data_file} is not a sandbox data file ({type(exc).__name__}: {exc}). "
+            "Give another --data file, or remove this one to start empty.") from None
     try:
         sb.start()
     except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from exc
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc}. "
+                                   "Pick another --port (0 picks a free one).") from exc
     click.echo(describe(sb))
     stop = threading.Event()
     previous = None
