@@ -47,10 +47,15 @@ class RemoteRecord:
 
 @dataclass
 class RemotePage:
-    """A page of remote changes; ``high_water`` is the newest ``updated_at`` the page has seen."""
+    """A page of remote changes; ``high_water`` is the newest ``updated_at`` the page has seen.
+
+    ``read_at`` is the remote side's own time when the page was read (e.g. the HTTP ``Date``),
+    when known: it lets the engine skip re-reading an overlap window that has long settled.
+    """
 
     records: list[RemoteRecord]
     high_water: datetime | None = None
+    read_at: datetime | None = None
 
 
 @dataclass

@@ -12,6 +12,7 @@ HTTP never happens while this process holds a database write transaction.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,6 +35,9 @@ from crmcore.sync.runlog import CRM_SIDE, Item, RunLog
 # Remote changes are read from the newest updated_at seen, minus this overlap, in case a change
 # committed late carries an earlier time; re-reading a record is harmless (fingerprints).
 OVERLAP = timedelta(seconds=2)
+# Before reading bulk-created records back, wait until they are older than OVERLAP (plus a second
+# for the whole-second resolution of the remote clock), so that read also settles the window.
+SETTLE_WAIT = OVERLAP + timedelta(seconds=1.2)
 PUSH_BATCH = 500
 
 Progress = Callable[[str], None]
@@ -110,6 +114,8 @@ class SyncEngine:
         self.seen_before: datetime | None = None
         self.link_only = False  # a settle read in a one-way run to the remote: only make links
         self.remote_writes = 0  # writes sent this run: their echo is read back before the end
+        self.bulk_created = False  # some creates went by bulk: linked by email on read-back
+        self.last_write_at = 0.0
         self.batch_size = max(1, int(getattr(connector, "write_batch_size", PUSH_BATCH) or PUSH_BATCH))
 
     # -- helpers ------------------------------------------------------------------------------
@@ -151,7 +157,8 @@ class SyncEngine:
             return crm_time is not None
         return crm_time >= remote_time
 
-    def _commit(self, batch: Batch, seq: int | None = None, high_water: datetime | None = None) -> None:
+    def _commit(self, batch: Batch, seq: int | None = None, high_water: datetime | None = None,
+                settled: bool | None = None) -> None:
         """Apply a batch's CRM writes, links, log rows and checkpoint in one transaction."""
         if self.config.dry_run:
             self.log.flush(None)
@@ -194,8 +201,10 @@ class SyncEngine:
             if seq is not None:
                 point.crm_seq = max(point.crm_seq, seq)
             if high_water is not None and (point.remote_high_water is None
-                                           or high_water > point.remote_high_water):
+                                           or high_water >= point.remote_high_water):
                 point.remote_high_water = high_water
+                if settled is not None:
+                    point.remote_settled = settled
             session.add(point)
             heartbeat(session, self.connection_id, self.module.name, self.log.run_id or -1)
             self.log.flush(session)
@@ -252,25 +261,39 @@ class SyncEngine:
     # -- pull: remote -> CRM --------------------------------------------------------------------
 
     def pull(self) -> None:
+        """Read remote changes since the high-water mark and apply them.
+
+        A change committed late may carry a time just before the mark, so the last ``OVERLAP``
+        before it is read again, unless that window had already settled when the mark was read
+        (by the remote side's clock): a quiet connection costs one request.
+        """
         with self.crm.session() as session:
             point = checkpoint(session, self.connection_id, self.module.name)
-            since = point.remote_high_water
-        self.seen_before = since  # records updated up to here were handled by an earlier run
-        if since is not None:
-            since = since - OVERLAP
+            self.seen_before = mark = point.remote_high_water  # records up to here: handled
+            settled = point.remote_settled
+        since = mark if (mark is None or settled) else mark - OVERLAP
         if self.config.records_from and (since is None or since < self.config.records_from):
             since = self.config.records_from
+        high_water, read_at = self._read(since)
+        mark = max(filter(None, (mark, high_water)), default=None)
+        if mark is not None and not self.config.dry_run:
+            self._commit(Batch(), high_water=mark,
+                         settled=read_at is not None and read_at - mark >= OVERLAP)
+
+    def _read(self, since: datetime | None) -> tuple[datetime | None, datetime | None]:
+        """One pass over the remote changes after ``since``: (newest time seen, read time)."""
         total = 0
-        high_water = None
-        pages = self.remote.read_changes(since, self.mapping.remote_fields)
-        for page in pages:
+        high_water = read_at = None
+        for page in self.remote.read_changes(since, self.mapping.remote_fields):
+            read_at = read_at or page.read_at
+            if not page.records:
+                continue
             total += len(page.records)
             if page.high_water and (high_water is None or page.high_water > high_water):
                 high_water = page.high_water
             self._pull_page(page.records)
             self.progress(f"Read {total} changed records from {self.connector.label}.")
-        if high_water is not None:
-            self._commit(Batch(), high_water=high_water)
+        return high_water, read_at
 
     def _pull_page(self, records: list[RemoteRecord]) -> None:
         batch = Batch()
@@ -525,7 +548,10 @@ class SyncEngine:
                                  record=RemoteRecord(w.remote_id or "(new)", w.values, utcnow()))
                     for w in writes]
         self.remote_writes += len(writes)
-        return self.remote.write(writes)
+        outcomes = self.remote.write(writes)
+        self.last_write_at = time.monotonic()
+        self.bulk_created = self.bulk_created or any(o.link_by_email for o in outcomes)
+        return outcomes
 
     def _resolve_conflicts(self, batch: Batch, outcomes: list[WriteOutcome],
                            snaps: dict[int, RecordSnapshot], writes: list[RemoteWrite]) -> list[RemoteWrite]:
@@ -640,5 +666,11 @@ class SyncEngine:
             self.push()
             if self.remote_writes and not self.config.dry_run:
                 # read our own writes back now (links for bulk creates; the next run starts clean)
+                if self.bulk_created:  # let them settle first, so this read settles the window
+                    wait = SETTLE_WAIT.total_seconds() - (time.monotonic() - self.last_write_at)
+                    if wait > 0:
+                        self.progress(f"Waiting {wait:.1f} s before reading the new contacts back "
+                                      f"from {self.connector.label}.")
+                        time.sleep(wait)
                 self.link_only = self.config.direction == "to-remote"
                 self.pull()

@@ -59,6 +59,8 @@ class SyncCheckpoint(SQLModel, table=True):
     module: str = Field(primary_key=True, max_length=64)
     crm_seq: int = 0
     remote_high_water: datetime | None = UTCField()
+    # whether, when the mark was read, the OVERLAP before it had settled (no re-read needed)
+    remote_settled: bool = False
     running_run_id: int | None = None
     lock_holder: str | None = Field(default=None, max_length=128)  # "host:pid" of the running run
     heartbeat_at: datetime | None = UTCField()

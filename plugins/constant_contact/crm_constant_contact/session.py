@@ -12,6 +12,8 @@ gone) becomes that record's ``WriteOutcome.error``.
 """
 from __future__ import annotations
 
+from email.utils import parsedate_to_datetime
+
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -49,11 +51,16 @@ class ConstantContactSession(ConnectorSession):
             params["include"] = ",".join(self._include)
         if updated_after is not None:
             params["updated_after"] = translate.format_time(updated_after)
-        data = self.api.get("contacts", params=params)
+        response = self.api.request("GET", "contacts", params=params)
+        read_at = _server_time(response)
+        data = response.json()
+        first = True
         while True:
             records = [translate.to_record(c) for c in data.get("contacts") or []]
-            if records:
-                yield RemotePage(records, high_water=max(r.updated_at for r in records))
+            if records or first:
+                yield RemotePage(records, high_water=max((r.updated_at for r in records), default=None),
+                                 read_at=read_at)
+            first = False
             href = ((data.get("_links") or {}).get("next") or {}).get("href")
             if not href:
                 return
@@ -269,6 +276,14 @@ class ConstantContactSession(ConnectorSession):
 
 def _failed(w: RemoteWrite, reason: str) -> WriteOutcome:
     return WriteOutcome(w.key, remote_id=w.remote_id, error=reason)
+
+
+def _server_time(response) -> datetime | None:
+    """The service's clock at the time of a response (its Date header), if it sent one."""
+    try:
+        return parsedate_to_datetime(response.headers["Date"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _as_stored(stored: dict[str, Any], sent: dict[str, Any]) -> RemoteRecord:

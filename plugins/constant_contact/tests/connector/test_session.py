@@ -39,7 +39,7 @@ def test_updated_after_reads_only_newer_changes_deleted_included(session, sandbo
     assert records["p3@example.com"].deleted and not records["p2@example.com"].deleted
     assert records["p2@example.com"].updated_at == datetime(2024, 3, 1, 10, 0, 0, 123000, timezone.utc)
     assert pages[-1].high_water == datetime(2024, 3, 2, 15, 0, tzinfo=timezone.utc)
-    assert "updated_after=2024-01-31T00%3A00%3A00Z" in exchanges[0]["url"]
+    assert "updated_after=2024-01-31T00%3A00%3A00.000Z" in exchanges[0]["url"]
 
 
 def test_includes_limited_to_what_the_mapping_needs(session, sandbox, exchanges):
