@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlmodel import Session, select
 
 from crmcore.app import CRM
@@ -87,6 +87,7 @@ class Batch:
     crm_ops: list[tuple[str, int | None, dict[str, Any]]] = field(default_factory=list)
     created: list[tuple[dict[str, Any], LinkState]] = field(default_factory=list)  # new CRM records
     mark_for_push: set[int] = field(default_factory=set)
+    dropped_links: set[int] = field(default_factory=set)  # link rows to forget (by row id)
 
 
 class SyncEngine:
@@ -115,6 +116,7 @@ class SyncEngine:
         self.link_only = False  # a settle read in a one-way run to the remote: only make links
         self.remote_writes = 0  # writes sent this run: their echo is read back before the end
         self.bulk_created = False  # some creates went by bulk: linked by email on read-back
+        self.retry: set[int] = set()  # records to look at again next run (see SyncCheckpoint)
         self.last_write_at = 0.0
         self.batch_size = max(1, int(getattr(connector, "write_batch_size", PUSH_BATCH) or PUSH_BATCH))
 
@@ -158,7 +160,7 @@ class SyncEngine:
         return crm_time >= remote_time
 
     def _commit(self, batch: Batch, seq: int | None = None, high_water: datetime | None = None,
-                settled: bool | None = None) -> None:
+                settled: bool | None = None, retry: set[int] | None = None) -> None:
         """Apply a batch's CRM writes, links, log rows and checkpoint in one transaction."""
         if self.config.dry_run:
             self.log.flush(None)
@@ -196,7 +198,14 @@ class SyncEngine:
                     batch.links[record_id].crm_fingerprint = None
             for record_id in batch.mark_for_push:
                 record_change(session, self.module.name, record_id, "update", self.owner.id)
+            if batch.dropped_links:
+                session.execute(delete(SyncLink.__table__).where(
+                    SyncLink.__table__.c.id.in_(sorted(batch.dropped_links))))
             self._save_links(session, batch.links.values())
+            if retry is not None:
+                point_row = checkpoint(session, self.connection_id, self.module.name)
+                point_row.retry_ids = sorted(retry) or None
+                session.add(point_row)
             point = checkpoint(session, self.connection_id, self.module.name)
             if seq is not None:
                 point.crm_seq = max(point.crm_seq, seq)
@@ -396,7 +405,15 @@ class SyncEngine:
         name = self._name(None, record.values)
         remote_fp = self.mapping.remote_fingerprint(record.values)
         already = {link.record_id for link in batch.links.values()}
-        matches = [m for m in matches if m not in taken and m not in already]
+        free = [m for m in matches if m not in taken and m not in already]
+        if matches and not free:  # the CRM record with this email is linked elsewhere: no twin
+            self.log.add(Item(CRM_SIDE, "skipped", self.module.name, name, matches[0],
+                              record.remote_id,
+                              f"CRM record {matches[0]} has the email {email} but is linked to "
+                              f"another {self.connector.label} contact; merge the two there or "
+                              "change one email"))
+            return
+        matches = free
         if len(matches) > 1:
             self.log.add(Item(CRM_SIDE, "skipped", self.module.name, name, None, record.remote_id,
                               f"ambiguous match: {len(matches)} CRM records have the email "
@@ -432,7 +449,7 @@ class SyncEngine:
                            snap: RecordSnapshot) -> None:
         """Two records met for the first time: lose nothing. A field empty on one side takes
         the other side's value; where both differ, the more recent side wins."""
-        mapped = self.mapping.to_crm(record.values, snap.values)
+        mapped = self.mapping.to_crm(record.values, snap.values, require_mandatory=False)
         if mapped.skip_reason:
             self.log.add(Item(CRM_SIDE, "skipped", self.module.name, self._name(snap.values),
                               snap.id, record.remote_id, mapped.skip_reason))
@@ -462,10 +479,11 @@ class SyncEngine:
 
     def push(self) -> None:
         with self.crm.session() as session:
-            start = checkpoint(session, self.connection_id, self.module.name).crm_seq
+            point = checkpoint(session, self.connection_id, self.module.name)
+            start, retry = point.crm_seq, list(point.retry_ids or [])
         done = 0
-        if self.extra_push:
-            self._push_records(sorted(self.extra_push), start)
+        if self.extra_push or retry:  # a dry run's marks, and records skipped for now last time
+            self._push_records(sorted(self.extra_push | set(retry)), start)
         while True:
             with self.crm.session() as session:
                 batch_changes = next(changes_since(session, self.module.name, start,
@@ -516,11 +534,15 @@ class SyncEngine:
             if reason:
                 self.log.add(Item(self.side, "skipped", self.module.name, self._name(snap.values),
                                   snap.id, link.remote_id if link else None, reason))
+                if reason.startswith("ambiguous match"):
+                    self.retry.add(snap.id)
                 continue
             writes.append(RemoteWrite(key=record_id, values=mapped.values,
                                       remote_id=link.remote_id if link else None,
                                       previous=link.remote_values if link else None))
-        outcomes = self._write(writes)
+        # updates first: one may free an email that a create in the same batch takes
+        outcomes = (self._write([w for w in writes if w.remote_id])
+                    + self._write([w for w in writes if not w.remote_id]))
         second_round = self._resolve_conflicts(batch, outcomes, snaps, writes)
         outcomes = [o for o in outcomes if not o.conflict_remote_id] + self._write(second_round)
         by_key = {w.key: w for w in writes + second_round}
@@ -528,7 +550,7 @@ class SyncEngine:
             self._after_write(batch, outcome, snaps[outcome.key], links.get(outcome.key),
                               by_key[outcome.key])
         self._delete(batch, deletes)
-        self._commit(batch, seq=last_seq)
+        self._commit(batch, seq=last_seq, retry=self.retry)
 
     def _shared_emails(self, session: Session, unlinked: list[RecordSnapshot]) -> dict[str, int]:
         """Emails of unlinked live records that more than one live CRM record has: no guessing."""
@@ -569,12 +591,18 @@ class SyncEngine:
             snap = snaps[outcome.key]
             remote = existing.get(outcome.conflict_remote_id)
             owner = taken.get(outcome.conflict_remote_id)
+            if (owner is not None and owner.record_id != snap.id and owner.crm_deleted
+                    and owner.remote_deleted and owner.row_id is not None):
+                # the email's old pair is deleted on both sides: the new record may take it
+                batch.dropped_links.add(owner.row_id)
+                owner = None
             if remote is None or outcome.conflict_remote_id in claimed or (
                     owner is not None and owner.record_id != snap.id):
                 self.log.add(Item(self.side, "skipped", self.module.name, self._name(snap.values),
                                   snap.id, outcome.conflict_remote_id,
                                   f"the email already belongs to a {self.connector.label} contact "
                                   "linked to another CRM record; merge the two CRM records"))
+                self.retry.add(snap.id)
                 continue
             claimed.add(remote.remote_id)
             link = LinkState(snap.id, remote.remote_id)

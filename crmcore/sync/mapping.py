@@ -363,11 +363,13 @@ class FieldMapping:
             return Mapped(None, reason)
         return Mapped(values)
 
-    def to_crm(self, remote_values: dict, current: dict | None = None) -> Mapped:
+    def to_crm(self, remote_values: dict, current: dict | None = None,
+               require_mandatory: bool = True) -> Mapped:
         """CRM values for a remote -> CRM write, or the reason the record must be skipped.
 
         ``current``: the CRM record's values when it exists, so a transform that loses part of a
-        value on the remote side (a birthday's year) keeps the CRM's part.
+        value on the remote side (a birthday's year) keeps the CRM's part. ``require_mandatory``
+        False leaves the CRM's mandatory fields to the caller (a merge that keeps the CRM's).
         """
         values: dict[str, Any] = {}
         for entry in self.entries:
@@ -379,7 +381,7 @@ class FieldMapping:
                     raw, (current or {}).get(entry.crm))
             except MappingSkip as exc:
                 return Mapped(None, f"{self._crm_label(entry.crm)}: {exc}")
-        for name in self.module.mandatory_fields:
+        for name in self.module.mandatory_fields if require_mandatory else ():
             if name in values and normalise(values[name]) is None:
                 return Mapped(None, f"{_lower(self._crm_label(name))} is mandatory in the CRM")
         for name, value in values.items():

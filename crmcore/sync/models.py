@@ -61,6 +61,9 @@ class SyncCheckpoint(SQLModel, table=True):
     remote_high_water: datetime | None = UTCField()
     # whether, when the mark was read, the OVERLAP before it had settled (no re-read needed)
     remote_settled: bool = False
+    # CRM records a push skipped for a reason that may clear without them changing (an ambiguous
+    # email whose twin goes away): looked at again by the next push
+    retry_ids: list | None = Field(default=None, sa_column=Column(JSON))
     running_run_id: int | None = None
     lock_holder: str | None = Field(default=None, max_length=128)  # "host:pid" of the running run
     heartbeat_at: datetime | None = UTCField()

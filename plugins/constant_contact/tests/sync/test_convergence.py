@@ -154,7 +154,7 @@ def convergence_problems(world) -> list[str]:
         if skipped_over_a_limit(world, record_id=record_id):
             continue
         if link is None:
-            if not known_bug_stuck_create(world, record_id):
+            if not skipped_for_a_taken_email(world, record_id):
                 problems.append(f"live CRM {record_id} ({email}) is not linked")
             continue
         remote = remote_all.get(link.remote_id)
@@ -164,8 +164,6 @@ def convergence_problems(world) -> list[str]:
             continue
         if owner_of.get(email) not in (None, link.remote_id):
             continue  # its new email belongs to another remote contact: skipped with a reason
-        if known_bug_first_match_without_last_name(world, record_id):
-            continue
         flat = translate.flatten(remote)
         if not mapping.equal(values, flat):
             diff = mapping.differences(values, flat)
@@ -189,38 +187,19 @@ def convergence_problems(world) -> list[str]:
     return problems
 
 
-# Known engine bugs the property would otherwise keep finding; each has its own strict xfail test
-# below. Delete a tolerance as soon as its test passes.
 STUCK_ON_A_TAKEN_EMAIL = ("the email already belongs to a Constant Contact contact linked to "
                           "another CRM record")
 
 
-def known_bug_stuck_create(world, record_id: int) -> bool:
-    """The record's last push was skipped, and a skipped record is never tried again until it
-    changes, even once the reason is gone: see
-    test_a_pair_deleted_on_both_sides_does_not_keep_its_email_from_a_new_crm_contact,
-    test_a_create_and_the_email_change_that_frees_its_email_in_one_run and
-    test_a_record_skipped_as_ambiguous_syncs_once_its_twin_is_deleted."""
+def skipped_for_a_taken_email(world, record_id: int) -> bool:
+    """The record's last push was refused because a live linked record elsewhere holds its email
+    (a person must merge them): not linking it is right."""
     with world.crm.session() as s:
         last = s.exec(select(SyncRunItem).where(SyncRunItem.record_id == record_id,
                                                 SyncRunItem.side == "constant-contact")
                       .order_by(SyncRunItem.id.desc())).first()
     return last is not None and last.action == "skipped" and (last.reason or "").startswith(
-        (STUCK_ON_A_TAKEN_EMAIL, "ambiguous match"))
-
-
-def known_bug_created_beside_a_linked_twin(twins: list[int], linked: set[int]) -> bool:
-    """The pull creates a CRM duplicate when the only CRM record with the email is linked to
-    another remote contact: see test_the_pull_makes_no_crm_duplicate_of_a_record_linked_elsewhere."""
-    return all(twin in linked for twin in twins)
-
-
-def known_bug_first_match_without_last_name(world, record_id: int) -> bool:
-    """A first match with a remote contact that has no last name links the pair but never sends
-    the CRM's last name: see test_a_first_match_fills_a_missing_remote_last_name_from_the_crm."""
-    item = last_item(world, "crm", record_id)
-    return item is not None and item.action == "skipped" and \
-        "last name is mandatory in the CRM" in (item.reason or "")
+        STUCK_ON_A_TAKEN_EMAIL)
 
 
 def last_item(world, side: str, record_id: int | None = None, remote_id: str | None = None):
@@ -327,10 +306,9 @@ class Player:
         """A sync, then: did it create a CRM contact whose email a live CRM contact already has?"""
         summary = self.world.sync()
         live = {i: norm(v["email"]) for i, v in self.world.contacts().items()}
-        linked = {link.record_id for link in self.world.links()}
         for record_id in sorted(set(live) - self.known):
             twins = [i for i, e in live.items() if i != record_id and e and e == live[record_id]]
-            if twins and not known_bug_created_beside_a_linked_twin(twins, linked):
+            if twins:
                 self.duplicates_made.append(f"the sync created CRM {record_id} with "
                                             f"{live[record_id]}, which live CRM {twins} already had")
         self.known |= set(self.world.contacts(deleted=True))
@@ -453,12 +431,9 @@ def test_random_edits_on_both_sides_converge_to_the_mapped_equal_state(database_
         player.settle()
 
 
-# -- what the property found, one test each -----------------------------------------------------------
+# -- what the property found, one test each (each was an engine bug, now fixed) -----------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="engine: a remote contact deleted on both sides with its old "
-                   "CRM record keeps its email from a new CRM contact forever (_resolve_conflicts "
-                   "refuses a conflict owned by any other link, even a dead one)")
 def test_a_pair_deleted_on_both_sides_does_not_keep_its_email_from_a_new_crm_contact(world):
     old = world.add(first_name="Ada", last_name="Lovelace", email="ada@example.com")
     world.sync()
@@ -473,9 +448,6 @@ def test_a_pair_deleted_on_both_sides_does_not_keep_its_email_from_a_new_crm_con
     assert [link.record_id for link in world.links() if link.remote_id == remote["contact_id"]] == [new]
 
 
-@pytest.mark.xfail(strict=True, reason="engine: a create refused (409) because a linked record of the "
-                   "same batch still held the email is skipped and never retried, although the "
-                   "batch's own update freed the email")
 def test_a_create_and_the_email_change_that_frees_its_email_in_one_run(world):
     first = world.add(first_name="Ada", last_name="One", email="ada@example.com")
     world.sync()
@@ -490,8 +462,6 @@ def test_a_create_and_the_email_change_that_frees_its_email_in_one_run(world):
     assert {link.record_id for link in world.links()} == {first, second}
 
 
-@pytest.mark.xfail(strict=True, reason="engine: a record skipped as an ambiguous match is never pushed "
-                   "again once the ambiguity is gone, until it is edited (skips are not retried)")
 def test_a_record_skipped_as_ambiguous_syncs_once_its_twin_is_deleted(world):
     twin = world.add(first_name="Ada", last_name="One", email="ada@example.com")
     kept = world.add(first_name="Ada", last_name="Two", email="ADA@example.com")
@@ -505,9 +475,6 @@ def test_a_record_skipped_as_ambiguous_syncs_once_its_twin_is_deleted(world):
     assert [link.record_id for link in world.links()] == [kept]
 
 
-@pytest.mark.xfail(strict=True, reason="engine: the pull creates a second CRM contact with an email a "
-                   "live CRM contact already has when that one is linked to another remote contact "
-                   "(_pull_unlinked drops 'taken' matches, then creates)")
 def test_the_pull_makes_no_crm_duplicate_of_a_record_linked_elsewhere(world):
     ada = world.add(first_name="Ada", last_name="Lovelace", email="ada@example.com")
     world.sync()
@@ -518,9 +485,6 @@ def test_the_pull_makes_no_crm_duplicate_of_a_record_linked_elsewhere(world):
     assert len(same) == 1, f"the sync made a duplicate CRM contact: {same}"
 
 
-@pytest.mark.xfail(strict=True, reason="engine: a first match by email with a remote contact without a "
-                   "last name is linked, but _merge_first_match stops at to_crm's mandatory check, "
-                   "so the CRM's last name never fills the empty remote field")
 def test_a_first_match_fills_a_missing_remote_last_name_from_the_crm(world):
     world.seed(world.contact("ada@example.com", "Ada"))  # Constant Contact needs no last name
     world.add(first_name="Ada", last_name="Lovelace", email="ada@example.com")
