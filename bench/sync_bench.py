@@ -58,8 +58,8 @@ def _setup(n_crm: int, n_remote: int, limits: bool):
                       daily_limit=10_000 if limits else None, auto_approve=True)
     sandbox.start()
     sandbox.seed_contacts(remote)
-    connection = connect_to_sandbox(crm, user, sandbox)
-    return crm, user, sandbox, connection.id
+    connection_id = connect_to_sandbox(crm, user, sandbox)
+    return crm, user, sandbox, connection_id
 
 
 def _sync(crm, sandbox, connection_id) -> dict:

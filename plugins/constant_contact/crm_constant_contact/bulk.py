@@ -29,8 +29,8 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from crmcore.http import ApiClient, ApiError, QuotaExhausted, RateLimited, TransientError
-from crmcore.sync.connector import RemoteWrite
+from crmcore.api import ApiClient, ApiError, QuotaExhausted, RateLimited, TransientError
+from crmcore.api import RemoteWrite
 
 from crm_constant_contact import translate
 

@@ -6,8 +6,8 @@ import importlib.util
 
 import click
 
-from crmcore.cli import CrmGroup
-from crmcore.cli.output import json_option, print_json, print_table
+from crmcore.api import CrmGroup
+from crmcore.api import json_option, print_json, print_table
 
 SANDBOX_CLI = "crm_constant_contact.sandbox.cli"
 

@@ -9,14 +9,14 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
-from crmcore.modules import FieldSpec
-from crmcore.sync.connector import Connector, ConnectorSession, OAuthServer
+from crmcore.api import FieldSpec
+from crmcore.api import Connector, ConnectorSession, OAuthServer
 
 from crm_constant_contact import translate
 from crm_constant_contact.consent import OptOutPermission
 
 if TYPE_CHECKING:
-    from crmcore.http import ApiClient
+    from crmcore.api import ApiClient
 
 AUTHZ = "https://authz.constantcontact.com/oauth2/default/v1"
 DEFAULT_LIST = "CRM contacts"

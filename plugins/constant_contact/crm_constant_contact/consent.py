@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmcore.sync.mapping import OMIT, Transform
+from crmcore.api import OMIT, Transform
 
 UNSUBSCRIBED = "unsubscribed"
 

@@ -11,12 +11,12 @@ from collections.abc import Callable
 
 import click
 
-from crmcore.app import CRM
-from crmcore.errors import CrmError
-from crmcore.extensions import store as extension_store
-from crmcore.initialise import initialise
-from crmcore.models import User
-from crmcore.sync.runner import RunSummary, sync_connection
+from crmcore.api import CRM
+from crmcore.api import CrmError
+from crmcore.api import install_extensions
+from crmcore.api import initialise
+from crmcore.api import User
+from crmcore.api import RunSummary, sync_connection
 
 from crm_constant_contact.rehearsal import CONNECTOR, connect_to_sandbox
 from crm_constant_contact.sandbox import Sandbox
@@ -51,12 +51,12 @@ def run_demo(crm: CRM, echo: Callable[[str], None], admin: str = "admin") -> tup
                        "Run it in a fresh folder: CRM_HOME=$(mktemp -d) crm demo")
     user = initialise(crm, admin)
     echo(f"1. CRM ready (database {crm.engine.url.render_as_string(hide_password=True)}), admin {user.name!r}.")
-    installed = extension_store.install(crm, user, [CONNECTOR])
+    installed = install_extensions(crm, user, [CONNECTOR])
     echo("2. Installed extensions: " + (", ".join(f"{m.name} {m.version}" for m in installed)
                                           or "already installed") + ".")
     with Sandbox(auto_approve=True) as sandbox:
         echo(f"3. Local Constant Contact sandbox at {sandbox.api_url} (4 requests/s, as the real one).")
-        connection = connect_to_sandbox(crm, user, sandbox)
+        connection_id = connect_to_sandbox(crm, user, sandbox)
         echo("4. Saved the OAuth settings and signed in (Allow Access, auto-approved).")
         records = crm.plugins.modules["contacts"].spec.records
         with crm.session() as session:
@@ -68,7 +68,7 @@ def run_demo(crm: CRM, echo: Callable[[str], None], admin: str = "admin") -> tup
         echo(f"5. Seeded {len(CRM_PEOPLE)} CRM contacts and {len(REMOTE_PEOPLE)} Constant Contact "
              "contacts (one person on both sides, one unsubscribed, one without an email, one "
              "without a last name).")
-        first = _sync(crm, connection.id, echo, "6. First two-way sync")
+        first = _sync(crm, connection_id, echo, "6. First two-way sync")
         with crm.session() as session:
             owner = session.get(User, user.id)
             records.update(session, ids["alan@example.com"], {"title": "Professor"}, owner)
@@ -77,7 +77,7 @@ def run_demo(crm: CRM, echo: Callable[[str], None], admin: str = "admin") -> tup
         sandbox.delete_contact(remote_ids["ada@example.com"])
         echo("7. Edited and deleted on both sides: Alan's title and Katherine deleted in the CRM; "
              "Grace's job title and Ada deleted in Constant Contact.")
-        second = _sync(crm, connection.id, echo, "8. Second two-way sync")
+        second = _sync(crm, connection_id, echo, "8. Second two-way sync")
     echo(f"Done in {time.monotonic() - started:.1f} s. See the log any time: "
          f"'crm sync log {CONNECTOR}' and 'crm sync log {CONNECTOR} RUN'.")
     return first, second
@@ -93,10 +93,9 @@ def _sync(crm: CRM, connection_id: int, echo: Callable[[str], None], title: str)
 
 
 def _print_log(crm: CRM, summary: RunSummary, echo: Callable[[str], None]) -> None:
-    from crmcore.sync import logview
+    from crmcore.api import run_items
 
-    with crm.session() as session:
-        items = logview.items(session, summary.run_id)
+    items = run_items(crm, summary.run_id)
     for side, label in (("crm", "CRM"), (CONNECTOR, "Constant Contact")):
         counts = summary.counts[side]
         echo(f"   {label:17} created {counts['created']}, updated {counts['updated']}, "
@@ -115,6 +114,6 @@ def demo_command() -> None:
     installs the extensions, signs in to the sandbox, seeds contacts on both sides, syncs both
     ways, edits and deletes on both sides, syncs again and prints both sync logs.
     """
-    from crmcore.cli.context import state
+    from crmcore.api import current_crm
 
-    run_demo(state().crm, click.echo)
+    run_demo(current_crm(), click.echo)

@@ -11,11 +11,10 @@ from collections.abc import Callable
 
 import requests
 
-from crmcore.app import CRM
-from crmcore.auth.connections import authorize, configure
-from crmcore.auth.models import Connection
-from crmcore.models import User
-from crmcore.sync.runner import HTTP_OPTION
+from crmcore.api import CRM
+from crmcore.api import authorize, configure
+from crmcore.api import User
+from crmcore.api import set_http_options
 
 CONNECTOR = "constant-contact"
 
@@ -33,8 +32,9 @@ def follow_redirects(url: str) -> bool:
 
 
 def connect_to_sandbox(crm: CRM, user: User, sandbox, echo: Callable[[str], None] = lambda m: None,
-                       **http: float | None) -> Connection:
-    """Configure ``user``'s Constant Contact connection for ``sandbox`` and sign in (auto-approve).
+                       **http: float | None) -> int:
+    """Configure ``user``'s Constant Contact connection for ``sandbox``, sign in (auto-approve)
+    and return the connection's id.
 
     The API client throttles like the sandbox does (not at all when its limits are off);
     ``http`` overrides other client settings (e.g. ``backoff_base`` for fast tests)."""
@@ -45,9 +45,6 @@ def connect_to_sandbox(crm: CRM, user: User, sandbox, echo: Callable[[str], None
               scopes="contact_data offline_access")
     connection = authorize(crm, user, CONNECTOR, browser=True, timeout=30, echo=echo,
                            opener=follow_redirects)
-    with crm.session() as session:  # throttle like the sandbox does (not at all when it doesn't)
-        row = session.get(Connection, connection.id)
-        row.options = {**(row.options or {}),
-                       HTTP_OPTION: {"rate_per_second": sandbox.limits.per_second, **http}}
-        session.add(row)
-    return connection
+    # throttle like the sandbox does (not at all when its limits are off)
+    set_http_options(crm, connection.id, rate_per_second=sandbox.limits.per_second, **http)
+    return connection.id

@@ -20,9 +20,8 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from crmcore.http import ApiClient, ApiError, QuotaExhausted, RateLimited, TransientError
-from crmcore.sync.connector import (ConnectorSession, RemotePage, RemoteRecord, RemoteWrite,
-                                    WriteOutcome)
+from crmcore.api import ApiClient, ApiError, QuotaExhausted, RateLimited, TransientError
+from crmcore.api import ConnectorSession, RemotePage, RemoteRecord, RemoteWrite, WriteOutcome
 
 from crm_constant_contact import bulk, translate
 

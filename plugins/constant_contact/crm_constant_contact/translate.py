@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from crmcore.sync.connector import RemoteRecord
+from crmcore.api import RemoteRecord
 
 CORE_FIELDS = ("first_name", "last_name", "job_title", "company_name", "birthday_month",
                "birthday_day", "anniversary")

@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from crmcore.cli.context import acting_user, pass_crm
-from crmcore.cli.output import json_option, print_json, print_table
+from crmcore.api import acting_user, pass_crm
+from crmcore.api import json_option, print_json, print_table
 from crm_contacts import csvio, service
 from crm_contacts.fields import FIELD_NAMES, FIELDS
 

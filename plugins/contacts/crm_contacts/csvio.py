@@ -21,8 +21,8 @@ from typing import IO, Any
 
 from sqlmodel import Session
 
-from crmcore.errors import CrmError, ValidationError
-from crmcore.models import User
+from crmcore.api import CrmError, ValidationError
+from crmcore.api import User
 from crm_contacts.fields import BY_NAME, FIELD_NAMES
 from crm_contacts.service import STORE, list_contacts
 

@@ -1,7 +1,7 @@
 """The contact fields, declared once: the table, validation, the CLI options and CSV use them."""
 from __future__ import annotations
 
-from crmcore.modules import FieldSpec
+from crmcore.api import FieldSpec
 
 FIELDS: list[FieldSpec] = [
     FieldSpec("salutation", "Salutation", max_length=20),

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
-from crmcore.models import UTCField
+from crmcore.api import UTCField
 
 
 class Contact(SQLModel, table=True):

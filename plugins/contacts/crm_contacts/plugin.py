@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crmcore import hookimpl
-from crmcore.modules import ModuleSpec
+from crmcore.api import ModuleSpec
 from crm_contacts import MODULE
 from crm_contacts.fields import FIELDS
 from crm_contacts.models import Contact

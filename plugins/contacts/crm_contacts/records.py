@@ -21,17 +21,17 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from crmcore.changes import record_change, record_changes
-from crmcore.errors import NotFound, ValidationError
-from crmcore.models import utcnow
-from crmcore.modules import RecordSnapshot
+from crmcore.api import record_change, record_changes
+from crmcore.api import NotFound, ValidationError
+from crmcore.api import utcnow
+from crmcore.api import RecordSnapshot
 from crm_contacts import MODULE
 from crm_contacts.fields import FIELD_NAMES
 from crm_contacts.models import Contact
 from crm_contacts.validation import check_complete, clean, normalise_email
 
 if TYPE_CHECKING:
-    from crmcore.models import User
+    from crmcore.api import User
 
 _CHUNK = 500
 

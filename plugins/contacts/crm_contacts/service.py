@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from crmcore.errors import CrmError, NotFound, ValidationError
-from crmcore.extensions.store import require_installed
-from crmcore.models import User
-from crmcore.users import get_user
+from crmcore.api import CrmError, NotFound, ValidationError
+from crmcore.api import require_installed
+from crmcore.api import User
+from crmcore.api import get_user
 from crm_contacts import MODULE
 from crm_contacts.models import Contact
 from crm_contacts.records import ContactStore, values_of

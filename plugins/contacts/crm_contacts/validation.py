@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from crmcore.errors import ValidationError
+from crmcore.api import ValidationError
 from crm_contacts.fields import BY_NAME, FIELD_NAMES
 
 _TRUE = {"1", "true", "yes", "y", "on"}

@@ -107,6 +107,6 @@ def world(make_crm_env):
     with Sandbox(rate_limit_per_second=None, daily_limit=None, auto_approve=True) as sandbox:
         with crm.session() as s:
             user = get_user(s, "admin")
-        connection = connect_to_sandbox(crm, user, sandbox, backoff_base=0.001, backoff_max=0.01)
-        yield World(env, crm, sandbox, connection.id, user)
+        connection_id = connect_to_sandbox(crm, user, sandbox, backoff_base=0.001, backoff_max=0.01)
+        yield World(env, crm, sandbox, connection_id, user)
     crm.close()

@@ -1,0 +1,77 @@
+"""The public API of crmcore: everything a plugin may import, and nothing else.
+
+Plugins (the bundled ones included) import from here and from ``crmcore`` (``hookimpl``);
+everything else in crmcore is internal and may change. ``tests/test_public_api.py`` keeps the
+bundled plugins to this rule.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from crmcore.app import CRM
+from crmcore.auth.connections import authorize, configure
+from crmcore.changes import record_change, record_changes
+from crmcore.cli import CrmGroup
+from crmcore.cli.context import acting_user, pass_crm
+from crmcore.cli.output import json_option, print_json, print_table
+from crmcore.errors import CrmError, NotFound, PermissionDenied, ValidationError
+from crmcore.extensions.store import install as install_extensions
+from crmcore.extensions.store import require_installed
+from crmcore.hookspecs import hookimpl
+from crmcore.http import ApiClient, ApiError, QuotaExhausted, RateLimited, TransientError
+from crmcore.initialise import initialise
+from crmcore.models import User, UTCField, utcnow
+from crmcore.modules import FieldSpec, ModuleSpec, RecordSnapshot, RecordStore
+from crmcore.sync.connector import (Connector, ConnectorSession, OAuthServer, RemotePage,
+                                    RemoteRecord, RemoteWrite, WriteOutcome)
+from crmcore.sync.mapping import OMIT, Transform
+from crmcore.sync.runner import RunSummary, sync_connection
+from crmcore.users import get_user
+
+
+def current_crm() -> CRM:
+    """The CRM of the running ``crm`` command (for plugin commands that need no acting user)."""
+    from crmcore.cli.context import state
+
+    return state().crm
+
+
+def run_items(crm: CRM, run_id: int, side: str | None = None,
+              action: str | None = None) -> list[dict[str, Any]]:
+    """The Sync Log rows of one run (side: "crm" or a connector's name)."""
+    from crmcore.sync import logview
+
+    with crm.session() as session:
+        return logview.items(session, run_id, side, action)
+
+
+def set_http_options(crm: CRM, connection_id: int, **options: Any) -> None:
+    """Settings of a connection's API client: rate_per_second (None: no throttle), max_retries,
+    timeout, backoff_base, backoff_max. For a local sandbox or a service with other limits."""
+    from crmcore.auth.models import Connection
+    from crmcore.sync.runner import HTTP_KEYS, HTTP_OPTION
+
+    unknown = set(options) - set(HTTP_KEYS)
+    if unknown:
+        raise ValidationError(f"Unknown API client settings: {', '.join(sorted(unknown))}.",
+                              f"Known: {', '.join(HTTP_KEYS)}.")
+    with crm.session() as session:
+        row = session.get(Connection, connection_id)
+        if row is None:
+            raise NotFound(f"No connection with id {connection_id}.", "See 'crm sync connectors'.")
+        row.options = {**(row.options or {}), HTTP_OPTION: {**(row.options or {}).get(HTTP_OPTION, {}),
+                                                            **options}}
+        session.add(row)
+
+
+__all__ = [
+    "CRM", "User", "UTCField", "utcnow", "hookimpl",
+    "CrmError", "NotFound", "PermissionDenied", "ValidationError",
+    "FieldSpec", "ModuleSpec", "RecordSnapshot", "RecordStore", "record_change", "record_changes",
+    "Connector", "ConnectorSession", "OAuthServer", "RemotePage", "RemoteRecord", "RemoteWrite",
+    "WriteOutcome", "OMIT", "Transform",
+    "ApiClient", "ApiError", "QuotaExhausted", "RateLimited", "TransientError",
+    "CrmGroup", "acting_user", "pass_crm", "json_option", "print_json", "print_table", "current_crm",
+    "initialise", "install_extensions", "require_installed", "get_user",
+    "configure", "authorize", "set_http_options", "sync_connection", "RunSummary", "run_items",
+]
