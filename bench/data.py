@@ -40,12 +40,30 @@ def remote_contact(p: dict, unsubscribed: bool) -> dict:
     return body
 
 
-def populations(n_crm: int, n_remote: int, overlap: float = 0.1, unsubscribed: float = 0.02,
-                seed: int = 7) -> tuple[list[dict], list[dict]]:
-    """CRM values and remote V3 contacts; ``overlap`` of the remote ones share a CRM email."""
-    rng = random.Random(seed)
-    crm_people = [person(i, rng) for i in range(n_crm)]
+def _person(i: int) -> dict:
+    return person(i, random.Random(i))
+
+
+def crm_chunks(n_crm: int, size: int = 5000):
+    """CRM values in chunks, generated as they are used (memory stays flat)."""
+    for start in range(0, n_crm, size):
+        yield [crm_values(_person(i)) for i in range(start, min(n_crm, start + size))]
+
+
+def remote_chunks(n_crm: int, n_remote: int, overlap: float = 0.1, unsubscribed: float = 0.02,
+                  size: int = 5000):
+    """Remote V3 contacts in chunks; ``overlap`` of them share a CRM contact's email."""
     shared = int(min(n_crm, n_remote) * overlap)
-    remote_people = crm_people[:shared] + [person(n_crm + i, rng) for i in range(n_remote - shared)]
-    return ([crm_values(p) for p in crm_people],
-            [remote_contact(p, rng.random() < unsubscribed) for p in remote_people])
+    for start in range(0, n_remote, size):
+        chunk = []
+        for j in range(start, min(n_remote, start + size)):
+            i = j if j < shared else n_crm + j
+            chunk.append(remote_contact(_person(i), random.Random(-j).random() < unsubscribed))
+        yield chunk
+
+
+def populations(n_crm: int, n_remote: int, overlap: float = 0.1, unsubscribed: float = 0.02
+                ) -> tuple[list[dict], list[dict]]:
+    """Both sides whole (small sizes): CRM values and remote V3 contacts."""
+    return ([v for chunk in crm_chunks(n_crm) for v in chunk],
+            [c for chunk in remote_chunks(n_crm, n_remote, overlap, unsubscribed) for c in chunk])

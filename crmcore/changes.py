@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from typing import Any
+
 from sqlalchemy import insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from crmcore.models import Change, Counter, utcnow
@@ -63,13 +66,16 @@ def current_seq(session: Session) -> int:
 
 
 def changes_since(session: Session, module: str, after_seq: int,
-                  batch_size: int = 1000) -> Iterator[list[Change]]:
-    """Changes of ``module`` with seq > ``after_seq``, oldest first, in batches."""
+                  batch_size: int = 1000) -> Iterator[list[Any]]:
+    """Changes of ``module`` with seq > ``after_seq``, oldest first, in batches of rows with
+    ``seq``, ``record_id``, ``op``, ``user_id`` and ``at`` (plain rows: a sync reads many)."""
+    table = Change.__table__
     last = after_seq
     while True:
-        batch = list(session.exec(
-            select(Change).where(Change.module == module, Change.seq > last)
-            .order_by(Change.seq).limit(batch_size)))
+        batch = list(session.execute(
+            sa_select(table.c.seq, table.c.record_id, table.c.op, table.c.user_id, table.c.at)
+            .where(table.c.module == module, table.c.seq > last)
+            .order_by(table.c.seq).limit(batch_size)))
         if not batch:
             return
         yield batch

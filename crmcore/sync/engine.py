@@ -73,10 +73,15 @@ class LinkState:
     remote_values: dict[str, Any] | None = None
 
     @classmethod
-    def from_row(cls, row: SyncLink) -> "LinkState":
+    def from_row(cls, row: Any) -> "LinkState":
         return cls(row.record_id, row.remote_id, row.crm_fingerprint, row.remote_fingerprint,
                    row.remote_updated_at, row.crm_deleted, row.remote_deleted, row.id,
                    row.remote_values)
+
+
+LINK_COLUMNS = [SyncLink.__table__.c[name] for name in (
+    "record_id", "remote_id", "crm_fingerprint", "remote_fingerprint", "remote_updated_at",
+    "crm_deleted", "remote_deleted", "id", "remote_values")]
 
 
 @dataclass
@@ -125,14 +130,16 @@ class SyncEngine:
     def _links_by(self, session: Session, column, values: Iterable) -> dict:
         values = list(values)
         found: dict = {}
+        table = SyncLink.__table__
+        by_remote = column is SyncLink.remote_id
+        key = table.c.remote_id if by_remote else table.c.record_id
         for start in range(0, len(values), 500):
             chunk = values[start:start + 500]
-            rows = session.exec(select(SyncLink).where(
-                SyncLink.connection_id == self.connection_id,
-                SyncLink.module == self.module.name, column.in_(chunk)))
-            for row in rows:
-                key = row.remote_id if column is SyncLink.remote_id else row.record_id
-                found[key] = LinkState.from_row(row)
+            rows = session.execute(select(*LINK_COLUMNS).where(
+                table.c.connection_id == self.connection_id,
+                table.c.module == self.module.name, key.in_(chunk)))
+            for row in rows:  # plain rows, no ORM objects: a batch reads hundreds
+                found[row.remote_id if by_remote else row.record_id] = LinkState.from_row(row)
         return found
 
     def _name(self, crm_values: dict[str, Any] | None, remote_values: dict[str, Any] | None = None) -> str:
@@ -402,7 +409,7 @@ class SyncEngine:
         if self.seen_before is not None and record.updated_at <= self.seen_before:
             return  # an overlap re-read of a record an earlier run could not link: logged then
         email = record.values.get(self.connector.email_field)
-        name = self._name(None, record.values)
+        name = str(email or "")  # for log lines; the mapped name is used where a record is made
         remote_fp = self.mapping.remote_fingerprint(record.values)
         already = {link.record_id for link in batch.links.values()}
         free = [m for m in matches if m not in taken and m not in already]

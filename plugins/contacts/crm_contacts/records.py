@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from crmcore.api import record_change, record_changes
@@ -69,9 +70,14 @@ class ContactStore:
     def get_many(self, session: Session, ids: Iterable[int]) -> dict[int, RecordSnapshot]:
         """Snapshots by id, recycle bin included (``deleted`` True); unknown ids left out."""
         out: dict[int, RecordSnapshot] = {}
-        for chunk in _chunks(sorted(set(ids))):
-            for contact in session.exec(select(Contact).where(Contact.id.in_(chunk))):
-                out[contact.id] = snapshot(contact)
+        table = Contact.__table__
+        columns = [table.c[name] for name in FIELD_NAMES]
+        wanted = [table.c.id, table.c.owner_id, table.c.deleted_at, table.c.modified_at, *columns]
+        for chunk in _chunks(sorted(set(ids))):  # plain rows, no ORM objects: a sync reads many
+            for row in session.execute(sa_select(*wanted).where(table.c.id.in_(chunk))):
+                out[row[0]] = RecordSnapshot(id=row[0], values=dict(zip(FIELD_NAMES, row[4:])),
+                                             owner_id=row[1], deleted=row[2] is not None,
+                                             modified_at=row[3])
         return out
 
     def find_by_email(self, session: Session, emails: Iterable[str]) -> dict[str, list[int]]:
