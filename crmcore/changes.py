@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import insert, update
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from crmcore.models import Change, Counter, utcnow
 

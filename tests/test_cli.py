@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import click
 
-from crmcore.app import CRM
 from crmcore.cli import build_cli
 from crmcore.plugins import PluginHost
 

@@ -7,8 +7,6 @@ import pytest
 from sqlalchemy import inspect
 
 from crmcore import hookimpl
-from crmcore.errors import ValidationError
-from crmcore.extensions import store
 from crmcore.modules import FieldSpec
 from crmcore.plugins import PluginError, PluginHost
 from crmcore.sync.connector import Connector, OAuthServer

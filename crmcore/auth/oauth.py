@@ -104,7 +104,7 @@ def exchange_code(config: ClientConfig, pending: PendingSignIn, code: str) -> di
         token = pending.session.fetch_token(
             config.token_url, code=code, auth=HTTPBasicAuth(config.client_id, config.client_secret),
             timeout=config.timeout)
-    except oauth_errors.InvalidGrantError as exc:
+    except oauth_errors.InvalidGrantError:
         raise SignInFailed("The token endpoint refused the sign-in code (invalid_grant: it expired, "
                            "was already used or does not match this sign-in). Nothing was saved.",
                            f"Run 'crm sync authorize {config.connector}' again.") from None

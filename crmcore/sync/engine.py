@@ -29,7 +29,7 @@ from crmcore.modules import ModuleSpec, RecordSnapshot
 from crmcore.sync.connector import Connector, ConnectorSession, RemoteRecord, RemoteWrite, WriteOutcome
 from crmcore.sync.lock import checkpoint, heartbeat
 from crmcore.sync.mapping import normalise
-from crmcore.sync.models import SyncCheckpoint, SyncLink
+from crmcore.sync.models import SyncLink
 from crmcore.sync.runlog import CRM_SIDE, Item, RunLog
 
 # Remote changes are read from the newest updated_at seen, minus this overlap, in case a change

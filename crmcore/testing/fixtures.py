@@ -13,6 +13,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -43,11 +44,12 @@ def _no_stray_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.fixture(params=_backends())
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database for one test: SQLite, or PostgreSQL in a new schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'crm.sqlite'}"
+@contextmanager
+def fresh_database(backend_of: str, where: Path) -> Iterator[str]:
+    """A new, empty database on the backend of the URL ``backend_of``: a SQLite file in
+    ``where``, or a PostgreSQL schema of its own (dropped afterwards)."""
+    if backend_of.startswith("sqlite"):
+        yield f"sqlite:///{where / 'crm.sqlite'}"
         return
     base = os.environ[PG_ENV]
     if base.startswith("postgresql://"):
@@ -57,10 +59,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in base else "?"
-    yield f"{base}{sep}options={quote(f'-csearch_path={schema}')}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield f"{base}{sep}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=_backends())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database for one test: SQLite, or PostgreSQL in a new schema."""
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
 
 
 @dataclass
@@ -118,11 +129,12 @@ class CrmEnv:
 @pytest.fixture
 def crm_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CrmEnv:
     """An initialised CRM (admin ``admin``) loading the plugins named by ``crm_plugins``."""
-    return _make_env(database_url, tmp_path, monkeypatch, plugins=())
+    return make_env(database_url, tmp_path, monkeypatch, plugins=())
 
 
-def _make_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-              plugins: Sequence[str], extra: Sequence[object] = ()) -> CrmEnv:
+def make_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+             plugins: Sequence[str], extra: Sequence[object] = ()) -> CrmEnv:
+    """An initialised :class:`CrmEnv` on ``database_url`` with its home in ``tmp_path``."""
     env = CrmEnv(home=tmp_path / "home", database_url=database_url,
                  secret_key=Fernet.generate_key().decode(), plugins=tuple(plugins),
                  extra_plugins=tuple(extra))
@@ -142,6 +154,6 @@ def make_crm_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     loading exactly those plugins (entry-point names), plus plugin objects given as ``extra``."""
 
     def factory(*plugins: str, extra: Sequence[object] = ()) -> CrmEnv:
-        return _make_env(database_url, tmp_path, monkeypatch, plugins, extra)
+        return make_env(database_url, tmp_path, monkeypatch, plugins, extra)
 
     return factory

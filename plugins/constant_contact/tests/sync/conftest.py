@@ -1,6 +1,9 @@
 """A CRM with Contacts and Constant Contact installed, signed in to a fresh sandbox."""
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +17,7 @@ from crmcore.models import User
 from crmcore.sync import settings as sync_settings
 from crmcore.sync.models import SyncLink
 from crmcore.sync.runner import RunSummary, sync_connection
+from crmcore.testing.fixtures import fresh_database, make_env
 from crmcore.users import get_user
 
 
@@ -98,15 +102,39 @@ def contact(email: str | None, first: str | None = None, last: str | None = None
     return {k: v for k, v in body.items() if v is not None}
 
 
-@pytest.fixture
-def world(make_crm_env):
-    env = make_crm_env("contacts", "constant-contact")
+@contextmanager
+def _world(env) -> Iterator[World]:
     result = env.invoke(["extensions", "install", "constant-contact", "-y"])
     assert result.exit_code == 0, result.output
     crm = env.crm()
-    with Sandbox(rate_limit_per_second=None, daily_limit=None, auto_approve=True) as sandbox:
-        with crm.session() as s:
-            user = get_user(s, "admin")
-        connection_id = connect_to_sandbox(crm, user, sandbox, backoff_base=0.001, backoff_max=0.01)
-        yield World(env, crm, sandbox, connection_id, user)
-    crm.close()
+    try:
+        with Sandbox(rate_limit_per_second=None, daily_limit=None, auto_approve=True) as sandbox:
+            with crm.session() as s:
+                user = get_user(s, "admin")
+            connection_id = connect_to_sandbox(crm, user, sandbox, backoff_base=0.001,
+                                               backoff_max=0.01)
+            yield World(env, crm, sandbox, connection_id, user)
+    finally:
+        crm.close()
+
+
+@pytest.fixture
+def world(make_crm_env):
+    with _world(make_crm_env("contacts", "constant-contact")) as built:
+        yield built
+
+
+@pytest.fixture
+def make_world(database_url, tmp_path):
+    """Factory of fresh worlds (a new database each) for tests that need several, or one per
+    hypothesis example: ``with make_world() as world: ...``."""
+
+    @contextmanager
+    def factory() -> Iterator[World]:
+        where = tmp_path / f"w{uuid.uuid4().hex[:8]}"
+        where.mkdir()
+        with fresh_database(database_url, where) as url, pytest.MonkeyPatch.context() as mp:
+            with _world(make_env(url, where, mp, ("contacts", "constant-contact"))) as built:
+                yield built
+
+    return factory

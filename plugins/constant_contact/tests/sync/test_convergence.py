@@ -16,87 +16,22 @@ until quiet and checks the contract of DESIGN.md ("Sync semantics"):
 from __future__ import annotations
 
 import os
-import sys
-import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
-from urllib.parse import quote
 
-import pytest
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, text
 from sqlmodel import select
 
 from crm_constant_contact import translate
-from crm_constant_contact.rehearsal import connect_to_sandbox
-from crm_constant_contact.sandbox import Sandbox
 from crmcore.sync.mapping_store import get_mapping
 from crmcore.sync.models import SyncRunItem
-from crmcore.testing.fixtures import PG_ENV, _make_env
-from crmcore.users import get_user
 
 EXAMPLES = int(os.environ.get("CRM_CONVERGENCE_EXAMPLES", "25"))
 RANDOM = bool(os.environ.get("CRM_CONVERGENCE_RANDOM"))  # explore new examples instead of the fixed ones
 
 
 # -- a fresh world per example --------------------------------------------------------------------
-
-
-def _conftest():
-    """The sibling conftest module as pytest loaded it (its World class builds the same world)."""
-    here = Path(__file__).with_name("conftest.py").resolve()
-    for module in list(sys.modules.values()):
-        path = getattr(module, "__file__", None)
-        if path and Path(path).resolve() == here:
-            return module
-    raise RuntimeError("the sync tests' conftest.py is not loaded")
-
-
-@contextmanager
-def _database(database_url: str, where: Path) -> Iterator[str]:
-    """A new empty database on the same backend as ``database_url`` (the test's own one)."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{where / 'crm.sqlite'}"
-        return
-    base = os.environ[PG_ENV]
-    if base.startswith("postgresql://"):
-        base = "postgresql+psycopg://" + base[len("postgresql://"):]
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@contextmanager
-def fresh_world(database_url: str, tmp_path: Path):
-    """What the ``world`` fixture builds, as a context manager usable once per example."""
-    conf = _conftest()
-    where = tmp_path / f"w{uuid.uuid4().hex[:8]}"
-    where.mkdir()
-    with _database(database_url, where) as url, pytest.MonkeyPatch.context() as mp:
-        env = _make_env(url, where, mp, ("contacts", "constant-contact"))
-        result = env.invoke(["extensions", "install", "constant-contact", "-y"])
-        assert result.exit_code == 0, result.output
-        crm = env.crm()
-        try:
-            with Sandbox(rate_limit_per_second=None, daily_limit=None, auto_approve=True) as sandbox:
-                with crm.session() as s:
-                    user = get_user(s, "admin")
-                connection_id = connect_to_sandbox(crm, user, sandbox, backoff_base=0.001, backoff_max=0.01)
-                yield conf.World(env, crm, sandbox, connection_id, user)
-        finally:
-            crm.close()
 
 
 # -- looking at both sides ------------------------------------------------------------------------
@@ -422,8 +357,8 @@ class Player:
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])
 @given(steps=st.lists(step, min_size=3, max_size=24))
-def test_random_edits_on_both_sides_converge_to_the_mapped_equal_state(database_url, tmp_path, steps):
-    with fresh_world(database_url, tmp_path) as world:
+def test_random_edits_on_both_sides_converge_to_the_mapped_equal_state(make_world, steps):
+    with make_world() as world:
         player = Player(world)
         for number, one in enumerate(steps):
             note(f"step {number}: {one}")

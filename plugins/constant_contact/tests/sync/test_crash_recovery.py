@@ -13,33 +13,24 @@ and "the second batch" exist with a few dozen records; the real kill runs with t
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote, urlparse
+from urllib.parse import urlparse
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlmodel import select
 
 from crm_constant_contact import session as cc_session
 from crm_constant_contact import translate
 from crm_constant_contact.connector import ConstantContactConnector
-from crm_constant_contact.rehearsal import connect_to_sandbox
-from crm_constant_contact.sandbox import Sandbox
 from crmcore.http import ApiClient
 from crmcore.sync import engine as sync_engine
 from crmcore.sync.mapping_store import get_mapping
 from crmcore.sync.models import SyncCheckpoint
-from crmcore.testing.fixtures import PG_ENV, _make_env
-from crmcore.users import get_user
 
 SMALL = 5
 
@@ -61,59 +52,6 @@ def small_pages_and_batches(mode: str, mp: pytest.MonkeyPatch) -> None:
 
 
 # -- worlds ------------------------------------------------------------------------------------------
-
-
-def _conftest():
-    """The sibling conftest module as pytest loaded it (its World class builds the same world)."""
-    here = Path(__file__).with_name("conftest.py").resolve()
-    for module in list(sys.modules.values()):
-        path = getattr(module, "__file__", None)
-        if path and Path(path).resolve() == here:
-            return module
-    raise RuntimeError("the sync tests' conftest.py is not loaded")
-
-
-@contextmanager
-def _database(database_url: str, where: Path) -> Iterator[str]:
-    """A new empty database on the same backend as ``database_url`` (the test's own one)."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{where / 'crm.sqlite'}"
-        return
-    base = os.environ[PG_ENV]
-    if base.startswith("postgresql://"):
-        base = "postgresql+psycopg://" + base[len("postgresql://"):]
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@contextmanager
-def fresh_world(database_url: str, tmp_path: Path):
-    """What the ``world`` fixture builds, as a context manager (two worlds in one test)."""
-    conf = _conftest()
-    where = tmp_path / f"w{uuid.uuid4().hex[:8]}"
-    where.mkdir()
-    with _database(database_url, where) as url, pytest.MonkeyPatch.context() as mp:
-        env = _make_env(url, where, mp, ("contacts", "constant-contact"))
-        result = env.invoke(["extensions", "install", "constant-contact", "-y"])
-        assert result.exit_code == 0, result.output
-        crm = env.crm()
-        try:
-            with Sandbox(rate_limit_per_second=None, daily_limit=None, auto_approve=True) as sandbox:
-                with crm.session() as s:
-                    user = get_user(s, "admin")
-                connection_id = connect_to_sandbox(crm, user, sandbox, backoff_base=0.001, backoff_max=0.01)
-                yield conf.World(env, crm, sandbox, connection_id, user)
-        finally:
-            crm.close()
 
 
 # -- the starting data -----------------------------------------------------------------------------
@@ -217,13 +155,13 @@ def assert_quiet(world) -> None:
 _reference: dict[tuple, tuple[dict, int]] = {}
 
 
-def reference(database_url: str, tmp_path: Path, scale: int = 1) -> tuple[dict, int]:
+def reference(database_url: str, make_world, scale: int = 1) -> tuple[dict, int]:
     """The end state after one clean run of the starting data, and how many requests that run
     made (once per backend and scale)."""
     key = ("sqlite" if database_url.startswith("sqlite") else "postgresql", scale,
            cc_session.PAGE_SIZE, ConstantContactConnector.write_batch_size)
     if key not in _reference:
-        with fresh_world(database_url, tmp_path) as world:
+        with make_world() as world:
             prepare(world, scale)
             world.sandbox.reset_counts()
             world.sync()
@@ -353,12 +291,12 @@ POINTS = {  # where the run dies: (how, the dying run's outcome, the modes where
 
 @pytest.mark.parametrize("mode, point", [(mode, point) for point, (_, _, modes) in POINTS.items()
                                          for mode in modes])
-def test_a_run_dying_then_run_again_ends_like_one_clean_run(database_url, tmp_path, monkeypatch,
+def test_a_run_dying_then_run_again_ends_like_one_clean_run(database_url, make_world, monkeypatch,
                                                             mode, point):
     small_pages_and_batches(mode, monkeypatch)
-    want, _ = reference(database_url, tmp_path)
+    want, _ = reference(database_url, make_world)
     inject, outcome, _ = POINTS[point]
-    with fresh_world(database_url, tmp_path) as world:
+    with make_world() as world:
         prepare(world)
         with pytest.MonkeyPatch.context() as mp:
             inject(world, mp)
@@ -375,12 +313,12 @@ def test_a_run_dying_then_run_again_ends_like_one_clean_run(database_url, tmp_pa
 # -- a real kill -----------------------------------------------------------------------------------
 
 
-def test_sigkill_in_the_middle_of_a_real_run_then_run_again(database_url, tmp_path):
+def test_sigkill_in_the_middle_of_a_real_run_then_run_again(database_url, make_world):
     """`crm sync now` in a subprocess is killed with SIGKILL halfway through its requests; the
     next one is not blocked by the dead run's lock and ends where one clean run ends."""
     scale = 4
-    want, clean_requests = reference(database_url, tmp_path, scale)
-    with fresh_world(database_url, tmp_path) as world:
+    want, clean_requests = reference(database_url, make_world, scale)
+    with make_world() as world:
         prepare(world, scale)
         world.sandbox.reset_counts()
         world.sandbox.faults.latency = 0.02

@@ -7,7 +7,6 @@ import time
 
 import pytest
 
-from crm_constant_contact import session as cc_session
 from crmcore.models import User
 
 OVERLAP_WAIT = 3.2  # past the 2 s overlap window, by the server clock (whole seconds)
