@@ -46,13 +46,17 @@ def describe(sb: Sandbox) -> str:
 @click.option("--no-rate-limits", is_flag=True, help="Switch off the 4/second and 10,000/day limits.")
 @click.option("--refresh-mode", type=click.Choice(REFRESH_MODES), default="rotating", show_default=True,
               help="Rotating refresh tokens (each refresh invalidates the old one) or long-lived ones.")
+@click.option("--redirect-uri", "redirect_uris", multiple=True, metavar="URI",
+              help="Register this redirect URI (repeatable); sign-ins must then match one exactly, "
+                   "as on a real Constant Contact app. Default: any loopback URI.")
 @click.option("--run-for", type=float, default=None, hidden=True, help="Stop after this many seconds (tests).")
 def sandbox_command(port: int, host: str, data_file: Path | None, auto_approve: bool, no_rate_limits: bool,
-                    refresh_mode: str, run_for: float | None) -> None:
+                    refresh_mode: str, redirect_uris: tuple[str, ...], run_for: float | None) -> None:
     """Run a local Constant Contact (V3 API and OAuth server) to develop, test or rehearse a sync."""
     limits: dict[str, Any] = {"rate_limit_per_second": None, "daily_limit": None} if no_rate_limits else {}
     try:
         sb = Sandbox(host=host, port=port, data_file=data_file, auto_approve=auto_approve,
+                     redirect_uris=list(redirect_uris) or None,
                      refresh_mode=refresh_mode, **limits)
     except (ValueError, KeyError, TypeError) as exc:  # not JSON, or not a sandbox's state
         raise click.ClickException(

@@ -133,3 +133,27 @@ def test_a_data_file_of_another_kind_is_refused(tmp_path):
         assert "not a Constant Contact sandbox data file" in str(exc)
     else:
         raise AssertionError("expected a ValueError")
+
+
+def test_the_command_registers_exact_redirect_uris():
+    from click.testing import CliRunner
+
+    from crm_constant_contact.sandbox import cli as sandbox_cli
+
+    seen = {}
+    real = sandbox_cli.Sandbox
+
+    class Spy(real):
+        def __init__(self, *args, **kwargs):
+            seen.update(kwargs)
+            super().__init__(*args, **kwargs)
+
+    sandbox_cli.Sandbox = Spy
+    try:
+        result = CliRunner().invoke(sandbox_cli.sandbox_command, [
+            "--port", "0", "--redirect-uri", "http://127.0.0.1:8765/callback", "--run-for", "0.1"])
+    finally:
+        sandbox_cli.Sandbox = real
+    assert result.exit_code == 0, result.output
+    assert seen["redirect_uris"] == ["http://127.0.0.1:8765/callback"]
+    assert "--revoke-url" in result.output
