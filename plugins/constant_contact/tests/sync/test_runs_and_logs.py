@@ -131,3 +131,21 @@ def test_hook_crm_sync_exchange(world):
     run = world.sync()
     assert seen and {s[:2] for s in seen} == {(world.connection_id, run.run_id)}
     assert ("POST", 201) in {s[2:] for s in seen}
+
+
+def test_an_exhausted_daily_quota_stops_the_run_cleanly_and_the_next_run_resumes(world):
+    for i in range(8):
+        world.add(first_name=f"P{i}", last_name="Crm", email=f"p{i}@example.com")
+    world.sandbox.set_rate_limits(per_second=None, daily=4)  # the day's quota runs out mid-push
+    stopped = sync_connection(world.crm, world.connection_id)
+    assert stopped.outcome == "stopped"
+    assert "quota" in stopped.error.lower() and stopped.hint
+    made = len(world.sandbox.contacts())
+    assert 0 < made < 8
+    runs = json.loads(world.env.invoke(["sync", "log", "constant-contact", "--json"]).output)
+    assert runs[0]["outcome"] == "stopped"
+    world.sandbox.set_rate_limits(per_second=None, daily=None)  # a new day
+    world.sync()
+    emails = sorted(c["email_address"]["address"] for c in world.sandbox.contacts())
+    assert emails == sorted(f"p{i}@example.com" for i in range(8))
+    assert len(world.links()) == 8
