@@ -1,0 +1,61 @@
+"""What the sync engine works on: links as it edits them, a batch's decisions, its settings."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from crmcore.sync.models import SyncLink
+
+
+def normalise_email(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = value.strip().casefold()
+    return value or None
+
+
+@dataclass
+class EngineConfig:
+    direction: str  # both | to-remote | to-crm
+    conflict_policy: str = "most-recent"
+    records_from: datetime | None = None  # only records changed since take part
+    dry_run: bool = False
+
+
+@dataclass
+class LinkState:
+    """A link as the engine edits it in memory during a batch (written at the batch's commit)."""
+
+    record_id: int
+    remote_id: str
+    crm_fingerprint: str | None = None
+    remote_fingerprint: str | None = None
+    remote_updated_at: datetime | None = None
+    crm_deleted: bool = False
+    remote_deleted: bool = False
+    row_id: int | None = None
+    remote_values: dict[str, Any] | None = None
+
+    @classmethod
+    def from_row(cls, row: Any) -> "LinkState":
+        return cls(row.record_id, row.remote_id, row.crm_fingerprint, row.remote_fingerprint,
+                   row.remote_updated_at, row.crm_deleted, row.remote_deleted, row.id,
+                   row.remote_values)
+
+
+LINK_COLUMNS = [SyncLink.__table__.c[name] for name in (
+    "record_id", "remote_id", "crm_fingerprint", "remote_fingerprint", "remote_updated_at",
+    "crm_deleted", "remote_deleted", "id", "remote_values")]
+
+
+@dataclass
+class Batch:
+    """What one batch decided: CRM writes to make and links to save, applied at commit."""
+
+    links: dict[int, LinkState] = field(default_factory=dict)  # by record id
+    crm_ops: list[tuple[str, int | None, dict[str, Any]]] = field(default_factory=list)
+    created: list[tuple[dict[str, Any], LinkState]] = field(default_factory=list)  # new CRM records
+    mark_for_push: set[int] = field(default_factory=set)
+    dropped_links: set[int] = field(default_factory=set)  # link rows to forget (by row id)
+

@@ -1,0 +1,226 @@
+"""The push half of a run: CRM changes to the remote side, 409s resolved on purpose, deletes."""
+from __future__ import annotations
+
+import time
+from sqlmodel import Session
+
+from crmcore.changes import changes_since
+from crmcore.models import utcnow
+from crmcore.modules import RecordSnapshot
+from crmcore.sync.batch import Batch, LinkState, normalise_email
+from crmcore.sync.connector import RemoteRecord, RemoteWrite, WriteOutcome
+from crmcore.sync.lock import checkpoint
+from crmcore.sync.models import SyncLink
+from crmcore.sync.runlog import CRM_SIDE, Item
+
+
+class PushSteps:
+    """Methods of :class:`crmcore.sync.engine.SyncEngine` that send CRM changes."""
+
+    def push(self) -> None:
+        with self.crm.session() as session:
+            point = checkpoint(session, self.connection_id, self.module.name)
+            start, retry = point.crm_seq, list(point.retry_ids or [])
+        done = 0
+        if self.extra_push or retry:  # a dry run's marks, and records skipped for now last time
+            self._push_records(sorted(self.extra_push | set(retry)), start)
+        while True:
+            with self.crm.session() as session:
+                batch_changes = next(changes_since(session, self.module.name, start,
+                                                   self.batch_size), [])
+            if not batch_changes:
+                return
+            last_seq = batch_changes[-1].seq
+            ids = list(dict.fromkeys(c.record_id for c in batch_changes))
+            self._push_records(ids, last_seq)
+            done += len(ids)
+            self.progress(f"Checked {done} changed CRM records.")
+            start = last_seq
+
+    def _push_records(self, ids: list[int], last_seq: int) -> None:
+        batch = Batch()
+        with self.crm.session() as session:
+            snaps = self.store.get_many(session, ids)
+            links = self._links_by(session, SyncLink.record_id, ids)
+            shared = self._shared_emails(session, [snaps[i] for i in ids
+                                                   if i in snaps and i not in links])
+        writes: list[RemoteWrite] = []
+        deletes: list[tuple[RecordSnapshot, LinkState]] = []
+        for record_id in ids:
+            snap = snaps.get(record_id)
+            if snap is None or (self.config.dry_run and record_id in self.pulled):
+                continue
+            link = links.get(record_id)
+            if (link is None and self.config.records_from and snap.modified_at
+                    and snap.modified_at < self.config.records_from):
+                continue
+            if snap.deleted:
+                if link is not None and not link.crm_deleted:
+                    if link.remote_deleted:
+                        link.crm_deleted = True
+                        batch.links[record_id] = link
+                    else:
+                        deletes.append((snap, link))
+                continue
+            if (link is not None and not link.crm_deleted and
+                    self.mapping.crm_fingerprint(snap.values) == link.crm_fingerprint):
+                continue  # unchanged since the last sync, or the pull's own write
+            mapped = self.mapping.to_remote(snap.values)
+            reason = mapped.skip_reason
+            email = normalise_email(snap.values.get(self.crm_email_field)) if link is None else None
+            if reason is None and email in shared:
+                reason = (f"ambiguous match: {shared[email]} CRM records have the email {email}; "
+                          "merge them or change one email")
+            if reason:
+                self.log.add(Item(self.side, "skipped", self.module.name, self._name(snap.values),
+                                  snap.id, link.remote_id if link else None, reason))
+                if reason.startswith("ambiguous match"):
+                    self.retry.add(snap.id)
+                continue
+            writes.append(RemoteWrite(key=record_id, values=mapped.values,
+                                      remote_id=link.remote_id if link else None,
+                                      previous=link.remote_values if link else None))
+        # updates first: one may free an email that a create in the same batch takes
+        outcomes = (self._write([w for w in writes if w.remote_id])
+                    + self._write([w for w in writes if not w.remote_id]))
+        second_round = self._resolve_conflicts(batch, outcomes, snaps, writes)
+        outcomes = [o for o in outcomes if not o.conflict_remote_id] + self._write(second_round)
+        by_key = {w.key: w for w in writes + second_round}
+        for outcome in outcomes:
+            self._after_write(batch, outcome, snaps[outcome.key], links.get(outcome.key),
+                              by_key[outcome.key])
+        self._delete(batch, deletes)
+        self._commit(batch, seq=last_seq, retry=self.retry)
+
+    def _shared_emails(self, session: Session, unlinked: list[RecordSnapshot]) -> dict[str, int]:
+        """Emails of unlinked live records that more than one live CRM record has: no guessing."""
+        emails = {normalise_email(s.values.get(self.crm_email_field))
+                  for s in unlinked if not s.deleted}
+        emails.discard(None)
+        if not emails or self.crm_email_field is None:
+            return {}
+        found = self.store.find_by_email(session, emails)
+        return {email: len(ids) for email, ids in found.items() if len(ids) > 1}
+
+    def _write(self, writes: list[RemoteWrite]) -> list[WriteOutcome]:
+        if not writes:
+            return []
+        if self.config.dry_run:
+            return [WriteOutcome(key=w.key, remote_id=w.remote_id or "(new)",
+                                 record=RemoteRecord(w.remote_id or "(new)", w.values, utcnow()))
+                    for w in writes]
+        self.remote_writes += len(writes)
+        outcomes = self.remote.write(writes)
+        self.last_write_at = time.monotonic()
+        self.bulk_created = self.bulk_created or any(o.link_by_email for o in outcomes)
+        return outcomes
+
+    def _resolve_conflicts(self, batch: Batch, outcomes: list[WriteOutcome],
+                           snaps: dict[int, RecordSnapshot], writes: list[RemoteWrite]) -> list[RemoteWrite]:
+        """A create refused because the email exists remotely: link to that record on purpose."""
+        conflicts = [o for o in outcomes if o.conflict_remote_id]
+        if not conflicts:
+            return []
+        existing = self.remote.read_many([o.conflict_remote_id for o in conflicts])
+        with self.crm.session() as session:
+            taken = self._links_by(session, SyncLink.remote_id, [o.conflict_remote_id for o in conflicts])
+        values = {w.key: w.values for w in writes}
+        claimed = {o.remote_id for o in outcomes if o.ok and o.remote_id}
+        again: list[RemoteWrite] = []
+        for outcome in conflicts:
+            snap = snaps[outcome.key]
+            remote = existing.get(outcome.conflict_remote_id)
+            owner = taken.get(outcome.conflict_remote_id)
+            if (owner is not None and owner.record_id != snap.id and owner.crm_deleted
+                    and owner.remote_deleted and owner.row_id is not None):
+                # the email's old pair is deleted on both sides: the new record may take it
+                batch.dropped_links.add(owner.row_id)
+                owner = None
+            if remote is None or outcome.conflict_remote_id in claimed or (
+                    owner is not None and owner.record_id != snap.id):
+                self.log.add(Item(self.side, "skipped", self.module.name, self._name(snap.values),
+                                  snap.id, outcome.conflict_remote_id,
+                                  f"the email already belongs to a {self.connector.label} contact "
+                                  "linked to another CRM record; merge the two CRM records"))
+                self.retry.add(snap.id)
+                continue
+            claimed.add(remote.remote_id)
+            link = LinkState(snap.id, remote.remote_id)
+            self._seen(link, remote)
+            batch.links[snap.id] = link
+            if remote.deleted and not self._crm_wins(snap.modified_at, remote.updated_at):
+                # deleted remotely after the CRM's last change: the deletion travels to the CRM
+                batch.crm_ops.append(("delete", snap.id, {}))
+                link.crm_deleted = True
+                self.log.add(Item(CRM_SIDE, "deleted", self.module.name, self._name(snap.values),
+                                  snap.id, remote.remote_id,
+                                  f"its email belongs to a contact deleted in {self.connector.label} "
+                                  "after the CRM's last change"))
+                continue
+            if not remote.deleted and self.mapping.equal(snap.values, remote.values):
+                link.crm_fingerprint = self.mapping.crm_fingerprint(snap.values)
+                continue
+            if not remote.deleted and not self._crm_wins(snap.modified_at, remote.updated_at):
+                self._apply_remote(batch, remote, link, snap, link.remote_fingerprint)
+                continue
+            again.append(RemoteWrite(key=snap.id, values=values[snap.id], remote_id=remote.remote_id))
+        return again
+
+    def _after_write(self, batch: Batch, outcome: WriteOutcome, snap: RecordSnapshot,
+                     link: LinkState | None, write: RemoteWrite) -> None:
+        name = self._name(snap.values)
+        if outcome.error:
+            self.log.add(Item(self.side, "skipped", self.module.name, name, snap.id,
+                              write.remote_id, outcome.error))
+            return
+        if outcome.link_by_email:  # a bulk create: linked by email when its echo is read back
+            self.log.add(Item(self.side, "created", self.module.name, name, snap.id, None))
+            return
+        record = outcome.record
+        existing = batch.links.get(snap.id) or link
+        revived = existing is not None and existing.remote_deleted
+        action = "updated" if write.remote_id else "created"
+        reason = (f"revived in {self.connector.label}: the CRM change is newer than its deletion there"
+                  if revived else None)
+        self.log.add(Item(self.side, action, self.module.name, name, snap.id,
+                          outcome.remote_id, reason))
+        new = LinkState(snap.id, outcome.remote_id or write.remote_id,
+                        row_id=existing.row_id if existing else None)
+        new.crm_fingerprint = self.mapping.crm_fingerprint(snap.values)
+        if record is None:  # a bulk update: the remote now holds what was sent
+            new.remote_fingerprint = new.crm_fingerprint
+            new.remote_values = {**(write.previous or {}), **write.values}
+            new.remote_updated_at = existing.remote_updated_at if existing else None
+        else:
+            self._seen(new, record)
+            # the remote side owns some values (consent): bring them back to the CRM at once
+            if not self.config.dry_run and self.config.direction == "both" and \
+                    not self.mapping.equal(snap.values, record.values):
+                mapped = self.mapping.to_crm(record.values, snap.values)
+                if mapped.values:
+                    diff = {k: v for k, v in mapped.values.items() if snap.values.get(k) != v}
+                    if diff:
+                        batch.crm_ops.append(("update", snap.id, diff))
+                        new.crm_fingerprint = self.mapping.crm_fingerprint({**snap.values, **diff})
+                        self.log.add(Item(CRM_SIDE, "updated", self.module.name, name, snap.id,
+                                          outcome.remote_id,
+                                          f"{self.connector.label} keeps its own value of "
+                                          f"{', '.join(sorted(diff))}"))
+        batch.links[snap.id] = new
+
+    def _delete(self, batch: Batch, deletes: list[tuple[RecordSnapshot, LinkState]]) -> None:
+        if not deletes:
+            return
+        ids = [link.remote_id for _, link in deletes]
+        results = ({i: None for i in ids} if self.config.dry_run else self.remote.delete(ids))
+        for snap, link in deletes:
+            error = results.get(link.remote_id)
+            name = self._name(snap.values)
+            if error:
+                self.log.add(Item(self.side, "skipped", self.module.name, name, snap.id,
+                                  link.remote_id, error))
+                continue
+            link.crm_deleted = link.remote_deleted = True
+            batch.links[snap.id] = link
+            self.log.add(Item(self.side, "deleted", self.module.name, name, snap.id,
+                              link.remote_id, "deleted in the CRM"))
