@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -353,12 +354,8 @@ class FieldMapping:
         for name in self.connector.mandatory_fields:
             if normalise(values.get(name)) is None:
                 return Mapped(None, f"no {_lower(self._remote_specs[name].label)}")
-        for name, value in values.items():
-            limit = self._remote_specs[name].max_length
-            if limit and isinstance(value, str) and len(value) > limit:
-                return Mapped(None, f"{_lower(self._crm_label(source[name]))} is {len(value)} "
-                                    f"characters; {self.connector.label} allows {limit}")
-        reason = self.connector.check_limits(values)
+        reason = _too_long(values, self._remote_specs, lambda n: self._crm_label(source[n]),
+                           self.connector.label) or self.connector.check_limits(values)
         if reason:
             return Mapped(None, reason)
         return Mapped(values)
@@ -384,12 +381,8 @@ class FieldMapping:
         for name in self.module.mandatory_fields if require_mandatory else ():
             if name in values and normalise(values[name]) is None:
                 return Mapped(None, f"{_lower(self._crm_label(name))} is mandatory in the CRM")
-        for name, value in values.items():
-            limit = self._crm_specs[name].max_length
-            if limit and isinstance(value, str) and len(value) > limit:
-                return Mapped(None, f"{_lower(self._crm_label(name))} is {len(value)} characters; "
-                                    f"the CRM allows {limit}")
-        return Mapped(values)
+        reason = _too_long(values, self._crm_specs, self._crm_label, "the CRM")
+        return Mapped(None, reason) if reason else Mapped(values)
 
     # -- comparing --------------------------------------------------------------------------------
 
@@ -433,6 +426,15 @@ class FieldMapping:
     def _crm_label(self, name: str) -> str:
         spec = self._crm_specs.get(name)
         return spec.label if spec else name
+
+
+def _too_long(values: dict, specs: dict, label: Callable[[str], str], side: str) -> str | None:
+    """The first value longer than its field allows, as a skip reason naming the CRM field."""
+    for name, value in values.items():
+        limit = specs[name].max_length
+        if limit and isinstance(value, str) and len(value) > limit:
+            return f"{_lower(label(name))} is {len(value)} characters; {side} allows {limit}"
+    return None
 
 
 def _digest(keys: list[list[Any]]) -> str:
