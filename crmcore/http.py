@@ -195,9 +195,14 @@ class ApiClient:
                     retries += 1
                     self._sleep(self._backoff(retries))
                     continue
+                host = urlsplit(self._origin).netloc
+                local = urlsplit(self._origin).hostname in ("127.0.0.1", "localhost", "::1")
                 raise TransientError(
-                    f"Could not reach the remote service for {label} "
+                    f"Could not reach {host} for {label} "
                     f"({type(exc).__name__}, after {retries} retries).",
+                    "Nothing listens there: start the local service (for a sandbox: "
+                    "'crm constant-contact sandbox'), or point the connection elsewhere with "
+                    "'crm sync configure ... --api-url URL'." if local else
                     "Check the network connection and run the sync again later.") from None
             self._count(label)
             self._report(method, url, params, json, response, started)
@@ -255,7 +260,8 @@ class ApiClient:
             "url": redact_url(full),
             "status": response.status_code if response is not None else None,
             "request": redact_body(json),
-            "response": redact_body(response.content) if response is not None else None,
+            "response": (redact_body(response.content) if response is not None
+                         else "(no response: the connection failed or timed out)"),
             "elapsed_ms": int((time.monotonic() - started) * 1000),
         })
 

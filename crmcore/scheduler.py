@@ -19,6 +19,7 @@ from crmcore.errors import CrmError
 from crmcore.models import utcnow
 from crmcore.sync import settings as sync_settings
 from crmcore.sync.durations import frequency_span
+from crmcore.sync.lock import AlreadyRunning
 from crmcore.sync.models import SyncSettings
 from crmcore.sync.runner import RunSummary, sync_connection
 
@@ -78,7 +79,10 @@ def run_due(crm: CRM, now: datetime | None = None,
             summary = runner(crm, item.connection_id, trigger="scheduler")
             if summary.outcome not in ("success", "skipped"):
                 error = summary.error
-        except CrmError as exc:  # already running elsewhere, connector gone, ...
+        except AlreadyRunning:  # a manual run or another worker has it: not a failure
+            echo(f"connection {item.connection_id} ({item.connector}): already running, skipped")
+            continue
+        except CrmError as exc:  # connector gone, ...
             error = exc.message
         except Exception as exc:  # one connection's bug must not stop the others
             error = f"{type(exc).__name__}: {exc}"

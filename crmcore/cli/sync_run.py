@@ -91,7 +91,7 @@ def now_command(crm, connector, dry_run, owner, as_json):
     label = crm.plugins.connectors[connector].connector.label
     if as_json:
         print_json(summary.as_dict())
-    else:
+    elif summary.outcome != "skipped":
         title = "Dry run (nothing was changed)" if dry_run else f"Run {summary.run_id}"
         click.echo(f"{title}: {summary.outcome}; {summary.requests} API requests.")
         _print_counts(summary.counts, label)

@@ -55,7 +55,8 @@ class Batch:
 
     links: dict[int, LinkState] = field(default_factory=dict)  # by record id
     crm_ops: list[tuple[str, int | None, dict[str, Any]]] = field(default_factory=list)
-    created: list[tuple[dict[str, Any], LinkState]] = field(default_factory=list)  # new CRM records
+    created: list[tuple[dict[str, Any], LinkState, Any]] = field(default_factory=list)  # new CRM
+    # records: their values, their link and their log item (both get the id at the commit)
     mark_for_push: set[int] = field(default_factory=set)
     dropped_links: set[int] = field(default_factory=set)  # link rows to forget (by row id)
 

@@ -71,6 +71,7 @@ class SyncEngine(PullSteps, PushSteps):
         self.link_only = False  # a settle read in a one-way run to the remote: only make links
         self.remote_writes = 0  # writes sent this run: their echo is read back before the end
         self.bulk_created = False  # some creates went by bulk: linked by email on read-back
+        self.deleted_remote: dict[str, str] = {}  # emails of unlinked deleted remote records
         self.retry: set[int] = set()  # records to look at again next run (see SyncCheckpoint)
         self.last_write_at = 0.0
         self.batch_size = max(1, int(getattr(connector, "write_batch_size", PUSH_BATCH) or PUSH_BATCH))
@@ -125,9 +126,10 @@ class SyncEngine(PullSteps, PushSteps):
         with self.crm.session() as session:
             owner = session.get(User, self.owner.id)
             written: set[int] = set()
-            for (values, link), new_id in zip(batch.created, self._create(session, batch.created, owner)):
+            for (values, link, item), new_id in zip(batch.created,
+                                                    self._create(session, batch.created, owner)):
                 if isinstance(new_id, int):
-                    link.record_id = new_id
+                    link.record_id = item.record_id = new_id
                     batch.links[new_id] = link
                     written.add(new_id)
             for op, record_id, values in batch.crm_ops:
@@ -179,7 +181,7 @@ class SyncEngine(PullSteps, PushSteps):
 
     def _create(self, session: Session, created: list, owner: User) -> list:
         """Create the batch's new CRM records at once when the store can; log the refused."""
-        values_list = [values for values, _ in created]
+        values_list = [values for values, _, _ in created]
         if not values_list:
             return []
         create_many = getattr(self.store, "create_many", None)
@@ -192,8 +194,9 @@ class SyncEngine(PullSteps, PushSteps):
                     results.append(self.store.create(session, values, owner))
                 except CrmError as exc:
                     results.append(exc)
-        for (values, link), result in zip(created, results):
+        for (values, link, item), result in zip(created, results):
             if not isinstance(result, int):
+                self.log.discard_item(item)
                 self._refused(None, values, result, link.remote_id)
         return results
 

@@ -17,7 +17,10 @@ from crmcore.errors import CrmError
 from crmcore.models import utcnow
 from crmcore.sync.models import SyncCheckpoint
 
-STALE_AFTER = timedelta(minutes=10)
+# A holder on another host is presumed dead after this long without a heartbeat; it must exceed
+# the longest step between two commits (a bulk activity may be polled for 15 minutes). A holder
+# on this host is judged by whether its process still runs.
+STALE_AFTER = timedelta(hours=1)
 
 
 class AlreadyRunning(CrmError):
@@ -26,6 +29,10 @@ class AlreadyRunning(CrmError):
 
 def holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _holder_is_local(holder: str | None) -> bool:
+    return bool(holder) and holder.rpartition(":")[0] == socket.gethostname()
 
 
 def _holder_is_dead(holder: str | None) -> bool:
@@ -57,7 +64,9 @@ def acquire(session: Session, connection_id: int, module: str, run_id: int, hint
     row = checkpoint(session, connection_id, module)
     now = utcnow()
     stale = row.running_run_id is not None and (
-        _holder_is_dead(row.lock_holder) or (row.heartbeat_at and now - row.heartbeat_at > STALE_AFTER))
+        _holder_is_dead(row.lock_holder) or (
+            not _holder_is_local(row.lock_holder) and row.heartbeat_at
+            and now - row.heartbeat_at > STALE_AFTER))
     condition = [SyncCheckpoint.running_run_id.is_(None)]
     if stale:
         condition.append(SyncCheckpoint.running_run_id == row.running_run_id)

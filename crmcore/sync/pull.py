@@ -69,7 +69,11 @@ class PullSteps:
             link = links.get(record.remote_id)
             if link is not None:
                 self._pull_linked(batch, record, link, snaps.get(link.record_id))
-            elif not record.deleted:
+            elif record.deleted:  # unlinked and deleted: its email still blocks a create there
+                email = normalise_email(record.values.get(self.connector.email_field))
+                if email:
+                    self.deleted_remote[email] = record.remote_id
+            else:
                 email = normalise_email(record.values.get(self.connector.email_field))
                 matches = [i for i in by_email.get(email, [])] if email else []
                 self._pull_unlinked(batch, record, matches, snaps, taken)
@@ -148,15 +152,17 @@ class PullSteps:
 
     def _pull_unlinked(self, batch: Batch, record: RemoteRecord, matches: list[int],
                        snaps: dict[int, RecordSnapshot], taken: dict[int, LinkState]) -> None:
-        if self.seen_before is not None and record.updated_at <= self.seen_before:
-            return  # an overlap re-read of a record an earlier run could not link: logged then
+        # an overlap re-read of a record that an earlier run already tried: act on it again (it may
+        # be one that committed late), but do not log the same skip a second time
+        again = self.seen_before is not None and record.updated_at <= self.seen_before
+        skip = self._skip_once if again else self.log.add
         email = record.values.get(self.connector.email_field)
         name = str(email or "")  # for log lines; the mapped name is used where a record is made
         remote_fp = self.mapping.remote_fingerprint(record.values)
         already = {link.record_id for link in batch.links.values()}
         free = [m for m in matches if m not in taken and m not in already]
         if matches and not free:  # the CRM record with this email is linked elsewhere: no twin
-            self.log.add(Item(CRM_SIDE, "skipped", self.module.name, name, matches[0],
+            skip(Item(CRM_SIDE, "skipped", self.module.name, name, matches[0],
                               record.remote_id,
                               f"CRM record {matches[0]} has the email {email} but is linked to "
                               f"another {self.connector.label} contact; merge the two there or "
@@ -164,7 +170,7 @@ class PullSteps:
             return
         matches = free
         if len(matches) > 1:
-            self.log.add(Item(CRM_SIDE, "skipped", self.module.name, name, None, record.remote_id,
+            skip(Item(CRM_SIDE, "skipped", self.module.name, name, None, record.remote_id,
                               f"ambiguous match: {len(matches)} CRM records have the email "
                               f"{email}; merge them or change one email"))
             return
@@ -185,14 +191,18 @@ class PullSteps:
             return
         mapped = self.mapping.to_crm(record.values)
         if mapped.skip_reason:
-            self.log.add(Item(CRM_SIDE, "skipped", self.module.name, name, None, record.remote_id,
-                              mapped.skip_reason))
+            skip(Item(CRM_SIDE, "skipped", self.module.name, name, None, record.remote_id,
+                      mapped.skip_reason))
             return
         link = LinkState(-1, record.remote_id)
         self._seen(link, record, remote_fp)
-        batch.created.append((mapped.values, link))
-        self.log.add(Item(CRM_SIDE, "created", self.module.name,
-                          self.store.display_name(mapped.values) or name, None, record.remote_id))
+        item = Item(CRM_SIDE, "created", self.module.name,
+                    self.store.display_name(mapped.values) or name, None, record.remote_id)
+        batch.created.append((mapped.values, link, item))  # the item gets its id at the commit
+        self.log.add(item)
+
+    def _skip_once(self, item: Item) -> None:
+        """A skip of a re-read record: logged by the run that first met it."""
 
     def _merge_first_match(self, batch: Batch, record: RemoteRecord, link: LinkState,
                            snap: RecordSnapshot) -> None:

@@ -80,9 +80,15 @@ class PushSteps:
             writes.append(RemoteWrite(key=record_id, values=mapped.values,
                                       remote_id=link.remote_id if link else None,
                                       previous=link.remote_values if link else None))
+        # a create whose email a deleted remote contact still holds is decided like a 409 (revive
+        # or not), not left to a bulk import that would revive it without asking
+        held = {w.key: self.deleted_remote.get(normalise_email(w.values.get(self.connector.email_field)))
+                for w in writes if not w.remote_id}
+        held = {key: remote_id for key, remote_id in held.items() if remote_id}
         # updates first: one may free an email that a create in the same batch takes
         outcomes = (self._write([w for w in writes if w.remote_id])
-                    + self._write([w for w in writes if not w.remote_id]))
+                    + self._write([w for w in writes if not w.remote_id and w.key not in held])
+                    + [WriteOutcome(key, conflict_remote_id=rid) for key, rid in held.items()])
         second_round = self._resolve_conflicts(batch, outcomes, snaps, writes)
         outcomes = [o for o in outcomes if not o.conflict_remote_id] + self._write(second_round)
         by_key = {w.key: w for w in writes + second_round}
@@ -148,7 +154,9 @@ class PushSteps:
             link = LinkState(snap.id, remote.remote_id)
             self._seen(link, remote)
             batch.links[snap.id] = link
-            if remote.deleted and not self._crm_wins(snap.modified_at, remote.updated_at):
+            crm_wins = (self.config.direction == "to-remote"  # one-way: never write the CRM
+                        or self._crm_wins(snap.modified_at, remote.updated_at))
+            if remote.deleted and not crm_wins:
                 # deleted remotely after the CRM's last change: the deletion travels to the CRM
                 batch.crm_ops.append(("delete", snap.id, {}))
                 link.crm_deleted = True
@@ -160,7 +168,7 @@ class PushSteps:
             if not remote.deleted and self.mapping.equal(snap.values, remote.values):
                 link.crm_fingerprint = self.mapping.crm_fingerprint(snap.values)
                 continue
-            if not remote.deleted and not self._crm_wins(snap.modified_at, remote.updated_at):
+            if not remote.deleted and not crm_wins:
                 self._apply_remote(batch, remote, link, snap, link.remote_fingerprint)
                 continue
             again.append(RemoteWrite(key=snap.id, values=values[snap.id], remote_id=remote.remote_id))

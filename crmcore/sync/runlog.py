@@ -58,6 +58,11 @@ class RunLog:
                               "record_name": item.record_name[:255]} for item in self.pending])
         self.pending.clear()
 
+    def discard_item(self, item: Item) -> None:
+        """Take back one pending item (its record was refused after all)."""
+        self.pending.remove(item)
+        self.counts[item.side][item.action] -= 1
+
     def discard(self) -> None:
         """Forget items of a batch that rolled back (their counts too)."""
         for item in self.pending:
