@@ -71,7 +71,7 @@ class SyncEngine(PullSteps, PushSteps):
         self.link_only = False  # a settle read in a one-way run to the remote: only make links
         self.remote_writes = 0  # writes sent this run: their echo is read back before the end
         self.bulk_created = False  # some creates went by bulk: linked by email on read-back
-        self.deleted_remote: dict[str, str] = {}  # emails of unlinked deleted remote records
+        self.deleted_remote: dict[str, Any] = {}  # unlinked deleted remote records, by email
         self.retry: set[int] = set()  # records to look at again next run (see SyncCheckpoint)
         self.last_write_at = 0.0
         self.batch_size = max(1, int(getattr(connector, "write_batch_size", PUSH_BATCH) or PUSH_BATCH))

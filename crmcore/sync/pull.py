@@ -72,7 +72,7 @@ class PullSteps:
             elif record.deleted:  # unlinked and deleted: its email still blocks a create there
                 email = normalise_email(record.values.get(self.connector.email_field))
                 if email:
-                    self.deleted_remote[email] = record.remote_id
+                    self.deleted_remote[email] = record
             else:
                 email = normalise_email(record.values.get(self.connector.email_field))
                 matches = [i for i in by_email.get(email, [])] if email else []

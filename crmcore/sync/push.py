@@ -84,7 +84,7 @@ class PushSteps:
         # or not), not left to a bulk import that would revive it without asking
         held = {w.key: self.deleted_remote.get(normalise_email(w.values.get(self.connector.email_field)))
                 for w in writes if not w.remote_id}
-        held = {key: remote_id for key, remote_id in held.items() if remote_id}
+        held = {key: record.remote_id for key, record in held.items() if record is not None}
         # updates first: one may free an email that a create in the same batch takes
         outcomes = (self._write([w for w in writes if w.remote_id])
                     + self._write([w for w in writes if not w.remote_id and w.key not in held])
@@ -127,7 +127,9 @@ class PushSteps:
         conflicts = [o for o in outcomes if o.conflict_remote_id]
         if not conflicts:
             return []
-        existing = self.remote.read_many([o.conflict_remote_id for o in conflicts])
+        known = {r.remote_id: r for r in self.deleted_remote.values()}  # read by this run's pull
+        unknown = [o.conflict_remote_id for o in conflicts if o.conflict_remote_id not in known]
+        existing = {**known, **(self.remote.read_many(unknown) if unknown else {})}
         with self.crm.session() as session:
             taken = self._links_by(session, SyncLink.remote_id, [o.conflict_remote_id for o in conflicts])
         values = {w.key: w.values for w in writes}
