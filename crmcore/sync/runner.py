@@ -89,7 +89,8 @@ def sync_connection(crm: CRM, connection_id: int, *, dry_run: bool = False,
             session.add(run)
             session.flush()
             run_id = run.id
-        lock.acquire(session, connection_id, connector.module, run_id, hint)
+        if not dry_run:  # a dry run writes nothing, so it neither waits for nor blocks a run
+            lock.acquire(session, connection_id, connector.module, run_id, hint)
     summary.run_id = None if dry_run else run_id
     log = RunLog(None if dry_run else run_id, connector.name, keep_all=dry_run)
     debug = DebugRecorder(crm.plugins, connection_id, summary.run_id, settings.debug and not dry_run)
@@ -145,7 +146,7 @@ def _finish(crm: CRM, connection_id: int, module: str, run_id: int, summary: Run
             run.requests = summary.requests
             session.add(run)
             debug.flush(session)
-        lock.release(session, connection_id, module, run_id)
+            lock.release(session, connection_id, module, run_id)
 
 
 def connection_for(crm: CRM, actor: User, connector_name: str, owner_name: str | None = None

@@ -149,3 +149,13 @@ def test_an_exhausted_daily_quota_stops_the_run_cleanly_and_the_next_run_resumes
     emails = sorted(c["email_address"]["address"] for c in world.sandbox.contacts())
     assert emails == sorted(f"p{i}@example.com" for i in range(8))
     assert len(world.links()) == 8
+
+
+def test_a_dry_run_neither_waits_for_nor_blocks_a_running_sync(world):
+    world.add(first_name="Ada", last_name="Lovelace", email="ada@example.com")
+    with world.crm.session() as s:
+        lock.acquire(s, world.connection_id, "contacts", 999, "wait")
+    dry = sync_connection(world.crm, world.connection_id, dry_run=True)
+    assert dry.outcome == "success" and dry.counts["constant-contact"]["created"] == 1
+    with world.crm.session() as s:
+        assert lock.checkpoint(s, world.connection_id, "contacts").running_run_id == 999
