@@ -62,7 +62,7 @@ def test_hook_crm_extension_install(make_crm_env):
     calls: list = []
     env = make_crm_env(extra=[ExtensionPlugin("widgets", table=Widget, calls=calls),
                               ExtensionPlugin("other", calls=calls)])
-    env.invoke(["extensions", "install", "widgets", "-y"])
+    assert env.invoke(["extensions", "install", "widgets", "-y"]).exit_code == 0
     assert calls == [("install", "widgets")]  # the other plugin's step did not run
 
 
@@ -70,8 +70,8 @@ def test_hook_crm_extension_uninstall(make_crm_env):
     calls: list = []
     env = make_crm_env(extra=[ExtensionPlugin("widgets", table=Widget, calls=calls),
                               ExtensionPlugin("other", calls=calls)])
-    env.invoke(["extensions", "install", "widgets", "other", "-y"])
-    env.invoke(["extensions", "uninstall", "widgets", "--purge", "-y"])
+    assert env.invoke(["extensions", "install", "widgets", "other", "-y"]).exit_code == 0
+    assert env.invoke(["extensions", "uninstall", "widgets", "--purge", "-y"]).exit_code == 0
     assert calls[-1] == ("uninstall", "widgets", True)
     assert ("uninstall", "other", True) not in calls
 

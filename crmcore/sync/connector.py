@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -162,4 +162,3 @@ class ConnectorInfo:
 
     connector: Connector
     plugin_name: str
-    extras: dict[str, Any] = field(default_factory=dict)

@@ -36,7 +36,6 @@ from crmcore.sync.runlog import CRM_SIDE, Item, RunLog
 # Before reading bulk-created records back, wait until they are older than OVERLAP (plus a second
 # for the whole-second resolution of the remote clock), so that read also settles the window.
 SETTLE_WAIT = OVERLAP + timedelta(seconds=1.2)
-PUSH_BATCH = 500
 
 Progress = Callable[[str], None]
 
@@ -74,7 +73,7 @@ class SyncEngine(PullSteps, PushSteps):
         self.deleted_remote: dict[str, Any] = {}  # unlinked deleted remote records, by email
         self.retry: set[int] = set()  # records to look at again next run (see SyncCheckpoint)
         self.last_write_at = 0.0
-        self.batch_size = max(1, int(getattr(connector, "write_batch_size", PUSH_BATCH) or PUSH_BATCH))
+        self.batch_size = max(1, connector.write_batch_size)
 
     # -- helpers ------------------------------------------------------------------------------
 

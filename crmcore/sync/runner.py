@@ -152,19 +152,14 @@ def _finish(crm: CRM, connection_id: int, module: str, run_id: int, summary: Run
 def connection_for(crm: CRM, actor: User, connector_name: str, owner_name: str | None = None
                    ) -> tuple[Connection, User]:
     """The connection of ``owner_name`` (default: the actor); only an admin reaches another's."""
-    from crmcore.users import get_user, require_admin
+    from crmcore.auth.connections import get_connector, target_user
 
+    get_connector(crm, connector_name)  # an unknown name is told as such, with the known ones
     with crm.session() as session:
-        owner = actor
-        if owner_name and owner_name != actor.name:
-            require_admin(actor, "act on another user's connection")
-            owner = get_user(session, owner_name)
+        owner = target_user(session, actor, owner_name)
         connection = session.exec(select(Connection).where(
             Connection.user_id == owner.id, Connection.connector == connector_name)).first()
     if connection is None:
-        if connector_name not in crm.plugins.connectors:
-            raise NotFound(f"No connector named {connector_name!r}.",
-                           "See 'crm sync connectors' for the ones available.")
         raise NotFound(f"{owner.name!r} has no {connector_name} connection yet.",
                        f"Save the OAuth settings first: 'crm sync configure {connector_name} "
                        "--client-id ... --client-secret ...'.")

@@ -158,9 +158,7 @@ class OAuthServer:
         return None, False
 
     def token(self, req: Request) -> Response:
-        params = dict(req.query)
-        if req.body:
-            params.update(dict(parse_qsl(req.body.decode("utf-8", "replace"), keep_blank_values=True)))
+        params = _form_params(req)
         client, authenticated = self._client(req, params)
         if client is None:
             return oauth_error(401, "invalid_client", "Client authentication failed.",
@@ -239,9 +237,7 @@ class OAuthServer:
 
     def revoke(self, req: Request) -> Response:
         """RFC 7009: 200 whether or not the token was known, after client authentication."""
-        params = dict(req.query)
-        if req.body:
-            params.update(dict(parse_qsl(req.body.decode("utf-8", "replace"), keep_blank_values=True)))
+        params = _form_params(req)
         client, _ = self._client(req, params)
         if client is None:
             return oauth_error(401, "invalid_client", "Client authentication failed.")
@@ -294,3 +290,11 @@ class OAuthServer:
         if data.get("signing_key"):
             key = data["signing_key"]
             self._signing_key = base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
+
+
+def _form_params(req: Request) -> dict[str, str]:
+    """Token and revoke parameters, from the query string or the form body (both are allowed)."""
+    params = dict(req.query)
+    if req.body:
+        params.update(dict(parse_qsl(req.body.decode("utf-8", "replace"), keep_blank_values=True)))
+    return params

@@ -47,7 +47,6 @@ def small_pages_and_batches(mode: str, mp: pytest.MonkeyPatch) -> None:
     size (a batch of more than a few writes goes through its bulk path, when it has one)."""
     mp.setattr(cc_session, "PAGE_SIZE", SMALL)
     if mode == RECORD_BY_RECORD:
-        mp.setattr(sync_engine, "PUSH_BATCH", SMALL)
         mp.setattr(ConstantContactConnector, "write_batch_size", SMALL, raising=False)
 
 
