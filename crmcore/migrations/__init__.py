@@ -1,0 +1,17 @@
+"""Schema migrations: the core's Alembic lineage and the runner for every extension's.
+
+Each lineage (the core's, and one per extension that implements ``crm_migrations``) is a folder of
+Alembic revision files with its own version table, ``alembic_version_<name>``. They share one
+``env.py`` (``crmcore/migrations/env.py``), so a revision file is all a plugin ships. See
+:mod:`crmcore.migrations.runner` for upgrade, downgrade, stamp and status.
+"""
+from crmcore.migrations.lineage import CORE, Lineage, version_table_name
+from crmcore.migrations.runner import (LineageStatus, MigrationError, SchemaOutOfDate,
+                                       core_lineage, downgrade_lineage, extension_lineages,
+                                       lineage_named, require_current, stamp_lineage, status,
+                                       upgrade_all, upgrade_lineage, upgrade_sql)
+
+__all__ = ["CORE", "Lineage", "version_table_name", "LineageStatus", "MigrationError",
+           "SchemaOutOfDate", "core_lineage", "downgrade_lineage", "extension_lineages",
+           "lineage_named", "require_current", "stamp_lineage", "status", "upgrade_all",
+           "upgrade_lineage", "upgrade_sql"]

@@ -1,0 +1,81 @@
+"""Migrations: every lineage builds its models' schema; revisions keep data; install and purge
+go through them; an out-of-date database is refused with the command that fixes it."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from sqlalchemy import inspect, text
+
+from crmcore.errors import CrmError
+from crmcore.migrations.runner import (SchemaOutOfDate, current_revisions, extension_lineages,
+                                       require_current, upgrade_lineage)
+from crmcore.testing.migrations import assert_migrations_match_models, schema_differences
+from fake_plugins import GADGET_MIGRATIONS, MigratingPlugin
+
+
+@pytest.mark.parametrize("lineage", ["core", "contacts", "constant-contact"])
+def test_core_and_bundled_lineages_build_the_models_schema(make_crm_env, lineage):
+    env = make_crm_env("contacts", "constant-contact")
+    assert_migrations_match_models(env.crm(), lineage)
+
+
+def test_schema_check_sees_a_difference(make_crm_env, tmp_path):
+    stale = tmp_path / "stale"  # a lineage that forgot gadgets_0002: "title", the model: "label"
+    stale.mkdir()
+    shutil.copy(GADGET_MIGRATIONS / "gadgets_0001_create.py", stale)
+    env = make_crm_env(extra=[MigratingPlugin(migrations=stale)])
+    crm = env.crm()
+    upgrade_lineage(crm.engine, extension_lineages(crm)["gadgets"])
+    kinds = {diff[0] for diff in schema_differences(crm.engine, extension_lineages(crm)["gadgets"])}
+    assert kinds == {"add_column", "remove_column"}
+    with pytest.raises(AssertionError, match="differs from the models"):
+        assert_migrations_match_models(crm, "gadgets")
+
+
+def test_a_batch_revision_keeps_the_rows(make_crm_env):
+    env = make_crm_env(extra=[MigratingPlugin()])
+    crm = env.crm()
+    lineage = extension_lineages(crm)["gadgets"]
+    upgrade_lineage(crm.engine, lineage, "gadgets_0001")
+    with crm.engine.begin() as conn:
+        conn.execute(text("INSERT INTO test_gadget (id, title) VALUES (1, 'lamp'), (2, 'kettle')"))
+    assert upgrade_lineage(crm.engine, lineage) is True
+    with crm.engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, label FROM test_gadget ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [(1, "lamp"), (2, "kettle")]
+
+
+def test_a_failed_install_leaves_no_lineage_behind(make_crm_env):
+    env = make_crm_env(extra=[MigratingPlugin(fail_install=1)])
+    result = env.invoke(["extensions", "install", "gadgets", "-y"])
+    assert result.exit_code == 1 and "Nothing of it was kept" in result.output
+    tables = set(inspect(env.crm().engine).get_table_names())
+    assert not {"test_gadget", "alembic_version_gadgets"} & tables
+    assert env.invoke(["extensions", "install", "gadgets", "-y"]).exit_code == 0
+
+
+def test_an_out_of_date_database_is_refused_naming_crm_db_upgrade(make_crm_env):
+    env = make_crm_env(extra=[MigratingPlugin()])
+    assert env.invoke(["extensions", "install", "gadgets", "-y"]).exit_code == 0
+    crm = env.crm()
+    lineage = extension_lineages(crm)["gadgets"]
+    with crm.engine.begin() as conn:  # as if the plugin's package had just been upgraded
+        conn.execute(text("UPDATE alembic_version_gadgets SET version_num = 'gadgets_0001'"))
+    with pytest.raises(SchemaOutOfDate, match=r"gadgets: 1 revision\(s\) pending"):
+        require_current(crm)
+    result = env.invoke(["extensions", "list"])
+    assert result.exit_code == 1
+    assert "schema is older than the installed CRM" in result.output
+    assert "crm db upgrade" in result.output
+    with crm.engine.connect() as conn:
+        assert current_revisions(conn, lineage) == ("gadgets_0001",)
+
+
+def test_a_revision_the_code_does_not_know_is_named(make_crm_env):
+    env = make_crm_env()
+    crm = env.crm()
+    with crm.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version_core SET version_num = 'core_9999'"))
+    with pytest.raises(CrmError, match="'core_9999'.*newer version"):
+        require_current(crm)
