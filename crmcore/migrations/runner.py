@@ -309,14 +309,17 @@ def upgrade_lineage(engine: Engine, lineage: Lineage, target: str = "head",
         return current_revisions(conn, lineage) != before
 
 
-def upgrade_all(crm: "CRM", progress: Progress | None = None) -> list[str]:
+def upgrade_all(crm: "CRM", progress: Progress | None = None,
+                engine: Engine | None = None) -> list[str]:
     """Upgrade the core, then every installed extension that ships migrations, dependencies
-    first; returns the names of the lineages that changed."""
-    with crm.engine.connect() as conn:
+    first; returns the names of the lineages that changed. ``engine`` (default: the CRM's)
+    lets a dry run work on a copy."""
+    engine = engine or crm.engine
+    with engine.connect() as conn:
         plan = upgrade_plan(crm, conn)
         installed = installed_names(conn)
     return [lineage.name for lineage in plan
-            if upgrade_lineage(crm.engine, lineage, progress=progress, installed=installed)]
+            if upgrade_lineage(engine, lineage, progress=progress, installed=installed)]
 
 
 def downgrade_lineage(engine: Engine, lineage: Lineage, target: str = "base",
@@ -341,16 +344,21 @@ def stamp_lineage(engine: Engine, lineage: Lineage, revision: str,
 
 
 def upgrade_sql(crm: "CRM") -> str:
-    """The SQL ``upgrade_all`` would run (Alembic's offline mode), lineage by lineage."""
+    """The SQL ``upgrade_all`` would run, lineage by lineage, changing nothing.
+
+    PostgreSQL (and other servers): Alembic's offline mode renders it. SQLite: batch mode must
+    read each table it copies, which offline mode cannot, so the upgrade runs on a copy of the
+    file (taken with SQLite's backup API, then deleted) and the statements it ran are printed.
+    """
+    url = crm.engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return _sql_from_a_copy(crm)
     out = io.StringIO()
     with crm.engine.connect() as conn:
         plan = upgrade_plan(crm, conn)
         installed = installed_names(conn)
-        starts = {}
-        for lineage in plan:
-            current = current_revisions(conn, lineage)
-            adopt = _needs_adoption(conn, lineage, installed)
-            starts[lineage.name] = (current, adopt)
+        starts = {lineage.name: (current_revisions(conn, lineage),
+                                 _needs_adoption(conn, lineage, installed)) for lineage in plan}
     for lineage in plan:
         current, adopt = starts[lineage.name]
         cfg = lineage.config()
@@ -358,8 +366,9 @@ def upgrade_sql(crm: "CRM") -> str:
         cfg.attributes["dialect_name"] = crm.engine.dialect.name
         out.write(f"-- lineage {lineage.name} ({lineage.version_table})\n")
         if adopt:
+            out.write("-- made before migrations (0.1.0): record its first revision\n")
             command.stamp(cfg, lineage.first(), sql=True)
-            start = lineage.first()
+            start: str | None = lineage.first()
         else:
             start = current[0] if current else None
         if pending_revisions(lineage, (start,) if start else ()):
@@ -367,11 +376,48 @@ def upgrade_sql(crm: "CRM") -> str:
                 command.upgrade(cfg, f"{start}:head" if start else "head", sql=True)
             except CommandError as exc:
                 raise MigrationError(f"Cannot print the SQL for {lineage.name!r}: {exc}",
-                                     "Run 'crm db upgrade' without --dry-run (it backs up a "
-                                     "SQLite database first).") from None
+                                     "Take a backup and run 'crm db upgrade'.") from None
         else:
             out.write("-- nothing to do\n")
     return out.getvalue()
+
+
+def _sql_from_a_copy(crm: "CRM") -> str:
+    import sqlite3
+    import tempfile
+
+    from sqlalchemy import event
+
+    from crmcore.db import make_engine
+
+    lines: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().upper().startswith(("SELECT", "PRAGMA")):
+            return  # reading (reflection, version look-ups), not changing
+        lines.append(statement.strip() + ";"
+                     + (f"  -- parameters: {parameters!r}" if parameters else ""))
+
+    with tempfile.TemporaryDirectory(prefix="crm-dry-run-") as where:
+        copy = Path(where) / "copy.sqlite"
+        src, dst = sqlite3.connect(crm.engine.url.database), sqlite3.connect(copy)
+        try:
+            with dst:
+                src.backup(dst)
+        finally:
+            dst.close()
+            src.close()
+        engine = make_engine(f"sqlite:///{copy}")
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            upgrade_all(crm, engine=engine,
+                        progress=lambda _name, line: lines.append(f"-- {line}"))
+        finally:
+            engine.dispose()
+    if not lines:
+        return "-- nothing to do\n"
+    return "-- the statements an upgrade runs, taken from a run on a copy of the database\n" \
+        + "\n".join(lines) + "\n"
 
 
 def lineage_named(crm: "CRM", name: str) -> Lineage:
