@@ -79,3 +79,41 @@ def test_a_revision_the_code_does_not_know_is_named(make_crm_env):
         conn.execute(text("UPDATE alembic_version_core SET version_num = 'core_9999'"))
     with pytest.raises(CrmError, match="'core_9999'.*newer version"):
         require_current(crm)
+
+
+def test_update_in_batches_rewrites_every_page_and_only_what_the_transform_returns(crm_env):
+    from crmcore.api import update_in_batches
+
+    engine = crm_env.crm().engine
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t_pages (id INTEGER PRIMARY KEY, email VARCHAR(50), "
+                          "domain VARCHAR(50))"))
+        conn.execute(text("INSERT INTO t_pages (id, email) VALUES (1, 'a@X.org'), (2, NULL), "
+                          "(5, 'b@y.net'), (6, 'c@z.com'), (9, 'd@x.org')"))
+    with engine.begin() as conn:
+        changed = update_in_batches(
+            conn, "t_pages", ["email"], batch_size=2,
+            transform=lambda row: {"domain": row["email"].split("@")[1].lower()} if row["email"] else None)
+    assert changed == 4
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, domain FROM t_pages ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [(1, "x.org"), (2, None), (5, "y.net"), (6, "z.com"),
+                                        (9, "x.org")]
+
+
+def test_authoring_writes_the_next_revision_from_the_models(make_crm_env, tmp_path):
+    from crmcore.migrations.authoring import make_revision
+    from crmcore.plugins import PluginHost
+
+    stale = tmp_path / "lineage"  # the models say "label"; the lineage still has "title"
+    stale.mkdir()
+    shutil.copy(GADGET_MIGRATIONS / "gadgets_0001_create.py", stale)
+    plugin = MigratingPlugin(migrations=stale)
+    path = make_revision("gadgets", "label instead of title",
+                         plugins=PluginHost(plugins=[plugin], only=set()))
+    assert path.parent == stale and path.name.startswith("gadgets_0002_label_instead_of_title")
+    source = path.read_text()
+    assert "down_revision = 'gadgets_0001'" in source and "batch_alter_table" in source
+    assert "add_column(sa.Column('label', sa.String()" in source
+    env = make_crm_env(extra=[plugin])
+    assert_migrations_match_models(env.crm(), "gadgets")

@@ -143,8 +143,8 @@ def pending_revisions(lineage: Lineage, current: tuple[str, ...]) -> list[str]:
             f"The database is at revision {unknown[0]!r} of {lineage.name!r}, which this "
             "installation does not know: it was upgraded by a newer version.",
             f"Upgrade the package that provides {lineage.name!r}, then run 'crm db status'.")
-    if head is None:
-        return []
+    if head is None or current == (head,):
+        return []  # the common case, without reading the revision graph again
     script = lineage.script()
     lower = current[0] if current else "base"
     revs = [s.revision for s in script.iterate_revisions(head, lower)]
