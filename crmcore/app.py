@@ -67,7 +67,7 @@ class CRM:
         """Raise :class:`crmcore.migrations.SchemaOutOfDate` when the database needs
         ``crm db upgrade``; checked once per CRM object (once per command)."""
         if not getattr(self, "_schema_checked", False):
-            from crmcore.migrations.runner import require_current
+            from crmcore.migrations.status import require_current
 
             require_current(self)
             self._schema_checked = True

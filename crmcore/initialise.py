@@ -6,6 +6,7 @@ from sqlmodel import select
 from crmcore.app import CRM
 from crmcore.errors import PermissionDenied, ValidationError
 from crmcore.migrations import runner
+from crmcore.migrations.status import require_current
 from crmcore.models import Counter, KeyCheck, User
 from crmcore.secrets import ensure_key_file
 from crmcore.users import add_user
@@ -22,7 +23,7 @@ def initialise(crm: CRM, admin: str) -> User:
     """
     ensure_key_file(crm.settings.key_file)
     if crm.is_initialised():
-        runner.require_current(crm)
+        require_current(crm)
     else:
         runner.upgrade_lineage(crm.engine, runner.core_lineage())
     with crm.session() as session:

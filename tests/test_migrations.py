@@ -9,7 +9,8 @@ from sqlalchemy import inspect, text
 
 from crmcore.errors import CrmError
 from crmcore.migrations.runner import (SchemaOutOfDate, current_revisions, extension_lineages,
-                                       require_current, upgrade_lineage)
+                                       upgrade_lineage)
+from crmcore.migrations.status import require_current
 from crmcore.testing.migrations import assert_migrations_match_models, schema_differences
 from fake_plugins import GADGET_MIGRATIONS, MigratingPlugin
 

@@ -128,10 +128,15 @@ def test_a_0_1_0_database_upgrades_with_every_row_and_secret_intact(database_url
     assert {s["lineage"]: s["note"] != "" for s in status} == {
         "core": True, "contacts": True, "constant-contact": True}
 
+    init = env.invoke(["init", "--admin", "admin"])
+    assert init.exit_code == 1 and "crm db upgrade" in init.output
+
     upgraded = env.run(["db", "upgrade"])
     assert upgraded.returncode == 0, upgraded.stderr
-    for lineage in ("core", "contacts", "constant-contact"):
-        assert f"{lineage}: stamped base -> " in upgraded.stdout
+    # recognised as 0.1.0, stamped; the core first, then each extension after its dependencies
+    order = [upgraded.stdout.index(f"{lineage}: stamped base -> ")
+             for lineage in ("core", "contacts", "constant-contact")]
+    assert order == sorted(order)
     if backend == "sqlite":
         backup = next(Path(crm.engine.url.database).parent.glob("crm.backup-*.sqlite"))
         assert f"Backed up the database to {backup}" in upgraded.stdout

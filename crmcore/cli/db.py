@@ -5,7 +5,8 @@ import click
 
 from crmcore.cli.context import state
 from crmcore.cli.output import json_option, print_json, print_table
-from crmcore.migrations import runner, service
+from crmcore.migrations import dryrun, runner, service
+from crmcore.migrations import status as schema_status
 
 
 def _crm():
@@ -38,7 +39,7 @@ def upgrade(dry_run: bool, no_backup: bool) -> None:
     crm = _crm()
     service.require_admin_named(crm, state().as_user, "upgrade the database")
     if dry_run:
-        click.echo(runner.upgrade_sql(crm), nl=False)
+        click.echo(dryrun.upgrade_sql(crm), nl=False)
         return
     result = service.upgrade_database(
         crm, progress=lambda _name, line: click.echo(line), backup=not no_backup)
@@ -54,7 +55,7 @@ def upgrade(dry_run: bool, no_backup: bool) -> None:
 @json_option
 def status(as_json: bool) -> None:
     """Each lineage: its current revision, the installed code's head, and what is pending."""
-    rows = [s.as_dict() for s in runner.status(_crm())]
+    rows = [s.as_dict() for s in schema_status.status(_crm())]
     if as_json:
         print_json(rows)
         return

@@ -1,4 +1,4 @@
-"""Upgrade, downgrade, stamp and inspect every lineage of a CRM's database.
+"""Upgrade, downgrade and stamp the lineages of a CRM's database, core first.
 
 Upgrades run the core first, then the installed extensions in dependency order. A database made
 before migrations existed (release 0.1.0 created its tables directly and has no version tables) is
@@ -11,10 +11,8 @@ lineage commits.
 """
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -121,7 +119,7 @@ def current_revisions(conn: Connection, lineage: Lineage) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=64)
-def _script_facts(folder: Path) -> tuple[str | None, frozenset[str], dict[str, str]]:
+def script_facts(folder: Path) -> tuple[str | None, frozenset[str], dict[str, str]]:
     """(head, every revision id, doc of each) of a folder, read once per process."""
     lineage = Lineage("x", folder)
     script = lineage.script()
@@ -136,7 +134,7 @@ def _script_facts(folder: Path) -> tuple[str | None, frozenset[str], dict[str, s
 def pending_revisions(lineage: Lineage, current: tuple[str, ...]) -> list[str]:
     """Revisions between ``current`` and head, oldest first. Raises :class:`MigrationError` when
     ``current`` is a revision this code does not know (the database is newer than the code)."""
-    head, known, _docs = _script_facts(lineage.folder)
+    head, known, _docs = script_facts(lineage.folder)
     unknown = [r for r in current if r not in known]
     if unknown:
         raise MigrationError(
@@ -151,26 +149,7 @@ def pending_revisions(lineage: Lineage, current: tuple[str, ...]) -> list[str]:
     return [r for r in reversed(revs) if r not in current]
 
 
-@dataclass
-class LineageStatus:
-    """One lineage as ``crm db status`` shows it."""
-
-    name: str
-    current: tuple[str, ...]
-    head: str | None
-    pending: list[str] = field(default_factory=list)
-    note: str = ""  # "not installed", "package not installed", "0.1.0 database, not versioned"
-
-    @property
-    def up_to_date(self) -> bool:
-        return not self.pending and not self.note.startswith("unknown")
-
-    def as_dict(self) -> dict:
-        return {"lineage": self.name, "current": list(self.current), "head": self.head,
-                "pending": list(self.pending), "up_to_date": self.up_to_date, "note": self.note}
-
-
-def _needs_adoption(conn: Connection, lineage: Lineage, installed: list[str]) -> bool:
+def needs_adoption(conn: Connection, lineage: Lineage, installed: list[str]) -> bool:
     """No version yet, but the lineage's schema is there already (a database made by 0.1.0)."""
     if current_revisions(conn, lineage):
         return False
@@ -180,59 +159,6 @@ def _needs_adoption(conn: Connection, lineage: Lineage, installed: list[str]) ->
         return True
     existing = set(inspect(conn).get_table_names())
     return bool(lineage.tables & existing)
-
-
-def status(crm: "CRM") -> list[LineageStatus]:
-    """Every lineage the database has or the code offers: current, head and pending revisions."""
-    lineages = extension_lineages(crm)
-    out: list[LineageStatus] = []
-    with crm.engine.connect() as conn:
-        installed = installed_names(conn)
-        tables = set(inspect(conn).get_table_names())
-        plan = [core_lineage(), *(lineages[n] for n in dependency_order(crm, list(lineages)))]
-        for lineage in plan:
-            current = current_revisions(conn, lineage)
-            head = _script_facts(lineage.folder)[0]
-            entry = LineageStatus(lineage.name, current, head)
-            try:
-                if lineage.name != CORE and lineage.name not in installed and not current:
-                    entry.note = "not installed"
-                else:
-                    entry.pending = pending_revisions(lineage, current)
-                    if not current and _needs_adoption(conn, lineage, installed):
-                        entry.note = "made before migrations (0.1.0): not versioned yet"
-            except MigrationError as exc:
-                entry.note = "unknown revision: " + exc.message
-            out.append(entry)
-        from crmcore.migrations.lineage import VERSION_TABLE_PREFIX, version_table_name
-
-        known = {version_table_name(s.name) for s in out}
-        for table in sorted(tables):
-            if table.startswith(VERSION_TABLE_PREFIX) and table not in known:
-                name = table[len(VERSION_TABLE_PREFIX):]
-                current = tuple(r[0] for r in conn.execute(text(f'SELECT version_num FROM "{table}"')))
-                if current:
-                    out.append(LineageStatus(name, current, None,
-                                             note="package not installed: cannot upgrade it"))
-    return out
-
-
-def require_current(crm: "CRM") -> None:
-    """Raise :class:`SchemaOutOfDate` when the core or an installed extension has revisions
-    pending (or the database predates migrations). One connection, a few small queries; the
-    revision files are read once per process."""
-    behind: list[str] = []
-    lineages = extension_lineages(crm)
-    with crm.engine.connect() as conn:
-        for lineage in [core_lineage(), *(lineages[n] for n in installed_names(conn) if n in lineages)]:
-            current = current_revisions(conn, lineage)
-            pending = pending_revisions(lineage, current)
-            if pending:
-                behind.append(f"{lineage.name}: {len(pending)} revision(s) pending"
-                              + ("" if current else " (not versioned yet)"))
-    if behind:
-        raise SchemaOutOfDate("This database's schema is older than the installed CRM ("
-                              + "; ".join(behind) + ").", UPGRADE_HINT)
 
 
 # -- changing versions -----------------------------------------------------------------------------
@@ -267,7 +193,7 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
 def _progress_hook(lineage: Lineage, progress: Progress | None):
     if progress is None:
         return None
-    docs = _script_facts(lineage.folder)[2]
+    docs = script_facts(lineage.folder)[2]
 
     def on_version_apply(ctx, step, heads, run_args) -> None:
         if step.is_upgrade:
@@ -303,7 +229,7 @@ def upgrade_lineage(engine: Engine, lineage: Lineage, target: str = "head",
     with migration_connection(engine) as conn:
         names = installed if installed is not None else installed_names(conn)
         before = current_revisions(conn, lineage)
-        if _needs_adoption(conn, lineage, names):
+        if needs_adoption(conn, lineage, names):
             _run(conn, lineage, "stamp", lineage.first(), progress)
         _run(conn, lineage, "upgrade", target, progress)
         return current_revisions(conn, lineage) != before
@@ -343,83 +269,6 @@ def stamp_lineage(engine: Engine, lineage: Lineage, revision: str,
         _run(conn, lineage, "stamp", revision, progress)
 
 
-def upgrade_sql(crm: "CRM") -> str:
-    """The SQL ``upgrade_all`` would run, lineage by lineage, changing nothing.
-
-    PostgreSQL (and other servers): Alembic's offline mode renders it. SQLite: batch mode must
-    read each table it copies, which offline mode cannot, so the upgrade runs on a copy of the
-    file (taken with SQLite's backup API, then deleted) and the statements it ran are printed.
-    """
-    url = crm.engine.url
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return _sql_from_a_copy(crm)
-    out = io.StringIO()
-    with crm.engine.connect() as conn:
-        plan = upgrade_plan(crm, conn)
-        installed = installed_names(conn)
-        starts = {lineage.name: (current_revisions(conn, lineage),
-                                 _needs_adoption(conn, lineage, installed)) for lineage in plan}
-    for lineage in plan:
-        current, adopt = starts[lineage.name]
-        cfg = lineage.config()
-        cfg.output_buffer = out
-        cfg.attributes["dialect_name"] = crm.engine.dialect.name
-        out.write(f"-- lineage {lineage.name} ({lineage.version_table})\n")
-        if adopt:
-            out.write("-- made before migrations (0.1.0): record its first revision\n")
-            command.stamp(cfg, lineage.first(), sql=True)
-            start: str | None = lineage.first()
-        else:
-            start = current[0] if current else None
-        if pending_revisions(lineage, (start,) if start else ()):
-            try:
-                command.upgrade(cfg, f"{start}:head" if start else "head", sql=True)
-            except CommandError as exc:
-                raise MigrationError(f"Cannot print the SQL for {lineage.name!r}: {exc}",
-                                     "Take a backup and run 'crm db upgrade'.") from None
-        else:
-            out.write("-- nothing to do\n")
-    return out.getvalue()
-
-
-def _sql_from_a_copy(crm: "CRM") -> str:
-    import sqlite3
-    import tempfile
-
-    from sqlalchemy import event
-
-    from crmcore.db import make_engine
-
-    lines: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        if statement.lstrip().upper().startswith(("SELECT", "PRAGMA")):
-            return  # reading (reflection, version look-ups), not changing
-        lines.append(statement.strip() + ";"
-                     + (f"  -- parameters: {parameters!r}" if parameters else ""))
-
-    with tempfile.TemporaryDirectory(prefix="crm-dry-run-") as where:
-        copy = Path(where) / "copy.sqlite"
-        src, dst = sqlite3.connect(crm.engine.url.database), sqlite3.connect(copy)
-        try:
-            with dst:
-                src.backup(dst)
-        finally:
-            dst.close()
-            src.close()
-        engine = make_engine(f"sqlite:///{copy}")
-        event.listen(engine, "before_cursor_execute", record)
-        try:
-            upgrade_all(crm, engine=engine,
-                        progress=lambda _name, line: lines.append(f"-- {line}"))
-        finally:
-            engine.dispose()
-    if not lines:
-        return "-- nothing to do\n"
-    return "-- the statements an upgrade runs, taken from a run on a copy of the database\n" \
-        + "\n".join(lines) + "\n"
-
-
 def lineage_named(crm: "CRM", name: str) -> Lineage:
     """The core's lineage or an available extension's, by name."""
     if name == CORE:
@@ -431,6 +280,7 @@ def lineage_named(crm: "CRM", name: str) -> Lineage:
     return lineages[name]
 
 
-__all__ = ["Lineage", "LineageStatus", "MigrationError", "SchemaOutOfDate", "core_lineage",
-           "extension_lineages", "upgrade_all", "upgrade_lineage", "downgrade_lineage",
-           "stamp_lineage", "status", "require_current", "upgrade_sql", "lineage_named"]
+__all__ = ["Lineage", "MigrationError", "SchemaOutOfDate", "core_lineage", "extension_lineages",
+           "upgrade_all", "upgrade_lineage", "downgrade_lineage", "stamp_lineage", "lineage_named",
+           "current_revisions", "pending_revisions", "installed_names", "dependency_order",
+           "upgrade_plan", "needs_adoption", "script_facts", "migration_connection"]

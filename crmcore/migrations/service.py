@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from crmcore.errors import NotFound, PermissionDenied
 from crmcore.migrations import runner
+from crmcore.migrations.status import status
 
 if TYPE_CHECKING:
     from crmcore.app import CRM
@@ -77,7 +78,7 @@ class UpgradeResult:
 
 def pending(crm: "CRM") -> dict[str, list[str]]:
     """Lineage -> revisions an upgrade would apply (a 0.1.0 database counts as pending)."""
-    return {s.name: s.pending for s in runner.status(crm)
+    return {s.name: s.pending for s in status(crm)
             if s.pending and s.note != "not installed"}
 
 
