@@ -118,3 +118,32 @@ def test_authoring_writes_the_next_revision_from_the_models(make_crm_env, tmp_pa
     assert "add_column(sa.Column('label', sa.String()" in source
     env = make_crm_env(extra=[plugin])
     assert_migrations_match_models(env.crm(), "gadgets")
+
+
+def test_a_failing_revision_leaves_its_lineage_as_it_was(make_crm_env, tmp_path):
+    folder = tmp_path / "lineage"
+    folder.mkdir()
+    shutil.copy(GADGET_MIGRATIONS / "gadgets_0001_create.py", folder)
+    (folder / "gadgets_0002_broken.py").write_text(
+        '"""Adds a table and a column, then fails."""\n'
+        "from alembic import op\nimport sqlalchemy as sa\n"
+        "revision = 'gadgets_0002'\ndown_revision = 'gadgets_0001'\n"
+        "def upgrade():\n"
+        "    op.create_table('test_half', sa.Column('id', sa.Integer(), primary_key=True))\n"
+        "    with op.batch_alter_table('test_gadget', recreate='always') as batch:\n"
+        "        batch.add_column(sa.Column('size', sa.Integer()))\n"
+        "    op.execute(\"INSERT INTO test_gadget (id, title) VALUES (1, 'x')\")\n"
+        "    raise RuntimeError('half-way')\n"
+        "def downgrade():\n    pass\n")
+    env = make_crm_env(extra=[MigratingPlugin(migrations=folder)])
+    crm = env.crm()
+    lineage = extension_lineages(crm)["gadgets"]
+    upgrade_lineage(crm.engine, lineage, "gadgets_0001")
+    with pytest.raises(RuntimeError, match="half-way"):
+        upgrade_lineage(crm.engine, lineage)
+    with crm.engine.connect() as conn:
+        assert current_revisions(conn, lineage) == ("gadgets_0001",)
+        assert conn.execute(text("SELECT count(*) FROM test_gadget")).scalar() == 0
+    inspector = inspect(crm.engine)
+    assert "test_half" not in inspector.get_table_names()
+    assert [c["name"] for c in inspector.get_columns("test_gadget")] == ["id", "title"]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from alembic import command
 from alembic.util import CommandError
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from crmcore.db import make_engine
 from crmcore.migrations.runner import (MigrationError, needs_adoption, current_revisions,
@@ -62,8 +63,12 @@ def upgrade_sql(crm: "CRM") -> str:
 def _sql_from_a_copy(crm: "CRM") -> str:
     lines: list[str] = []
 
+    copy: Path | None = None
+
     def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        if statement.lstrip().upper().startswith(("SELECT", "PRAGMA")):
+        if conn.engine.url.database != str(copy):
+            return  # another database of this process
+        if statement.lstrip().upper().startswith(("SELECT", "PRAGMA", "BEGIN")):
             return  # reading (reflection, version look-ups), not changing
         lines.append(statement.strip() + ";"
                      + (f"  -- parameters: {parameters!r}" if parameters else ""))
@@ -78,11 +83,13 @@ def _sql_from_a_copy(crm: "CRM") -> str:
             dst.close()
             src.close()
         engine = make_engine(f"sqlite:///{copy}")
-        event.listen(engine, "before_cursor_execute", record)
+        # on the Engine class: the runner migrates through an engine of its own on the same file
+        event.listen(Engine, "before_cursor_execute", record)
         try:
             upgrade_all(crm, engine=engine,
                         progress=lambda _name, line: lines.append(f"-- {line}"))
         finally:
+            event.remove(Engine, "before_cursor_execute", record)
             engine.dispose()
     if not lines:
         return "-- nothing to do\n"

@@ -5,9 +5,10 @@ before migrations existed (release 0.1.0 created its tables directly and has no 
 recognised and *adopted*: each lineage whose tables are already there is stamped at its first
 revision (which reproduces that schema), then upgraded like any other.
 
-On SQLite, foreign keys are switched off while a lineage migrates (batch mode copies tables, which
-would otherwise trip them) and ``PRAGMA foreign_key_check`` must come back clean before the
-lineage commits.
+Each lineage migrates in one transaction, DDL included (on SQLite too, see
+:func:`migration_connection`): a revision that fails leaves its lineage as it was. On SQLite,
+foreign keys are off while a lineage migrates (batch mode copies tables, which would otherwise
+trip them) and ``PRAGMA foreign_key_check`` must come back clean before the lineage commits.
 """
 from __future__ import annotations
 
@@ -164,30 +165,55 @@ def needs_adoption(conn: Connection, lineage: Lineage, installed: list[str]) -> 
 # -- changing versions -----------------------------------------------------------------------------
 
 
+def _sqlite_migration_engine(engine: Engine) -> Engine | None:
+    """A second engine on the same SQLite file whose transactions hold DDL too, with foreign keys
+    off; None for an in-memory database (a second engine would not see it).
+
+    Python's sqlite3 module commits before DDL on its own; with ``isolation_level = None`` and an
+    explicit ``BEGIN IMMEDIATE`` (which also takes the write lock at once), a failed revision
+    rolls back entirely, table copies included."""
+    from sqlalchemy import event
+
+    from crmcore.db import make_engine
+
+    if not engine.url.database or engine.url.database == ":memory:":
+        return None
+    migrating = make_engine(engine.url.render_as_string(hide_password=False))
+
+    @event.listens_for(migrating, "connect")
+    def _own_transactions(dbapi_conn, _record) -> None:
+        dbapi_conn.isolation_level = None
+        dbapi_conn.execute("PRAGMA foreign_keys=OFF")  # outside any transaction, or it is ignored
+
+    @event.listens_for(migrating, "begin")
+    def _begin(conn) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return migrating
+
+
 @contextmanager
 def migration_connection(engine: Engine) -> Iterator[Connection]:
-    """A connection in one transaction for one lineage; on SQLite with foreign keys off while it
-    runs and checked before it commits."""
-    sqlite = engine.dialect.name == "sqlite"
-    with engine.connect() as conn:
-        if sqlite:
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            conn.commit()
-        try:
-            with conn.begin():
-                yield conn
-                if sqlite:
-                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                    if broken:
-                        raise MigrationError(
-                            f"The migration left {len(broken)} row(s) pointing at missing rows "
-                            f"(first: table {broken[0][0]!r}, row {broken[0][1]}); nothing was kept.",
-                            "Report it to the authors of the migration; restore the backup if "
-                            "the database is damaged.")
-        finally:
-            if sqlite:
-                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-                conn.commit()
+    """A connection in one transaction for one lineage. On SQLite the transaction holds the DDL
+    too, foreign keys are off while it runs (batch mode copies tables) and
+    ``PRAGMA foreign_key_check`` must come back clean before it commits."""
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as conn:
+            yield conn
+        return
+    migrating = _sqlite_migration_engine(engine) or engine
+    try:
+        with migrating.begin() as conn:
+            yield conn
+            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise MigrationError(
+                    f"The migration left {len(broken)} row(s) pointing at missing rows (first: "
+                    f"table {broken[0][0]!r}, row {broken[0][1]}); it was rolled back.",
+                    "Report it to the authors of the revision; the database is as it was.")
+    finally:
+        if migrating is not engine:
+            migrating.dispose()
 
 
 def _progress_hook(lineage: Lineage, progress: Progress | None):
