@@ -16,6 +16,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from crmcore.extensions.context import ExtensionContext
+    from crmcore.migrations.lineage import Migrations
     from crmcore.modules import ModuleSpec
     from crmcore.sync.connector import Connector
 
@@ -103,7 +104,7 @@ def crm_extension_uninstall(context: "ExtensionContext", purge: bool) -> None:
 
 
 @hookspec
-def crm_migrations() -> "Path | None":
+def crm_migrations() -> "Path | Migrations | None":
     """Return the folder of this extension's Alembic revisions, its migration lineage.
 
     Called when the core installs, upgrades, purges or reports on extensions (``crm extensions
@@ -119,8 +120,10 @@ def crm_migrations() -> "Path | None":
     against the models.
 
     Return value: the folder (a :class:`pathlib.Path` inside the plugin's package, shipped as
-    package data), or None when the extension has no tables of its own. An extension with tables
-    but no migrations gets them created directly and can never receive a schema change.
+    package data); or ``crmcore.api.Migrations(folder, tables=[Model, ...])`` when the extension
+    owns tables that none of its modules declares (the lineage owns its modules' tables and
+    these); or None when the extension has no tables of its own. An extension with tables but no
+    migrations gets them created directly and can never receive a schema change.
     """
 
 

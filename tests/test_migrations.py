@@ -147,3 +147,16 @@ def test_a_failing_revision_leaves_its_lineage_as_it_was(make_crm_env, tmp_path)
     inspector = inspect(crm.engine)
     assert "test_half" not in inspector.get_table_names()
     assert [c["name"] for c in inspector.get_columns("test_gadget")] == ["id", "title"]
+
+
+def test_a_lineage_may_own_tables_no_module_declares(make_crm_env):
+    from crmcore.api import Migrations
+    from fake_plugins import Gadget
+
+    plugin = MigratingPlugin(table=None, migrations=Migrations(GADGET_MIGRATIONS, tables=(Gadget,)))
+    env = make_crm_env(extra=[plugin])
+    crm = env.crm()
+    assert extension_lineages(crm)["gadgets"].tables == {"test_gadget"}
+    assert env.invoke(["extensions", "install", "gadgets", "-y"]).exit_code == 0
+    assert "test_gadget" in inspect(crm.engine).get_table_names()
+    assert_migrations_match_models(crm, "gadgets")

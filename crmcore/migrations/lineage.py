@@ -28,6 +28,19 @@ def version_table_name(lineage: str) -> str:
 
 
 @dataclass(frozen=True)
+class Migrations:
+    """What ``crm_migrations`` may return instead of a bare folder: the folder, plus the models of
+    tables the extension owns that no module of it declares (a connector's own bookkeeping).
+
+    :param folder: the directory of the extension's revision files.
+    :param tables: SQLModel table classes owned by this lineage besides its modules' tables.
+    """
+
+    folder: Path
+    tables: tuple = ()
+
+
+@dataclass(frozen=True)
 class Lineage:
     """One chain of revisions.
 

@@ -25,7 +25,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
 from crmcore.errors import CrmError
-from crmcore.migrations.lineage import CORE, CORE_VERSIONS, Lineage
+from crmcore.migrations.lineage import CORE, CORE_VERSIONS, Lineage, Migrations
 
 if TYPE_CHECKING:
     from crmcore.app import CRM
@@ -58,15 +58,20 @@ def extension_lineages(crm: "CRM") -> dict[str, Lineage]:
 
     found: dict[str, Lineage] = {}
     for name, source in available(crm).items():
-        folders = [f for f in crm.plugins.call_for(source.plugin, "crm_migrations") if f]
-        if not folders:
+        answers = [f for f in crm.plugins.call_for(source.plugin, "crm_migrations") if f]
+        if not answers:
             continue
-        folder = Path(folders[0])
+        extra: frozenset[str] = frozenset()
+        if isinstance(answers[0], Migrations):
+            extra = frozenset(model.__table__.name for model in answers[0].tables)
+            folder = Path(answers[0].folder)
+        else:
+            folder = Path(answers[0])
         if not folder.is_dir():
             raise MigrationError(f"The migrations folder of {name!r} ({folder}) does not exist.",
                                  f"Reinstall the package {source.plugin_name!r}.")
-        tables = frozenset(model.__table__.name for info in crm.plugins.modules.values()
-                           if info.spec.extension == name for model in info.spec.tables)
+        tables = extra | frozenset(model.__table__.name for info in crm.plugins.modules.values()
+                                   if info.spec.extension == name for model in info.spec.tables)
         if name == CORE:
             raise MigrationError(f"The plugin {source.plugin_name!r} names its extension 'core', "
                                  "which is the core's lineage.", "Its authors must rename it.")
@@ -156,10 +161,9 @@ def needs_adoption(conn: Connection, lineage: Lineage, installed: list[str]) -> 
         return False
     if lineage.name == CORE:
         return inspect(conn).has_table("crm_user")
-    if lineage.name in installed:
-        return True
-    existing = set(inspect(conn).get_table_names())
-    return bool(lineage.tables & existing)
+    if not lineage.tables:  # nothing to look at: installed means its first revision is there
+        return lineage.name in installed
+    return bool(lineage.tables & set(inspect(conn).get_table_names()))
 
 
 # -- changing versions -----------------------------------------------------------------------------
