@@ -20,6 +20,8 @@ from crmcore.extensions.store import require_installed
 from crmcore.hookspecs import hookimpl
 from crmcore.http import ApiClient, ApiError, QuotaExhausted, RateLimited, TransientError
 from crmcore.initialise import initialise
+from crmcore.migrations.batches import update_in_batches
+from crmcore.migrations.lineage import Migrations
 from crmcore.models import User, UTCField, utcnow
 from crmcore.modules import FieldSpec, ModuleSpec, RecordSnapshot, RecordStore
 from crmcore.sync.connector import (Connector, ConnectorSession, OAuthServer, RemotePage,
@@ -74,4 +76,5 @@ __all__ = [
     "CrmGroup", "acting_user", "pass_crm", "json_option", "print_json", "print_table", "current_crm",
     "initialise", "install_extensions", "require_installed", "get_user",
     "configure", "authorize", "set_http_options", "sync_connection", "RunSummary", "run_items",
+    "update_in_batches", "Migrations",
 ]

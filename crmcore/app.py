@@ -63,6 +63,15 @@ class CRM:
                                  "Run 'crm init --admin NAME' first (CRM_HOME or CRM_DATABASE_URL "
                                  "choose where).")
 
+    def require_current_schema(self) -> None:
+        """Raise :class:`crmcore.migrations.SchemaOutOfDate` when the database needs
+        ``crm db upgrade``; checked once per CRM object (once per command)."""
+        if not getattr(self, "_schema_checked", False):
+            from crmcore.migrations.status import require_current
+
+            require_current(self)
+            self._schema_checked = True
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A transaction: commits when the block ends, rolls back on error."""

@@ -16,6 +16,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from crmcore.extensions.context import ExtensionContext
+    from crmcore.migrations.lineage import Migrations
     from crmcore.modules import ModuleSpec
     from crmcore.sync.connector import Connector
 
@@ -99,6 +100,30 @@ def crm_extension_uninstall(context: "ExtensionContext", purge: bool) -> None:
         extension's tables after this hook returns.
 
     Return value: ignored.
+    """
+
+
+@hookspec
+def crm_migrations() -> "Path | Migrations | None":
+    """Return the folder of this extension's Alembic revisions, its migration lineage.
+
+    Called when the core installs, upgrades, purges or reports on extensions (``crm extensions
+    install``, ``crm db upgrade``, ``crm db status``), on the plugin that ships the extension named
+    by its ``crm_extension_manifest``. The lineage is named after the extension and keeps its own
+    version table, ``alembic_version_<name>`` (non-word characters become ``_``).
+
+    The folder holds plain Alembic revision files (no ``env.py``: the core's is used). The first
+    revision (``down_revision = None``) creates the extension's tables exactly as its models
+    declare them; every later schema change adds a revision. Table changes on SQLite go through
+    ``op.batch_alter_table``. Revisions must not import the plugin's models: they describe the
+    schema as it was at that revision. ``crmcore.testing.migrations`` checks the migrated schema
+    against the models.
+
+    Return value: the folder (a :class:`pathlib.Path` inside the plugin's package, shipped as
+    package data); or ``crmcore.api.Migrations(folder, tables=[Model, ...])`` when the extension
+    owns tables that none of its modules declares (the lineage owns its modules' tables and
+    these); or None when the extension has no tables of its own. An extension with tables but no
+    migrations gets them created directly and can never receive a schema change.
     """
 
 

@@ -1,11 +1,13 @@
 """``crm init``: the database, the secret key and the first admin, in one idempotent step."""
 from __future__ import annotations
 
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
 from crmcore.app import CRM
 from crmcore.errors import PermissionDenied, ValidationError
-from crmcore.models import Counter, KeyCheck, User, core_metadata_tables
+from crmcore.migrations import runner
+from crmcore.migrations.status import require_current
+from crmcore.models import Counter, KeyCheck, User
 from crmcore.secrets import ensure_key_file
 from crmcore.users import add_user
 
@@ -13,9 +15,17 @@ KEY_CHECK_PLAINTEXT = "crm-key-check"
 
 
 def initialise(crm: CRM, admin: str) -> User:
-    """Create what is missing; refuse a second, different first admin."""
+    """Create what is missing; refuse a second, different first admin.
+
+    A new database gets the core's schema by upgrading the core's lineage to head. An existing
+    one must be current: an out-of-date schema raises
+    :class:`crmcore.migrations.SchemaOutOfDate` (``crm db upgrade`` backs up and upgrades it).
+    """
     ensure_key_file(crm.settings.key_file)
-    SQLModel.metadata.create_all(crm.engine, tables=core_metadata_tables(), checkfirst=True)
+    if crm.is_initialised():
+        require_current(crm)
+    else:
+        runner.upgrade_lineage(crm.engine, runner.core_lineage())
     with crm.session() as session:
         if session.get(Counter, "change") is None:
             session.add(Counter(name="change", value=0))

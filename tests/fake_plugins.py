@@ -1,6 +1,8 @@
 """Small in-process plugins for the core's tests: each declares one extension, one module."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from sqlmodel import Field, SQLModel
 
@@ -62,3 +64,19 @@ class CommandPlugin:
         def hello(who):
             """Say hello."""
             click.echo(f"hello {who}")
+
+
+GADGET_MIGRATIONS = Path(__file__).with_name("fake_migrations") / "gadgets"
+
+
+class MigratingPlugin(ExtensionPlugin):
+    """An extension that ships its own lineage (``crm_migrations``): ``gadgets`` by default."""
+
+    def __init__(self, name: str = "gadgets", table=Gadget, migrations=GADGET_MIGRATIONS,
+                 **kwargs) -> None:
+        super().__init__(name, table=table, **kwargs)
+        self.migrations = migrations
+
+    @hookimpl
+    def crm_migrations(self):
+        return self.migrations

@@ -115,3 +115,23 @@ def test_a_misspelt_hook_is_refused_naming_the_plugin():
 
     with pytest.raises(PluginError, match=r"Plugin 'Typo-[0-9a-f]+' does not fit the hook contract"):
         PluginHost(plugins=[Typo()], only=set())
+
+
+def test_hook_crm_migrations(make_crm_env):
+    from crmcore.migrations.runner import current_revisions, extension_lineages
+    from crmcore.testing.migrations import schema_differences
+    from fake_plugins import MigratingPlugin
+
+    env = make_crm_env(extra=[MigratingPlugin()])
+    crm = env.crm()
+    lineage = extension_lineages(crm)["gadgets"]
+    assert lineage.version_table == "alembic_version_gadgets"
+    assert lineage.tables == {"test_gadget"}
+    assert env.invoke(["extensions", "install", "gadgets", "-y"]).exit_code == 0
+    with crm.engine.connect() as conn:
+        assert current_revisions(conn, lineage) == ("gadgets_0002",)  # both revisions ran
+    assert schema_differences(crm.engine, lineage) == []
+    assert env.invoke(["extensions", "uninstall", "gadgets", "--purge", "-y"]).exit_code == 0
+    left = set(inspect(crm.engine).get_table_names())
+    assert not {"test_gadget", "alembic_version_gadgets"} & left
+    assert "alembic_version_core" in left

@@ -71,6 +71,9 @@ def build_cli(crm: CRM) -> click.Group:
     cli.add_command(init.init)
     cli.add_command(users.users)
     cli.add_command(extensions.extensions)
+    from crmcore.cli import db
+
+    cli.add_command(db.db)
     for module in _core_command_modules():
         module.register(cli)
     _attach_sync_commands()

@@ -27,12 +27,14 @@ def state() -> CliState:
 
 
 def pass_crm(func):
-    """Pass the initialised :class:`CRM` as the first argument."""
+    """Pass the initialised :class:`CRM` as the first argument; refuse, naming ``crm db upgrade``,
+    when its schema is out of date."""
 
     @click.pass_context
     def wrapper(ctx: click.Context, *args, **kwargs):
         crm = ctx.find_object(CliState).crm
         crm.require_initialised()
+        crm.require_current_schema()
         return ctx.invoke(func, crm, *args, **kwargs)
 
     return update_wrapper(wrapper, func)

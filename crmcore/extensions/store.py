@@ -137,11 +137,20 @@ def install(crm: CRM, user: User, names: list[str]) -> list[Manifest]:
 
 
 def _install_one(crm: CRM, user: User, manifest: Manifest, source: Available) -> None:
+    from crmcore.migrations import runner
+
+    lineage = runner.extension_lineages(crm).get(manifest.name)
     tables = _module_tables(crm, manifest.name)
     existing = set(inspect(crm.engine).get_table_names())
     created = [t for t in tables if t.name not in existing]
+    # new to this database: a failed install takes its lineage back to base
+    fresh = (lineage is not None and lineage.version_table not in existing
+             and not lineage.tables & existing)
     try:
-        SQLModel.metadata.create_all(crm.engine, tables=tables, checkfirst=True)
+        if lineage is not None:  # its migrations, up to head (a kept 0.1.0 schema is adopted)
+            runner.upgrade_lineage(crm.engine, lineage)
+        else:  # an extension without migrations: its tables as the models declare them
+            SQLModel.metadata.create_all(crm.engine, tables=tables, checkfirst=True)
         with crm.session() as session:
             actor = session.get(User, user.id)
             ctx = ExtensionContext(manifest.name, manifest, session, actor, crm)
@@ -149,13 +158,29 @@ def _install_one(crm: CRM, user: User, manifest: Manifest, source: Available) ->
             session.add(InstalledExtension(name=manifest.name, version=manifest.version,
                                            installed_by=user.id))
     except Exception as exc:
-        SQLModel.metadata.drop_all(crm.engine, tables=list(reversed(created)), checkfirst=True)
+        if lineage is None or fresh:
+            _undo_install(crm, lineage, created)
         if isinstance(exc, CrmError):
             raise
         raise CrmError(f"Installing {manifest.name!r} failed: {type(exc).__name__}: {exc}. "
                        "Nothing of it was kept.",
                        f"Fix the cause and run 'crm extensions install {manifest.name}' again; "
                        f"report it to the authors of {source.plugin_name!r} if it persists.") from exc
+
+
+def _undo_install(crm: CRM, lineage, created: list) -> None:
+    """Take a failed install back to before it: its lineage to base, or the tables it created."""
+    from crmcore.migrations import runner
+
+    if lineage is not None:
+        try:
+            runner.downgrade_lineage(crm.engine, lineage, "base")
+        except Exception:  # a half-applied revision: fall back to dropping what was created
+            pass
+    SQLModel.metadata.drop_all(crm.engine, tables=list(reversed(created)), checkfirst=True)
+    if lineage is not None and inspect(crm.engine).has_table(lineage.version_table):
+        with crm.engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP TABLE "{lineage.version_table}"')
 
 
 def _forget_module_rows(crm: CRM, extension: str) -> None:
@@ -206,6 +231,17 @@ def uninstall_plan(crm: CRM, session: Session, names: list[str]) -> list[str]:
     return ordered
 
 
+def _drop_schema(crm: CRM, name: str) -> None:
+    """Purge: the extension's lineage down to base (its version table goes too); an extension
+    without migrations has its tables dropped as its models declare them."""
+    from crmcore.migrations import runner
+
+    lineage = runner.extension_lineages(crm).get(name)
+    if lineage is None or not runner.downgrade_lineage(crm.engine, lineage, "base"):
+        SQLModel.metadata.drop_all(crm.engine, tables=list(reversed(_module_tables(crm, name))),
+                                   checkfirst=True)
+
+
 def uninstall(crm: CRM, user: User, names: list[str], purge: bool = False) -> list[str]:
     """Uninstall ``names``; their data stays unless ``purge``."""
     require_admin(user, "uninstall extensions")
@@ -223,6 +259,5 @@ def uninstall(crm: CRM, user: User, names: list[str], purge: bool = False) -> li
             session.delete(row)
         if purge:
             _forget_module_rows(crm, name)
-            SQLModel.metadata.drop_all(crm.engine, tables=list(reversed(_module_tables(crm, name))),
-                                       checkfirst=True)
+            _drop_schema(crm, name)
     return order

@@ -6,6 +6,7 @@ from pathlib import Path
 from crmcore import hookimpl
 
 MANIFEST = Path(__file__).with_name("manifest.json")
+MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 @hookimpl
@@ -38,3 +39,9 @@ def crm_extension_install(context) -> None:
 @hookimpl
 def crm_extension_uninstall(context, purge: bool) -> None:
     """Nothing of its own to remove; the core keeps or purges the sync data."""
+
+
+@hookimpl
+def crm_migrations() -> Path:
+    """The ``constant-contact`` lineage: the connector's own tables, none in 0.1.0."""
+    return MIGRATIONS

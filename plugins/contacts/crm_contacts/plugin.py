@@ -11,6 +11,7 @@ from crm_contacts.models import Contact
 from crm_contacts.records import ContactStore
 
 MANIFEST = Path(__file__).with_name("manifest.json")
+MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 @hookimpl
@@ -39,3 +40,9 @@ def crm_extension_install(context) -> None:
 @hookimpl
 def crm_extension_uninstall(context, purge: bool) -> None:
     """Nothing to do: the data stays unless ``purge``, and then the core drops the table."""
+
+
+@hookimpl
+def crm_migrations() -> Path:
+    """The ``contacts`` lineage: revisions of the ``contact`` table."""
+    return MIGRATIONS
