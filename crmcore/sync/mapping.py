@@ -330,6 +330,11 @@ class FieldMapping:
                 _refuse(f"$.fields: the CRM's mandatory field {name!r} is not mapped from {where}")
         return cls(data, module, connector, entries)
 
+    def signature(self) -> list[list[Any]]:
+        """What fingerprints and directions depend on, as JSON: one ``[crm, [remote...],
+        transform, direction]`` per entry, in order. Equal signatures fingerprint alike."""
+        return [[e.crm, list(e.remote), e.transform.name, e.direction] for e in self.entries]
+
     # -- mapping records --------------------------------------------------------------------------
 
     def to_remote(self, crm_values: dict) -> Mapped:

@@ -42,6 +42,7 @@ class RunSummary:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     error: str | None = None
     hint: str | None = None
+    note: str | None = None  # what the run did beyond records, and why (a re-baseline...)
     requests: int = 0
     dry_run: bool = False
     items: list[dict[str, Any]] = field(default_factory=list)  # dry runs only
@@ -129,6 +130,7 @@ def sync_connection(crm: CRM, connection_id: int, *, dry_run: bool = False,
             api.close()
         log.discard()
         summary.counts = log.counts
+        summary.note = "; ".join(log.notes) or None
         summary.items = [item.as_dict() for item in log.kept]
         _finish(crm, connection_id, connector.module, run_id, summary, debug)
     return summary
@@ -142,6 +144,7 @@ def _finish(crm: CRM, connection_id: int, module: str, run_id: int, summary: Run
             run.finished_at = utcnow()
             run.outcome = summary.outcome
             run.error, run.hint = summary.error, summary.hint
+            run.note = summary.note
             run.counts = summary.counts
             run.requests = summary.requests
             session.add(run)
