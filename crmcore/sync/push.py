@@ -156,7 +156,11 @@ class PushSteps:
                               f"not deleted in {self.connector.label}: CRM record {survivor} has "
                               "the same email and takes over the link (the contact and its lists "
                               "are kept)"))
-            if not self.mapping.equal(twin.values, record.values):
+            if self.config.direction == "to-remote":  # one-way: never write the CRM
+                if not (self.mapping.equal(twin.values, record.values)
+                        or self._would_clear(twin.values, record.values)):
+                    batch.mark_for_push.add(survivor)
+            elif not self.mapping.equal(twin.values, record.values):
                 self._merge_first_match(batch, record, new, twin,
                                         f"took over the {self.connector.label} contact of "
                                         f"deleted duplicate {record_id}")

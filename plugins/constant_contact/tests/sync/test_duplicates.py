@@ -149,3 +149,17 @@ def test_a_duplicate_deleted_after_the_sync_deleted_the_contact_is_not_revived_b
     assert twin in world.contacts()
     assert not world.sandbox.get_contact(link.remote_id).get("deleted_at")
     assert original not in world.contacts()
+
+
+def test_one_way_to_constant_contact_hands_over_without_writing_the_crm(world):
+    world.settings(direction="to-constant-contact")
+    original, [twin], remote_id, lists = _linked_with_duplicates(world)
+    before = world.contacts()[twin]
+    world.delete(original)
+    world.sync()
+    world.sync()
+    assert world.contacts()[twin] == before  # one-way: the CRM is never written
+    remote = world.sandbox.get_contact(remote_id)
+    assert not remote.get("deleted_at") and remote["list_memberships"] == lists
+    assert remote["job_title"] == "Countess"  # the survivor's empty title clears nothing
+    assert {l.record_id: l.remote_id for l in world.links()} == {twin: remote_id}
