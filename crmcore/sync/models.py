@@ -67,6 +67,9 @@ class SyncCheckpoint(SQLModel, table=True):
     # the field mapping the links' fingerprints were computed with (FieldMapping.signature): when
     # the mapping in force differs, the next run re-baselines every linked pair first
     mapping: list | None = Field(default=None, sa_column=Column(JSON))
+    # the remote account the links and marks belong to: {"account": id or None, "endpoint":
+    # "client_id api_url"} (crmcore.sync.account); another account means starting afresh
+    account: dict | None = Field(default=None, sa_column=Column(JSON))
     running_run_id: int | None = None
     lock_holder: str | None = Field(default=None, max_length=128)  # "host:pid" of the running run
     heartbeat_at: datetime | None = UTCField()

@@ -18,6 +18,7 @@ from crmcore.errors import CrmError, DatabaseUnavailable, NotFound
 from crmcore.models import User, utcnow
 from crmcore.redact import scrub
 from crmcore.sync import lock
+from crmcore.sync.account import start_fresh_if_account_changed
 from crmcore.sync import settings as sync_settings
 from crmcore.sync.debuglog import DebugRecorder
 from crmcore.sync.durations import records_from_span
@@ -106,9 +107,14 @@ def sync_connection(crm: CRM, connection_id: int, *, dry_run: bool = False,
                               records_from=(utcnow() - span) if span else None, dry_run=dry_run)
         remote = connector.open(api, options)
         try:
+            switched = start_fresh_if_account_changed(crm, connection_id, connector.module, remote,
+                                                      connector.label, dry_run)
+            if switched:
+                log.notes.append(switched)
             engine = SyncEngine(crm, connection_id, owner, module.spec, connector, mapping, remote,
                                 log, config, progress, on_commit=debug.flush)
-            engine.run()
+            if not (switched and dry_run):  # the links a dry run would use are the old account's
+                engine.run()
         finally:
             remote.close()
         summary.outcome = "success"
