@@ -428,6 +428,10 @@ class FieldMapping:
                       any(r in self.connector.mandatory_fields for r in e.remote))) if hit)}
                 for e in self.entries]
 
+    def crm_label(self, name: str) -> str:
+        """The label a person reads for the CRM field ``name`` (the name when unknown)."""
+        return self._crm_label(name)
+
     def _crm_label(self, name: str) -> str:
         spec = self._crm_specs.get(name)
         return spec.label if spec else name

@@ -144,7 +144,7 @@ class RebaselineSteps:
             remote_key = entry.transform.key_from_remote(
                 tuple(remote_values.get(r) for r in entry.remote))
             if crm_key is not None and remote_key is not None and crm_key != remote_key:
-                out.append(self.mapping._crm_label(entry.crm).lower())
+                out.append(self.mapping.crm_label(entry.crm).lower())
         return out
 
     def _would_clear(self, crm_values: dict[str, Any], remote_values: dict[str, Any]) -> bool:
