@@ -207,10 +207,13 @@ class PushSteps:
             snap = snaps[outcome.key]
             remote = existing.get(outcome.conflict_remote_id)
             owner = taken.get(outcome.conflict_remote_id)
+            our_delete = False
             if (owner is not None and owner.record_id != snap.id and owner.crm_deleted
                     and owner.remote_deleted and owner.row_id is not None):
                 # the email's old pair is deleted on both sides: the new record may take it
                 batch.dropped_links.add(owner.row_id)
+                # a deletion this sync sent (see _delete) is no remote change to go by
+                our_delete = owner.remote_updated_at is None
                 owner = None
             if remote is None or outcome.conflict_remote_id in claimed or (
                     owner is not None and owner.record_id != snap.id):
@@ -225,6 +228,7 @@ class PushSteps:
             self._seen(link, remote)
             batch.links[snap.id] = link
             crm_wins = (self.config.direction == "to-remote"  # one-way: never write the CRM
+                        or (remote.deleted and our_delete)
                         or self._crm_wins(snap.modified_at, remote.updated_at))
             if remote.deleted and not crm_wins:
                 # deleted remotely after the CRM's last change: the deletion travels to the CRM
@@ -299,6 +303,9 @@ class PushSteps:
                                   link.remote_id, error))
                 continue
             link.crm_deleted = link.remote_deleted = True
+            # the remote's latest change is this deletion, ours: no remote time to decide by
+            # (a later 409 on its email must not take it for a deletion made there)
+            link.remote_updated_at = None
             batch.links[snap.id] = link
             self.log.add(Item(self.side, "deleted", self.module.name, name, snap.id,
                               link.remote_id, "deleted in the CRM"))

@@ -163,3 +163,31 @@ def test_one_way_to_constant_contact_hands_over_without_writing_the_crm(world):
     assert not remote.get("deleted_at") and remote["list_memberships"] == lists
     assert remote["job_title"] == "Countess"  # the survivor's empty title clears nothing
     assert {l.record_id: l.remote_id for l in world.links()} == {twin: remote_id}
+
+
+def test_a_deletion_the_sync_sent_never_deletes_an_older_twin_met_later(world):
+    """The mechanism under the kind: a remote deletion made by the sync is not a change made in
+    Constant Contact, so a 409 on its email never deletes a CRM record for being older than it
+    (here a twin whose last change predates the deletion, as a restored backup's would)."""
+    from datetime import timedelta
+
+    from crm_contacts.models import Contact
+    from crmcore.models import utcnow
+
+    original = world.add(first_name="Ada", last_name="Lovelace", email="ada@example.com")
+    world.sync()
+    [link] = world.links()
+    world.delete(original)
+    world.sync()
+    assert world.sandbox.get_contact(link.remote_id)["deleted_at"]
+    twin = world.add(first_name="Ada", last_name="Byron", email="ADA@example.com")
+    with world.crm.session() as s:  # its last change predates the deletion the sync made
+        row = s.get(Contact, twin)
+        row.modified_at = utcnow() - timedelta(days=1)
+        s.add(row)
+    run = world.sync()
+    world.sync()
+    assert twin in world.contacts(), [r for r in _items(world, run.run_id)]
+    remote = world.sandbox.get_contact(link.remote_id)
+    assert not remote.get("deleted_at") and remote["last_name"] == "Byron"
+    assert {l.record_id: l.remote_id for l in world.links()} == {twin: link.remote_id}
