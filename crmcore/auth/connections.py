@@ -67,8 +67,30 @@ def _current_settings(row: Connection, crm: CRM) -> dict[str, Any]:
             "scopes": row.scopes.split()}
 
 
+class AccountChangeUnconfirmed(CrmError):
+    """New settings may reach another remote account while the connection has synced: the
+    caller asks the user, then calls :func:`configure` again with ``confirm_account_change``."""
+
+
+def _synced_links(session: Session, connection_id: int) -> int | None:
+    """How many links the connection has, or None when it never synced."""
+    from sqlalchemy import func
+
+    from crmcore.sync.models import SyncCheckpoint, SyncLink
+
+    count = session.exec(select(func.count()).select_from(SyncLink).where(
+        SyncLink.connection_id == connection_id)).one()
+    if count:
+        return count
+    synced = session.exec(select(SyncCheckpoint).where(
+        SyncCheckpoint.connection_id == connection_id,
+        SyncCheckpoint.account.is_not(None))).first()
+    return 0 if synced is not None else None
+
+
 def configure(crm: CRM, user: User, connector_name: str, *, offline: bool = True,
-              notes: list[str] | None = None, **settings: Any) -> Connection:
+              notes: list[str] | None = None, confirm_account_change: bool = False,
+              **settings: Any) -> Connection:
     """Validate and save ``user``'s OAuth settings for a connector (client secret encrypted).
 
     ``settings``: client_id, client_secret, auth_url, token_url, api_url, revoke_url,
@@ -76,6 +98,10 @@ def configure(crm: CRM, user: User, connector_name: str, *, offline: bool = True
     value, else the connector's default. ``offline=False`` opts out of adding the offline scope.
     Tokens survive only when the client id and URLs are unchanged. ``notes`` receives what the
     user should be told beyond success.
+
+    A new client id or API URL may reach another remote account, to which the links and sync
+    checkpoints do not belong: for a connection that has synced, that raises
+    :class:`AccountChangeUnconfirmed` (nothing saved) unless ``confirm_account_change``.
     """
     connector = get_connector(crm, connector_name)
     notes = notes if notes is not None else []
@@ -90,12 +116,27 @@ def configure(crm: CRM, user: User, connector_name: str, *, offline: bool = True
         current = _current_settings(row, crm) if row is not None else None
         resolved, extra = resolve(connector, current, settings, offline=offline)
         notes.extend(extra)
+        moved = row is not None and any(current[k] != resolved[k] for k in ("client_id", "api_url"))
+        links = _synced_links(session, row.id) if moved else None
+        if links is not None:
+            told = (f"The new client id or API URL may reach another {connector.label} account. "
+                    f"The {links} links and the sync checkpoints of this connection belong to the "
+                    "account it synced with: if the next sign-in reaches another account, the "
+                    "next sync starts fresh there (contacts matched by email, nothing deleted on "
+                    "either side); switching back later matches by email again, without "
+                    "duplicates.")
+            if not confirm_account_change:
+                raise AccountChangeUnconfirmed(
+                    told, f"Confirm with the same 'crm sync configure {connector_name} ...' "
+                          "command and -y; nothing was saved.")
+            notes.append(told)
         if row is None:
             row = Connection(user_id=user.id, connector=connector_name, state=CONFIGURED,
                              client_id="", auth_url="", token_url="", api_url="", redirect_uri="",
                              scopes="")
         elif row.token_enc and not tokens_survive(current, resolved):
             forget_tokens(row, CONFIGURED)
+            row.remote_account = None  # the next sign-in may reach another account
             notes.append(f"The client id or URLs changed, so the old sign-in was dropped: run "
                          f"'crm sync authorize {connector_name}'.")
         elif row.state == SIGNED_IN and set(resolved["scopes"]) != set(current["scopes"]):
@@ -174,6 +215,7 @@ def authorize(crm: CRM, user: User, connector_name: str, *, browser: bool = True
         token = flow.sign_in_by_paste(config, echo=echo, read=read)
     with locked_connection(crm, connection_id) as (session, row):
         save_token(row, crm.vault, token)
+        row.remote_account = None  # asked again by the next run: a sign-in may be someone else
         session.add(row)
     return row
 

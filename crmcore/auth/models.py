@@ -37,6 +37,9 @@ class Connection(SQLModel, table=True):
     token_expires_at: datetime | None = UTCField()
     granted_scopes: str | None = Field(default=None, max_length=500)
     options: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # the remote account this sign-in reaches, as its connector told it: None until the first
+    # run after a sign-in asks, "" when the connector cannot tell (see crmcore.sync.account)
+    remote_account: str | None = Field(default=None, max_length=255)
     created_at: datetime = UTCField(default_now=True)
     updated_at: datetime = UTCField(default_now=True)
 

@@ -63,20 +63,37 @@ def connectors_cmd(crm, as_json: bool, user_name: str | None) -> None:
               "(default: http://127.0.0.1:8765/callback).")
 @click.option("--no-offline", "no_offline", is_flag=True,
               help="Do not add the connector's offline scope (no refresh token: no background sync).")
+@click.option("-y", "--yes", is_flag=True,
+              help="Do not ask before settings that may reach another account (the next sync "
+                   "then starts fresh there).")
 @_user_option
 @pass_crm
 def configure_cmd(crm, name: str, client_id, client_secret, auth_url, token_url, api_url,
-                  revoke_url, scopes, redirect_uri, no_offline: bool, user_name) -> None:
-    """Save the OAuth settings of your NAME connection; unset options keep their saved values."""
+                  revoke_url, scopes, redirect_uri, no_offline: bool, yes: bool, user_name) -> None:
+    """Save the OAuth settings of your NAME connection; unset options keep their saved values.
+
+    A new client id or API URL on a connection that has synced may reach another account: the
+    command says so and asks first (-y to confirm). Links and checkpoints belong to the account
+    they were made with, so the first sync with another account starts fresh, matching contacts
+    by email.
+    """
     if client_secret == "-":
         client_secret = click.get_text_stream("stdin").readline().strip()
     notes: list[str] = []
     with crm.session() as session:
         user = connections.target_user(session, acting_user(session), user_name)
-    row = connections.configure(crm, user, name, offline=not no_offline, notes=notes,
-                                client_id=client_id, client_secret=client_secret,
-                                auth_url=auth_url, token_url=token_url, api_url=api_url,
-                                revoke_url=revoke_url, scopes=scopes, redirect_uri=redirect_uri)
+    settings = dict(client_id=client_id, client_secret=client_secret, auth_url=auth_url,
+                    token_url=token_url, api_url=api_url, revoke_url=revoke_url, scopes=scopes,
+                    redirect_uri=redirect_uri)
+    try:
+        row = connections.configure(crm, user, name, offline=not no_offline, notes=notes,
+                                    confirm_account_change=yes, **settings)
+    except connections.AccountChangeUnconfirmed as exc:
+        click.echo(f"{exc.message}\n(-y saves without asking.)")
+        click.confirm("Save these settings?", abort=True)
+        row = connections.configure(crm, user, name, offline=not no_offline, notes=notes,
+                                    confirm_account_change=True, **settings)
+        notes = [n for n in notes if n != exc.message]
     for note in notes:
         click.echo(note)
     click.echo(f"Saved the OAuth settings of {user.name}'s {name} connection "

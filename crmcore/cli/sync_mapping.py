@@ -32,6 +32,7 @@ def mapping_command(crm, name: str, show: bool, as_json: bool, file: Path | None
     if file or reset:
         with crm.session() as session:
             user = acting_user(session)
+        had = True  # whether the mapping in force changed
         if reset:
             had = mapping_store.reset_mapping(crm, user, name)
             click.echo(f"The {name} mapping is back to the default." if had
@@ -39,6 +40,10 @@ def mapping_command(crm, name: str, show: bool, as_json: bool, file: Path | None
         else:
             mapping_store.set_mapping(crm, user, name, _read(file))
             click.echo(f"Saved the {name} mapping from {file.name}; it applies from the next sync run.")
+        if had:
+            click.echo("The next sync re-baselines the linked records first: empty fields are "
+                       "filled from the other side, differing ones follow the conflict policy, "
+                       "and nothing is cleared.")
         if not (show or as_json):
             return
     info = mapping_store.mapping_info(crm, name)

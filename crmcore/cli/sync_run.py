@@ -95,6 +95,8 @@ def now_command(crm, connector, dry_run, owner, as_json):
         title = "Dry run (nothing was changed)" if dry_run else f"Run {summary.run_id}"
         click.echo(f"{title}: {summary.outcome}; {summary.requests} API requests.")
         _print_counts(summary.counts, label)
+        if summary.note:
+            click.echo(f"Note: {summary.note}.")
         if dry_run and summary.items:
             click.echo("")
             print_table([{**i, "side": "CRM" if i["side"] == CRM_SIDE else label}
@@ -166,6 +168,8 @@ def log_command(crm, connector, run, side, action, csv_path, limit, owner, as_js
                f", {header['direction']}")
     if header["error"]:
         click.echo(f"Error: {header['error']}\n{header['hint'] or ''}".rstrip())
+    if header["note"]:
+        click.echo(f"Note: {header['note']}.")
     print_table([{**r, "side": "CRM" if r["side"] == CRM_SIDE else label} for r in rows],
                 [("side", "Side"), ("action", "Action"), ("module", "Module"),
                  ("record_name", "Record"), ("record_id", "CRM id"), ("remote_id", "Remote id"),

@@ -116,6 +116,13 @@ class ConnectorSession(ABC):
     def delete(self, remote_ids: Sequence[str]) -> dict[str, str | None]:
         """Delete records; maps each id to None (done) or the reason it failed."""
 
+    def account_id(self) -> str | None:
+        """An opaque id of the remote account this session reaches, or None when the service
+        cannot tell. Links and checkpoints belong to one account: when the id differs from the
+        one they were made with, the engine starts afresh (first match by email). Asked once
+        per sign-in, not per run."""
+        return None
+
     def close(self) -> None:
         """Release whatever the session holds (nothing by default)."""
 

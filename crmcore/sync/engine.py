@@ -31,6 +31,7 @@ from crmcore.sync.lock import checkpoint, heartbeat
 from crmcore.sync.models import SyncLink
 from crmcore.sync.pull import OVERLAP, PullSteps
 from crmcore.sync.push import PushSteps
+from crmcore.sync.rebaseline import RebaselineSteps
 from crmcore.sync.runlog import CRM_SIDE, Item, RunLog
 
 # Before reading bulk-created records back, wait until they are older than OVERLAP (plus a second
@@ -42,7 +43,7 @@ Progress = Callable[[str], None]
 __all__ = ["SyncEngine", "EngineConfig", "Progress", "normalise_email", "OVERLAP"]
 
 
-class SyncEngine(PullSteps, PushSteps):
+class SyncEngine(PullSteps, PushSteps, RebaselineSteps):
     """One run of one connection and module; the pull and push steps live in their modules."""
 
     def __init__(self, crm: CRM, connection_id: int, owner: User, module: ModuleSpec,
@@ -229,6 +230,7 @@ class SyncEngine(PullSteps, PushSteps):
     # -- the run --------------------------------------------------------------------------------
 
     def run(self) -> None:
+        self.rebaseline_if_mapping_changed()
         if self.config.direction in ("both", "to-crm"):
             self.pull()
         if self.config.direction in ("both", "to-remote"):

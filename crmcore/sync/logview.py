@@ -27,7 +27,7 @@ def runs(session: Session, connection_id: int, connector_name: str, limit: int =
 def run_dict(run: SyncRun, connector_name: str) -> dict[str, Any]:
     return {"run": run.id, "started_at": run.started_at, "finished_at": run.finished_at,
             "module": run.module, "direction": direction_for_user(run.direction, connector_name),
-            "trigger": run.trigger, "outcome": run.outcome, "error": run.error, "hint": run.hint,
+            "trigger": run.trigger, "outcome": run.outcome, "error": run.error, "hint": run.hint, "note": run.note,
             "counts": run.counts, "requests": run.requests}
 
 

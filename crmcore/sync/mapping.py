@@ -330,6 +330,11 @@ class FieldMapping:
                 _refuse(f"$.fields: the CRM's mandatory field {name!r} is not mapped from {where}")
         return cls(data, module, connector, entries)
 
+    def signature(self) -> list[list[Any]]:
+        """What fingerprints and directions depend on, as JSON: one ``[crm, [remote...],
+        transform, direction]`` per entry, in order. Equal signatures fingerprint alike."""
+        return [[e.crm, list(e.remote), e.transform.name, e.direction] for e in self.entries]
+
     # -- mapping records --------------------------------------------------------------------------
 
     def to_remote(self, crm_values: dict) -> Mapped:
@@ -422,6 +427,10 @@ class FieldMapping:
                      (self.connector.label,
                       any(r in self.connector.mandatory_fields for r in e.remote))) if hit)}
                 for e in self.entries]
+
+    def crm_label(self, name: str) -> str:
+        """The label a person reads for the CRM field ``name`` (the name when unknown)."""
+        return self._crm_label(name)
 
     def _crm_label(self, name: str) -> str:
         spec = self._crm_specs.get(name)

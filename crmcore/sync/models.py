@@ -64,6 +64,12 @@ class SyncCheckpoint(SQLModel, table=True):
     # CRM records a push skipped for a reason that may clear without them changing (an ambiguous
     # email whose twin goes away): looked at again by the next push
     retry_ids: list | None = Field(default=None, sa_column=Column(JSON))
+    # the field mapping the links' fingerprints were computed with (FieldMapping.signature): when
+    # the mapping in force differs, the next run re-baselines every linked pair first
+    mapping: list | None = Field(default=None, sa_column=Column(JSON))
+    # the remote account the links and marks belong to: {"account": id or None, "endpoint":
+    # "client_id api_url"} (crmcore.sync.account); another account means starting afresh
+    account: dict | None = Field(default=None, sa_column=Column(JSON))
     running_run_id: int | None = None
     lock_holder: str | None = Field(default=None, max_length=128)  # "host:pid" of the running run
     heartbeat_at: datetime | None = UTCField()
@@ -83,6 +89,8 @@ class SyncRun(SQLModel, table=True):
     outcome: str = Field(default="running", max_length=16)  # running | success | failed | stopped
     error: str | None = Field(default=None, sa_column=Column(Text))
     hint: str | None = Field(default=None, sa_column=Column(Text))
+    # what the run did beyond records, and why (a re-baseline after a mapping change...)
+    note: str | None = Field(default=None, sa_column=Column(Text))
     counts: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     requests: int = 0
 

@@ -205,7 +205,7 @@ class PullSteps:
         """A skip of a re-read record: logged by the run that first met it."""
 
     def _merge_first_match(self, batch: Batch, record: RemoteRecord, link: LinkState,
-                           snap: RecordSnapshot) -> None:
+                           snap: RecordSnapshot, why: str | None = None) -> None:
         """Two records met for the first time: lose nothing. A field empty on one side takes
         the other side's value; where both differ, the more recent side wins."""
         mapped = self.mapping.to_crm(record.values, snap.values, require_mandatory=False)
@@ -227,7 +227,7 @@ class PullSteps:
             batch.crm_ops.append(("update", snap.id, diff))
             self.log.add(Item(CRM_SIDE, "updated", self.module.name, self._name(merged),
                               snap.id, record.remote_id,
-                              f"first match by email with a {self.connector.label} contact"))
+                              why or f"first match by email with a {self.connector.label} contact"))
             self.pulled.add(snap.id)
         if self.config.direction == "both" and not self.mapping.equal(merged, record.values):
             batch.mark_for_push.add(snap.id)  # the CRM holds values the remote lacks

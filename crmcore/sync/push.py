@@ -46,9 +46,10 @@ class PushSteps:
                                                    if i in snaps and i not in links])
         writes: list[RemoteWrite] = []
         deletes: list[tuple[RecordSnapshot, LinkState]] = []
+        handled = self._hand_over(batch, ids, snaps, links)
         for record_id in ids:
             snap = snaps.get(record_id)
-            if snap is None or (self.config.dry_run and record_id in self.pulled):
+            if snap is None or record_id in handled or (self.config.dry_run and record_id in self.pulled):
                 continue
             link = links.get(record_id)
             if (link is None and self.config.records_from and snap.modified_at
@@ -98,6 +99,73 @@ class PushSteps:
         self._delete(batch, deletes)
         self._commit(batch, seq=last_seq, retry=self.retry)
 
+    def _hand_over(self, batch: Batch, ids: list[int], snaps: dict[int, RecordSnapshot],
+                   links: dict[int, LinkState]) -> set[int]:
+        """A linked record deleted in the CRM while live twins (same email) remain: a duplicate
+        removed, not a person. The remote record stays (its lists too); one twin left takes over
+        the link and is merged with it as a first match is; several keep it waiting (retried).
+
+        Returns the ids this step decided for (the deleted records and the survivors).
+        """
+        gone = {i: links[i] for i in ids if i in snaps and snaps[i].deleted and i in links
+                and not links[i].crm_deleted and not links[i].remote_deleted}
+        if not gone or self.crm_email_field is None:
+            return set()
+        emails = {i: normalise_email(snaps[i].values.get(self.crm_email_field)) for i in gone}
+        with self.crm.session() as session:
+            found = self.store.find_by_email(session, {e for e in emails.values() if e})
+            twins = {i for found_ids in found.values() for i in found_ids}
+            linked = self._links_by(session, SyncLink.record_id, twins)
+            twin_snaps = self.store.get_many(session, twins - linked.keys())
+        survivors = {i: [t for t in found.get(e, []) if t in twin_snaps] if e else []
+                     for i, e in emails.items()}
+        single = {i: s[0] for i, s in survivors.items() if len(s) == 1}
+        remote = self.remote.read_many([gone[i].remote_id for i in single]) if single else {}
+        handled: set[int] = set()
+        for record_id, twins_left in survivors.items():
+            if not twins_left:
+                continue
+            link, snap = gone[record_id], snaps[record_id]
+            name = self._name(snap.values)
+            if len(twins_left) > 1:
+                handled.add(record_id)
+                self.retry.add(record_id)
+                self.log.add(Item(self.side, "skipped", self.module.name, name, record_id,
+                                  link.remote_id,
+                                  f"not deleted in {self.connector.label}: {len(twins_left)} CRM "
+                                  f"records have its email (ids {', '.join(map(str, twins_left))});"
+                                  " merge them and the one left takes over this contact"))
+                continue
+            record = remote.get(link.remote_id)
+            survivor = twins_left[0]
+            if record is None or record.deleted or survivor in handled:
+                continue  # nothing to keep: the deletion travels as usual
+            handled |= {record_id, survivor}
+            twin = twin_snaps[survivor]
+            snaps[survivor] = twin
+            links.pop(record_id, None)
+            if link.row_id is not None:
+                batch.dropped_links.add(link.row_id)
+            new = LinkState(survivor, link.remote_id)
+            new.crm_fingerprint = self.mapping.crm_fingerprint(twin.values)
+            self._seen(new, record)
+            batch.links[survivor] = new
+            links[survivor] = new
+            self.log.add(Item(self.side, "skipped", self.module.name, name, record_id,
+                              link.remote_id,
+                              f"not deleted in {self.connector.label}: CRM record {survivor} has "
+                              "the same email and takes over the link (the contact and its lists "
+                              "are kept)"))
+            if self.config.direction == "to-remote":  # one-way: never write the CRM
+                if not (self.mapping.equal(twin.values, record.values)
+                        or self._would_clear(twin.values, record.values)):
+                    batch.mark_for_push.add(survivor)
+            elif not self.mapping.equal(twin.values, record.values):
+                self._merge_first_match(batch, record, new, twin,
+                                        f"took over the {self.connector.label} contact of "
+                                        f"deleted duplicate {record_id}")
+        return handled
+
     def _shared_emails(self, session: Session, unlinked: list[RecordSnapshot]) -> dict[str, int]:
         """Emails of unlinked live records that more than one live CRM record has: no guessing."""
         emails = {normalise_email(s.values.get(self.crm_email_field))
@@ -139,10 +207,13 @@ class PushSteps:
             snap = snaps[outcome.key]
             remote = existing.get(outcome.conflict_remote_id)
             owner = taken.get(outcome.conflict_remote_id)
+            our_delete = False
             if (owner is not None and owner.record_id != snap.id and owner.crm_deleted
                     and owner.remote_deleted and owner.row_id is not None):
                 # the email's old pair is deleted on both sides: the new record may take it
                 batch.dropped_links.add(owner.row_id)
+                # a deletion this sync sent (see _delete) is no remote change to go by
+                our_delete = owner.remote_updated_at is None
                 owner = None
             if remote is None or outcome.conflict_remote_id in claimed or (
                     owner is not None and owner.record_id != snap.id):
@@ -157,6 +228,7 @@ class PushSteps:
             self._seen(link, remote)
             batch.links[snap.id] = link
             crm_wins = (self.config.direction == "to-remote"  # one-way: never write the CRM
+                        or (remote.deleted and our_delete)
                         or self._crm_wins(snap.modified_at, remote.updated_at))
             if remote.deleted and not crm_wins:
                 # deleted remotely after the CRM's last change: the deletion travels to the CRM
@@ -231,6 +303,9 @@ class PushSteps:
                                   link.remote_id, error))
                 continue
             link.crm_deleted = link.remote_deleted = True
+            # the remote's latest change is this deletion, ours: no remote time to decide by
+            # (a later 409 on its email must not take it for a deletion made there)
+            link.remote_updated_at = None
             batch.links[snap.id] = link
             self.log.add(Item(self.side, "deleted", self.module.name, name, snap.id,
                               link.remote_id, "deleted in the CRM"))

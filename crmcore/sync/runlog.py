@@ -39,6 +39,7 @@ class RunLog:
     pending: list[Item] = field(default_factory=list)
     kept: list[Item] = field(default_factory=list)  # dry runs keep every item to print them
     keep_all: bool = False
+    notes: list[str] = field(default_factory=list)  # what the run did beyond records, and why
 
     def __post_init__(self) -> None:
         for side in (CRM_SIDE, self.remote_side):

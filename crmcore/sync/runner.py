@@ -18,6 +18,7 @@ from crmcore.errors import CrmError, DatabaseUnavailable, NotFound
 from crmcore.models import User, utcnow
 from crmcore.redact import scrub
 from crmcore.sync import lock
+from crmcore.sync.account import start_fresh_if_account_changed
 from crmcore.sync import settings as sync_settings
 from crmcore.sync.debuglog import DebugRecorder
 from crmcore.sync.durations import records_from_span
@@ -42,6 +43,7 @@ class RunSummary:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     error: str | None = None
     hint: str | None = None
+    note: str | None = None  # what the run did beyond records, and why (a re-baseline...)
     requests: int = 0
     dry_run: bool = False
     items: list[dict[str, Any]] = field(default_factory=list)  # dry runs only
@@ -105,9 +107,14 @@ def sync_connection(crm: CRM, connection_id: int, *, dry_run: bool = False,
                               records_from=(utcnow() - span) if span else None, dry_run=dry_run)
         remote = connector.open(api, options)
         try:
+            switched = start_fresh_if_account_changed(crm, connection_id, connector.module, remote,
+                                                      connector.label, dry_run)
+            if switched:
+                log.notes.append(switched)
             engine = SyncEngine(crm, connection_id, owner, module.spec, connector, mapping, remote,
                                 log, config, progress, on_commit=debug.flush)
-            engine.run()
+            if not (switched and dry_run):  # the links a dry run would use are the old account's
+                engine.run()
         finally:
             remote.close()
         summary.outcome = "success"
@@ -129,6 +136,7 @@ def sync_connection(crm: CRM, connection_id: int, *, dry_run: bool = False,
             api.close()
         log.discard()
         summary.counts = log.counts
+        summary.note = "; ".join(log.notes) or None
         summary.items = [item.as_dict() for item in log.kept]
         _finish(crm, connection_id, connector.module, run_id, summary, debug)
     return summary
@@ -142,6 +150,7 @@ def _finish(crm: CRM, connection_id: int, module: str, run_id: int, summary: Run
             run.finished_at = utcnow()
             run.outcome = summary.outcome
             run.error, run.hint = summary.error, summary.hint
+            run.note = summary.note
             run.counts = summary.counts
             run.requests = summary.requests
             session.add(run)

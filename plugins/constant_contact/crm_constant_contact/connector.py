@@ -82,7 +82,7 @@ class ConstantContactConnector(Connector):
     oauth = OAuthServer(
         authorize_url=f"{AUTHZ}/authorize", token_url=f"{AUTHZ}/token", revoke_url=f"{AUTHZ}/revoke",
         api_url="https://api.cc.email/v3", required_scopes=("contact_data",),
-        default_scopes=("contact_data", "offline_access"), offline_scope="offline_access")
+        default_scopes=("contact_data", "account_read", "offline_access"), offline_scope="offline_access")
     fields = _fields()
     email_field = "email_address"
     transforms = {"opt-out-permission": OptOutPermission()}

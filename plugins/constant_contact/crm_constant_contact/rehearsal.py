@@ -42,7 +42,7 @@ def connect_to_sandbox(crm: CRM, user: User, sandbox, echo: Callable[[str], None
               client_secret=sandbox.client_secret, auth_url=sandbox.auth_url,
               token_url=sandbox.token_url, revoke_url=sandbox.revoke_url,
               api_url=sandbox.api_url, redirect_uri=f"http://127.0.0.1:{free_port()}/callback",
-              scopes="contact_data offline_access")
+              scopes="contact_data account_read offline_access")
     connection = authorize(crm, user, CONNECTOR, browser=True, timeout=30, echo=echo,
                            opener=follow_redirects)
     # throttle like the sandbox does (not at all when its limits are off)

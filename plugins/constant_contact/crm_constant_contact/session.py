@@ -43,6 +43,19 @@ class ConstantContactSession(ConnectorSession):
 
     # -- reading ----------------------------------------------------------------------------------
 
+    def account_id(self) -> str | None:
+        """The account's ``encoded_account_id`` from ``GET /account/summary`` (V3 "Account
+        Services"; needs the ``account_read`` scope). None when the sign-in lacks that scope."""
+        try:
+            summary = self.api.get("account/summary")
+        except ApiError as exc:
+            if isinstance(exc, _STOP_RUN) or exc.status not in (403, 404):
+                raise
+            return None
+        account = summary.get("encoded_account_id") if isinstance(summary, dict) else None
+        return account if isinstance(account, str) and account.strip() else None
+
+
     def read_changes(self, updated_after: datetime | None, fields: Sequence[str]) -> Iterator[RemotePage]:
         self._include = translate.includes_for(fields)
         params: dict[str, Any] = {"status": "all", "limit": PAGE_SIZE}

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
+from .account_api import AccountApi
 from .activities import ActivitiesApi
 from .contacts_api import ContactsApi
 from .faults import Faults
@@ -54,7 +55,7 @@ class SandboxApp:
     """Turns one Request into one Response (or None: drop the connection)."""
 
     def __init__(self, store: Store, oauth: OAuthServer, limiter: RateLimiter, faults: Faults,
-                 lock: threading.RLock, activity_steps: int) -> None:
+                 lock: threading.RLock, activity_steps: int, account: dict | None = None) -> None:
         self.store, self.oauth, self.limiter, self.faults, self.lock = store, oauth, limiter, faults, lock
         self.requests: Counter[str] = Counter()
         self.request_total = 0
@@ -77,6 +78,7 @@ class SandboxApp:
             Route("POST", "/v3/activities/contacts_json_import", self.activities.contacts_json_import),
             Route("POST", "/v3/activities/contact_delete", self.activities.contact_delete),
             Route("GET", "/v3/activities/{id}", self.activities.get),
+            Route("GET", "/v3/account/summary", AccountApi(account or store.account).summary),
         ]
         # literal paths win over templates (sign_up_form is not a contact id)
         self.routes = sorted(routes, key=lambda r: sum(s.startswith("{") for s in r.segments))
@@ -129,8 +131,9 @@ class SandboxApp:
                 token = self.oauth.check_bearer(req.header("Authorization"))
             if token is None:
                 raise unauthorized()
-            if "contact_data" not in token["scopes"]:
-                raise error_array(403, "forbidden", "The access token lacks the contact_data scope")
+            scope = "account_read" if req.path.startswith("/v3/account/") else "contact_data"
+            if scope not in token["scopes"]:
+                raise error_array(403, "forbidden", f"The access token lacks the {scope} scope")
             req.token = token
         if route is None:
             if template is not None:

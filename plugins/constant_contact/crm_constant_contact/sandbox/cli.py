@@ -22,6 +22,7 @@ def describe(sb: Sandbox) -> str:
                  f" --revoke-url {sb.revoke_url}")
     return "\n".join([
         f"Constant Contact sandbox listening on {sb.base_url}",
+        f"  Account:       {sb.account_id}",
         f"  Client ID:     {sb.client_id}",
         f"  Client secret: {sb.client_secret}",
         f"  Auth URL:      {sb.auth_url}",

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from . import persistence, records
+from .account_api import new_account
 from .app import SandboxApp
 from .clock import parse_iso, to_iso, wall_us
 from .contacts_api import soft_delete
@@ -58,6 +59,7 @@ class Sandbox:
             redirect_uris=list(redirect_uris) if redirect_uris is not None else None,
             auto_approve=auto_approve, refresh_mode=refresh_mode, access_token_lifetime=access_token_lifetime,
             refresh_token_idle_expiry=refresh_token_idle_expiry, auth_code_lifetime=auth_code_lifetime)
+        self.store.account.update(new_account())  # a data file brings back its own
         if saved:
             persistence.restore(saved, self.store, self._oauth)
         self.limits = RateLimiter(rate_limit_per_second, daily_limit)
@@ -109,6 +111,11 @@ class Sandbox:
     @property
     def client_id(self) -> str:
         return self._oauth.client_id
+
+    @property
+    def account_id(self) -> str:
+        """This sandbox account's ``encoded_account_id`` (kept in its data file)."""
+        return self.store.account["encoded_account_id"]
 
     @property
     def client_secret(self) -> str:

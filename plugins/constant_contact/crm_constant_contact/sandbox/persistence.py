@@ -29,6 +29,7 @@ def dump_state(store: Store, oauth: OAuthServer) -> dict[str, Any]:
         "custom_fields": list(store.custom_fields.values()),
         "activities": store.activities,
         "oauth": oauth.dump(),
+        "account": store.account,
     }
 
 
@@ -70,4 +71,6 @@ def restore(state: dict[str, Any], store: Store, oauth: OAuthServer) -> None:
     for record in state.get("contacts", []):
         store.load_contact(record)
     store.activities.update(state.get("activities", {}))
+    if state.get("account"):
+        store.account.update(state["account"])
     oauth.load(state.get("oauth", {}))

@@ -77,6 +77,7 @@ class Store:
         self._custom_field_names: dict[str, str] = {}
         self.activities: dict[str, dict[str, Any]] = {}
         self._count_cache: dict[Any, int] = {}
+        self.account: dict[str, Any] = {}  # GET /account/summary (set by the sandbox)
 
     # ----- contacts ---------------------------------------------------------------------------
     def get(self, contact_id: str) -> dict[str, Any] | None:

@@ -136,7 +136,8 @@ def test_hook_crm_sync_exchange(world):
 def test_an_exhausted_daily_quota_stops_the_run_cleanly_and_the_next_run_resumes(world):
     for i in range(8):
         world.add(first_name=f"P{i}", last_name="Crm", email=f"p{i}@example.com")
-    world.sandbox.set_rate_limits(per_second=None, daily=4)  # the day's quota runs out mid-push
+    # the day's quota runs out mid-push (the first run after a sign-in also reads the account)
+    world.sandbox.set_rate_limits(per_second=None, daily=5)
     stopped = sync_connection(world.crm, world.connection_id)
     assert stopped.outcome == "stopped"
     assert "quota" in stopped.error.lower() and stopped.hint
