@@ -91,6 +91,9 @@ class RebaselineSteps:
             if (snap is None or snap.deleted or record.deleted or link.crm_deleted
                     or link.remote_deleted):
                 continue  # deletes are decided by the usual rules; their fields do not matter
+            if (link.crm_fingerprint == self.mapping.crm_fingerprint(snap.values)
+                    and link.remote_fingerprint == self.mapping.remote_fingerprint(record.values)):
+                continue  # already a baseline under the mapping in force: nothing to redo
             pairs += 1
             self._rebaseline_pair(batch, record, link, snap)
         self._commit(batch)
