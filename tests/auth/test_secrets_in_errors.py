@@ -8,7 +8,7 @@ import pytest
 from crmcore.auth import oauth
 from crmcore.auth.tokens import ConnectionTokenSource
 from crmcore.errors import CrmError
-from crmcore.redact import REDACTED, Secrets, redact_body, scrub
+from crmcore.redact import REDACTED, redact_body, scrub
 
 from .conftest import browser_env, configure, store_token
 
@@ -20,6 +20,8 @@ def leaks(text: str, secrets: list[str], size: int = 10) -> list[str]:
 
 
 def test_scrub_covers_encoded_forms_and_runs_before_truncation():
+    from crmcore.redact import Secrets
+
     secret = "s3cr+t/with=chars&more"
     known = Secrets([secret, None, "abc"])  # None and very short values are ignored
     assert len(known) == 1 and secret in known and secret not in repr(known)

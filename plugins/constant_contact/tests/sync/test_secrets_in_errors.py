@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from crmcore.auth.tokens import connection_secrets
 from crmcore.auth.models import Connection
 
 
@@ -18,6 +17,8 @@ def leaks(text: str, secrets: list[str], size: int = 10) -> list[str]:
 
 
 def _known(world) -> list[str]:
+    from crmcore.auth.tokens import connection_secrets
+
     with world.crm.session() as s:
         stored = connection_secrets(s.get(Connection, world.connection_id), world.crm.vault)
     return [*stored, world.sandbox.client_secret, *world.sandbox.faults.echoed]
