@@ -264,12 +264,11 @@ class ApiClient:
             return TransientError(
                 f"{host} accepted the connection but sent no answer to {label} within "
                 f"{self.timeout:g} s (read timeout, after {retries} retries).",
-                "The service is slow or hanging: run the sync again later. If it is always this "
-                "slow, give the connection a longer timeout (its 'http' option 'timeout').")
+                "The service is slow or hanging (this is not a network failure): run the sync "
+                "again later; the run resumes where it stopped.")
         if is_loopback(self._origin):
-            hint = ("Nothing listens there: start the local service (for a sandbox: "
-                    "'crm constant-contact sandbox'), or point the connection elsewhere with "
-                    "'crm sync configure ... --api-url URL'.")
+            hint = ("Nothing listens there: start the local service (a sandbox, say), or point "
+                    "the connection elsewhere with 'crm sync configure ... --api-url URL'.")
         else:
             hint = "Check the network connection and run the sync again later."
         return TransientError(f"Could not reach {host} for {label} "
