@@ -133,3 +133,25 @@ def stored_id(answer: Any, field: str, where: str) -> str:
     if not isinstance(answer, dict):
         raise _bad(f"{where} did not answer an object")
     return _id(answer.get(field), f"{where}'s {field}")
+
+
+def activity(answer: Any, where: str) -> dict[str, Any]:
+    """A bulk activity as ``POST /activities/...`` or ``GET /activities/{id}`` answered it,
+    checked: an object whose ``activity_id`` (when given) is an id, ``state`` a string,
+    ``status`` an object of integer counters and ``activity_errors`` an array."""
+    if not isinstance(answer, dict):
+        raise _bad(f"{where} did not answer an activity object")
+    if answer.get("activity_id") is not None:
+        _id(answer["activity_id"], f"{where}'s activity_id")
+        if "/" in answer["activity_id"] or ".." in answer["activity_id"]:
+            raise _bad(f"{where}'s activity_id is not an id")
+    if answer.get("state") is not None and not isinstance(answer["state"], str):
+        raise _bad(f"{where}'s state is not a string")
+    status = answer.get("status")
+    if status is not None and not (isinstance(status, dict) and all(
+            v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in status.values())):
+        raise _bad(f"{where}'s status is not an object of counts")
+    errors = answer.get("activity_errors")
+    if errors is not None and not isinstance(errors, list):
+        raise _bad(f"{where}'s activity_errors is not an array")
+    return answer

@@ -78,3 +78,19 @@ def test_a_malformed_page_fails_the_run_cleanly_before_writing(world, page, said
     assert said in summary.error and "Unexpected" not in summary.error
     assert summary.hint and world.contacts() == {}
     assert world.sync().counts["crm"]["created"] == 1  # a good answer next time: all is well
+
+
+@pytest.mark.parametrize("activity, said", [
+    (["not", "an", "object"], "did not answer an activity object"),
+    ({"activity_id": "a1", "state": "completed", "status": {"error_count": "many"}},
+     "status is not an object of counts"),
+])
+def test_a_malformed_bulk_activity_fails_the_run_cleanly(world, activity, said):
+    from crm_constant_contact import bulk
+
+    for i in range(bulk.BULK_THRESHOLD + 1):
+        world.add(first_name="Bulk", last_name=f"B{i}", email=f"b{i}@example.com")
+    world.sandbox.faults.fail_next(1, status=201, path="/v3/activities/contacts_json_import",
+                                   body=activity)
+    summary = world.sync(expect="failed")
+    assert said in summary.error and "Unexpected" not in summary.error
