@@ -15,11 +15,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from crmcore.config import Settings, load_settings
+from crmcore.config import Settings, create_private_sqlite_file, load_settings
 from crmcore.db import make_engine, session_scope
 from crmcore.errors import DatabaseUnavailable, NotInitialised
 from crmcore.plugins import PluginHost
-from crmcore.secrets import Vault, load_key
+from crmcore.secrets import Vault, load_key, make_private_dir
 
 
 class CRM:
@@ -37,7 +37,8 @@ class CRM:
     def engine(self) -> Engine:
         if self._engine is None:
             if self.settings.database_url.startswith("sqlite"):
-                self.settings.home.mkdir(parents=True, exist_ok=True)
+                make_private_dir(self.settings.home)
+                create_private_sqlite_file(self.settings.database_url)
             try:
                 self._engine = make_engine(self.settings.database_url)
             except (SQLAlchemyError, ImportError) as exc:  # bad URL, or its driver is missing

@@ -3,8 +3,10 @@
 One keep-alive ``requests.Session`` per client. Every call has a timeout, is throttled under
 ``rate_per_second``, retried with exponential backoff and jitter on 429 (unless the connector says
 the daily quota is used up), 5xx and dropped connections, and refreshed once on a 401. Errors
-become :class:`ApiError` subclasses whose message says what to do; no message, repr or Debug Log
-entry contains a token.
+become :class:`ApiError` subclasses whose message says what to do; no message, body, repr or
+Debug Log entry contains a secret the client knows (its token source's ``secrets``: every token
+and the client secret), even when the service echoes one back. A link the service returns is
+followed only on the API's own origin: the bearer token never goes anywhere else.
 """
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ from urllib.parse import urlsplit
 import requests
 
 from crmcore.errors import CrmError
-from crmcore.redact import redact_body, redact_url, scrub
+from crmcore.redact import Secrets, redact_body, redact_url
+from crmcore.transport import check_plain_http, is_loopback
 
 _ID_SEGMENT = re.compile(
     r"^(\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -55,6 +58,9 @@ class TransientError(ApiError):
 
 
 class TokenSource(Protocol):
+    """Where an :class:`ApiClient` gets its bearer tokens. A source may also carry ``secrets``
+    (a :class:`crmcore.redact.Secrets`): every value the client must never show."""
+
     def access_token(self) -> str:
         """A valid access token, refreshed first if it is near expiry."""
         ...
@@ -109,19 +115,27 @@ class _Throttle:
 
 
 class ApiClient:
-    """An authorised client of one remote API (``base_url``), safe to share between threads."""
+    """An authorised client of one remote API (``base_url``), safe to share between threads.
+
+    ``timeout`` (seconds) bounds connecting and each read. A plain ``http://`` base URL is
+    refused (:class:`crmcore.errors.CrmError`) unless it is on a loopback address or
+    ``allow_insecure_http`` is set."""
 
     def __init__(self, base_url: str, tokens: TokenSource, *, rate_per_second: float | None = 4.0,
                  max_retries: int = 5, timeout: float = 30.0, backoff_base: float = 0.5,
                  backoff_max: float = 30.0,
                  is_quota_exhausted: Callable[[int, Any], bool] = lambda s, b: False,
                  on_exchange: Callable[[dict], None] | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 allow_insecure_http: bool = False) -> None:
+        check_plain_http({"API URL": base_url}, allow_insecure_http)
         self.base_url = base_url.rstrip("/")
         parts = urlsplit(self.base_url)
         self._origin = f"{parts.scheme}://{parts.netloc}"
         self._base_path = parts.path.rstrip("/")
         self.tokens = tokens
+        found = getattr(tokens, "secrets", None)
+        self.secrets: Secrets = found if isinstance(found, Secrets) else Secrets()
         self.max_retries = max_retries
         self.timeout = timeout
         self.backoff_base = backoff_base
@@ -142,8 +156,19 @@ class ApiClient:
 
     def url_for(self, path: str) -> str:
         """``path`` relative to ``base_url``; a host-relative href that starts with the base
-        path (``/v3/contacts?cursor=...``); or an absolute URL."""
-        if path.startswith(("http://", "https://")):
+        path (``/v3/contacts?cursor=...``); or an absolute URL on the API's own origin.
+
+        Raises :class:`ApiError` for an absolute URL elsewhere (a link in an answer must not
+        carry the bearer token to another host)."""
+        if path.startswith(("http://", "https://")) or path.startswith("//"):
+            parts = urlsplit(path)
+            if f"{parts.scheme}://{parts.netloc}".lower() != self._origin.lower():
+                raise ApiError(
+                    f"The remote service sent a link to another address ({parts.scheme}://"
+                    f"{parts.hostname or '?'}); it was not followed, so the access token stays "
+                    "with the API.",
+                    "Nothing was written from that answer. If it persists, report it with the "
+                    "Debug Log.")
             return path
         if path.startswith("/") and self._base_path and (
                 path == self._base_path or path.startswith(self._base_path + "/")
@@ -177,12 +202,14 @@ class ApiClient:
                 ok: Sequence[int] = (200, 201, 202, 204)) -> requests.Response:
         method = method.upper()
         url = self.url_for(path)
+        secrets = self.secrets
         label = self.endpoint(method, url)
         retries = 0
         refreshed = False
         while True:
             self._throttle.wait()
             token = self.tokens.access_token()
+            secrets.add(token)
             started = time.monotonic()
             try:
                 response = self._send(method, url, token, params, json)
@@ -195,15 +222,7 @@ class ApiClient:
                     retries += 1
                     self._sleep(self._backoff(retries))
                     continue
-                host = urlsplit(self._origin).netloc
-                local = urlsplit(self._origin).hostname in ("127.0.0.1", "localhost", "::1")
-                raise TransientError(
-                    f"Could not reach {host} for {label} "
-                    f"({type(exc).__name__}, after {retries} retries).",
-                    "Nothing listens there: start the local service (for a sandbox: "
-                    "'crm constant-contact sandbox'), or point the connection elsewhere with "
-                    "'crm sync configure ... --api-url URL'." if local else
-                    "Check the network connection and run the sync again later.") from None
+                raise self._unreachable(exc, label, retries) from None
             self._count(label)
             self._report(method, url, params, json, response, started)
             status = response.status_code
@@ -239,6 +258,22 @@ class ApiClient:
         return self._session.request(method, url, params=params, json=json, headers=headers,
                                      timeout=self.timeout, allow_redirects=False)
 
+    def _unreachable(self, exc: Exception, label: str, retries: int) -> TransientError:
+        host = urlsplit(self._origin).netloc
+        if isinstance(exc, requests.ReadTimeout):
+            return TransientError(
+                f"{host} accepted the connection but sent no answer to {label} within "
+                f"{self.timeout:g} s (read timeout, after {retries} retries).",
+                "The service is slow or hanging (this is not a network failure): run the sync "
+                "again later; the run resumes where it stopped.")
+        if is_loopback(self._origin):
+            hint = ("Nothing listens there: start the local service (a sandbox, say), or point "
+                    "the connection elsewhere with 'crm sync configure ... --api-url URL'.")
+        else:
+            hint = "Check the network connection and run the sync again later."
+        return TransientError(f"Could not reach {host} for {label} "
+                              f"({type(exc).__name__}, after {retries} retries).", hint)
+
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
         return ceiling / 2 + random.uniform(0, ceiling / 2)
@@ -255,20 +290,26 @@ class ApiClient:
         full = response.request.url if response is not None and response.request else url
         if params and response is None:
             full = requests.Request(method, url, params=params).prepare().url or url
+        secrets = self.secrets
         self.on_exchange({
             "method": method,
-            "url": redact_url(full),
+            "url": secrets.scrub(redact_url(full)),
             "status": response.status_code if response is not None else None,
-            "request": redact_body(json),
-            "response": (redact_body(response.content) if response is not None
+            "request": redact_body(json, secrets=secrets),
+            "response": (redact_body(response.content, secrets=secrets) if response is not None
                          else "(no response: the connection failed or timed out)"),
             "elapsed_ms": int((time.monotonic() - started) * 1000),
         })
 
     def _error(self, cls: type[ApiError], status: int, body: Any, label: str, token: str,
                retries: int = 0) -> ApiError:
+        secrets = self.secrets
+        secrets.add(token)
+        body = secrets.scrub_value(body)  # the service may echo a secret: scrub before anything
+        if isinstance(body, str):
+            body = body[:2000]
         key, remote = error_details(body)
-        said = scrub(remote[:500], [token]) if remote else None
+        said = remote[:500] if remote else None
         detail = f": {said}" if said else ""
         hint = getattr(self.tokens, "reauthorize_hint", None) or "Sign in to the service again."
         if cls is QuotaExhausted:
@@ -309,7 +350,7 @@ def _body(response: requests.Response) -> Any:
     try:
         return response.json()
     except ValueError:
-        return response.text[:2000]
+        return response.text  # whole: secrets are scrubbed before it is cut
 
 
 def _decode(response: requests.Response) -> Any:

@@ -1,11 +1,16 @@
 """Encryption at rest for client secrets and tokens (Fernet: AES-128-CBC with HMAC-SHA256).
 
 The key comes from ``CRM_SECRET_KEY`` or from ``<CRM_HOME>/secret.key``, created with mode 0600 by
-``crm init``. Values are encrypted before they reach the database and decrypted only in memory.
+``crm init`` (in a home made 0700). As ssh does with a private key, a key file that the group or
+others may read is refused, naming the ``chmod`` that fixes it. Values are encrypted before they
+reach the database and decrypted only in memory. A lost or replaced key is recovered from, without
+the old key, by ``crm sync configure NAME --reset-secrets`` (new client secret, sign in again).
 """
 from __future__ import annotations
 
 import os
+import shlex
+import stat
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -13,15 +18,33 @@ from cryptography.fernet import Fernet, InvalidToken
 from crmcore.errors import CrmError
 
 
+RESET_HINT = ("If the key is lost or was replaced, each connection saved under it is recovered "
+              "with 'crm sync configure CONNECTOR --reset-secrets' (it asks for the client "
+              "secret), then 'crm sync authorize CONNECTOR'.")
+
+
 class SecretKeyError(CrmError):
-    """The key is missing or does not open what the database holds."""
+    """The key is missing, exposed, or does not open what the database holds."""
+
+
+def make_private_dir(path: Path) -> None:
+    """Create ``path`` (and missing parents) if needed; the directory itself, when this call
+    creates it, gets mode 0700."""
+    if path.is_dir():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:
+        return
+    os.chmod(path, 0o700)  # whatever the umask
 
 
 def ensure_key_file(path: Path) -> None:
     """Create the key file (mode 0600) unless it exists or the key comes from the environment."""
     if os.environ.get("CRM_SECRET_KEY") or path.exists():
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(Fernet.generate_key())
@@ -32,10 +55,12 @@ def load_key(path: Path) -> bytes:
     if env_key:
         key = env_key.encode()
     elif path.exists():
+        check_key_file_mode(path)
         key = path.read_bytes().strip()
     else:
         raise SecretKeyError("No secret key: neither CRM_SECRET_KEY nor the key file is set.",
-                             "Run 'crm init' to create the key file, or set CRM_SECRET_KEY.")
+                             "Run 'crm init' to create the key file, or set CRM_SECRET_KEY. "
+                             + RESET_HINT)
     try:
         Fernet(key)
     except ValueError:
@@ -43,6 +68,18 @@ def load_key(path: Path) -> bytes:
                              "Generate one with 'python -c \"from cryptography.fernet import Fernet; "
                              "print(Fernet.generate_key().decode())\"'.") from None
     return key
+
+
+def check_key_file_mode(path: Path) -> None:
+    """Raise :class:`SecretKeyError` when the group or others may read or write the key file."""
+    if os.name != "posix":
+        return
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise SecretKeyError(
+            f"The key file {path} is accessible by others (mode {mode:04o}), so it is not used: "
+            "anyone who can read it can decrypt the client secrets and tokens.",
+            f"Run 'chmod 600 {shlex.quote(str(path))}', then try again.")
 
 
 class Vault:
@@ -60,5 +97,5 @@ class Vault:
         except InvalidToken:
             raise SecretKeyError(
                 "A stored secret cannot be decrypted with the current key.",
-                "Restore the key file or CRM_SECRET_KEY used when it was saved, or save the "
-                "settings again and sign in again.") from None
+                "Restore the key file or CRM_SECRET_KEY used when it was saved. " + RESET_HINT
+            ) from None

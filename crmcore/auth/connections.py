@@ -19,12 +19,15 @@ from crmcore.auth.models import (CONFIGURED, NOT_CONFIGURED, REAUTH_REQUIRED, SI
                                  Connection)
 from crmcore.auth.settings import resolve, tokens_survive
 from crmcore.sync.status import sync_status
-from crmcore.auth.tokens import (ConnectionTokenSource, client_config, forget_tokens,
-                                 load_token, locked_connection, require_usable, save_token)
-from crmcore.errors import CrmError, NotFound
+from crmcore.auth.tokens import (INSECURE_OPTION, ConnectionTokenSource, allows_insecure_http,
+                                 client_config, forget_tokens, load_token, locked_connection,
+                                 require_usable, save_token)
+from crmcore.errors import CrmError, NotFound, ValidationError
 from crmcore.extensions import store
 from crmcore.http import ApiClient
 from crmcore.models import User, utcnow
+from crmcore.redact import Secrets
+from crmcore.secrets import ensure_key_file
 from crmcore.sync.connector import Connector
 from crmcore.users import get_user, require_admin
 
@@ -54,14 +57,15 @@ def get_connection(session: Session, user: User, connector_name: str) -> Connect
                                                 Connection.connector == connector_name)).first()
     if row is None:
         raise NotFound(f"{user.name} has no {connector_name} connection yet.",
-                       f"Configure it with 'crm sync configure {connector_name} --client-id ID "
-                       "--client-secret SECRET'.")
+                       f"Configure it with 'crm sync configure {connector_name} --client-id ID' "
+                       "(it asks for the client secret).")
     return row
 
 
-def _current_settings(row: Connection, crm: CRM) -> dict[str, Any]:
-    return {"client_id": row.client_id,
-            "client_secret": crm.vault.decrypt(row.client_secret_enc) if row.client_secret_enc else None,
+def _current_settings(row: Connection, crm: CRM, *, with_secret: bool = True) -> dict[str, Any]:
+    secret = (crm.vault.decrypt(row.client_secret_enc)
+              if with_secret and row.client_secret_enc else None)
+    return {"client_id": row.client_id, "client_secret": secret,
             "auth_url": row.auth_url, "token_url": row.token_url, "api_url": row.api_url,
             "revoke_url": row.revoke_url, "redirect_uri": row.redirect_uri,
             "scopes": row.scopes.split()}
@@ -88,23 +92,43 @@ def _synced_links(session: Session, connection_id: int) -> int | None:
     return 0 if synced is not None else None
 
 
+def has_client_secret(crm: CRM, user: User, connector_name: str) -> bool:
+    """Whether ``user``'s connection has a client secret saved (without decrypting it)."""
+    with crm.session() as session:
+        row = session.exec(select(Connection).where(Connection.user_id == user.id,
+                                                    Connection.connector == connector_name)).first()
+        return bool(row is not None and row.client_secret_enc)
+
+
 def configure(crm: CRM, user: User, connector_name: str, *, offline: bool = True,
               notes: list[str] | None = None, confirm_account_change: bool = False,
+              allow_insecure_http: bool | None = None, reset_secrets: bool = False,
               **settings: Any) -> Connection:
     """Validate and save ``user``'s OAuth settings for a connector (client secret encrypted).
 
     ``settings``: client_id, client_secret, auth_url, token_url, api_url, revoke_url,
     redirect_uri, scopes (a list or a space-separated string); what is not given keeps its saved
     value, else the connector's default. ``offline=False`` opts out of adding the offline scope.
+    ``allow_insecure_http``: allow plain http to non-loopback URLs (None keeps the saved choice).
     Tokens survive only when the client id and URLs are unchanged. ``notes`` receives what the
     user should be told beyond success.
 
     A new client id or API URL may reach another remote account, to which the links and sync
     checkpoints do not belong: for a connection that has synced, that raises
     :class:`AccountChangeUnconfirmed` (nothing saved) unless ``confirm_account_change``.
+
+    ``reset_secrets``: the way out of a lost or replaced key. The saved client secret and tokens
+    are dropped without being decrypted (the old key is not needed), a key file is created if
+    there is none, and the new client secret (required) is saved under the current key.
     """
     connector = get_connector(crm, connector_name)
     notes = notes if notes is not None else []
+    if reset_secrets:
+        if not settings.get("client_secret"):
+            raise ValidationError("--reset-secrets needs the new client secret; nothing was saved.",
+                                  f"Give it on standard input: 'crm sync configure {connector_name} "
+                                  "--reset-secrets --client-secret - < secret.txt'.")
+        ensure_key_file(crm.settings.key_file)
     with crm.session() as session:
         if not store.is_installed(session, connector.extension):
             raise CrmError(f"The {connector.label} connector needs the {connector.extension!r} "
@@ -113,8 +137,12 @@ def configure(crm: CRM, user: User, connector_name: str, *, offline: bool = True
         row = session.exec(select(Connection).where(Connection.user_id == user.id,
                                                     Connection.connector == connector_name)
                            .with_for_update()).first()
-        current = _current_settings(row, crm) if row is not None else None
-        resolved, extra = resolve(connector, current, settings, offline=offline)
+        current = (_current_settings(row, crm, with_secret=not reset_secrets)
+                   if row is not None else None)
+        insecure = (allow_insecure_http if allow_insecure_http is not None
+                    else bool(row is not None and allows_insecure_http(row)))
+        resolved, extra = resolve(connector, current, settings, offline=offline,
+                                  allow_insecure_http=insecure)
         notes.extend(extra)
         moved = row is not None and any(current[k] != resolved[k] for k in ("client_id", "api_url"))
         links = _synced_links(session, row.id) if moved else None
@@ -134,6 +162,11 @@ def configure(crm: CRM, user: User, connector_name: str, *, offline: bool = True
             row = Connection(user_id=user.id, connector=connector_name, state=CONFIGURED,
                              client_id="", auth_url="", token_url="", api_url="", redirect_uri="",
                              scopes="")
+        elif reset_secrets:
+            forget_tokens(row, CONFIGURED)
+            row.remote_account = None  # the next sign-in may reach another account
+            notes.append(f"Dropped the saved client secret and sign-in (--reset-secrets): run "
+                         f"'crm sync authorize {connector_name}' to sign in again.")
         elif row.token_enc and not tokens_survive(current, resolved):
             forget_tokens(row, CONFIGURED)
             row.remote_account = None  # the next sign-in may reach another account
@@ -147,11 +180,39 @@ def configure(crm: CRM, user: User, connector_name: str, *, offline: bool = True
         for key in ("auth_url", "token_url", "api_url", "revoke_url", "redirect_uri"):
             setattr(row, key, resolved[key])
         row.scopes = " ".join(resolved["scopes"])
+        options = dict(row.options or {})
+        if insecure:
+            options[INSECURE_OPTION] = True
+        else:
+            options.pop(INSECURE_OPTION, None)
+        row.options = options
         row.updated_at = utcnow()
+        if reset_secrets and renew_key_check(session, crm.vault):
+            notes.append("The CRM's key changed: connections saved under the old key need the "
+                         "same step by their owners ('crm sync configure NAME --reset-secrets').")
         session.add(row)
         session.flush()
         session.refresh(row)
         return row
+
+
+def renew_key_check(session: Session, vault) -> bool:
+    """Re-encrypt the CRM's key check under ``vault``'s key if it does not open with it (the key
+    was replaced); True when it was renewed."""
+    from crmcore.initialise import KEY_CHECK_PLAINTEXT
+    from crmcore.models import KeyCheck
+    from crmcore.secrets import SecretKeyError
+
+    check = session.exec(select(KeyCheck)).first()
+    if check is None:
+        return False
+    try:
+        vault.decrypt(check.token)
+        return False
+    except SecretKeyError:
+        check.token = vault.encrypt(KEY_CHECK_PLAINTEXT)
+        session.add(check)
+        return True
 
 
 def connectors_overview(crm: CRM, user: User) -> list[dict[str, Any]]:
@@ -182,7 +243,7 @@ def connectors_overview(crm: CRM, user: User) -> list[dict[str, Any]]:
                 entry["next"] = f"crm extensions install {connector.extension} (admin)"
             elif row is None:
                 entry["state"] = NOT_CONFIGURED
-                entry["next"] = f"crm sync configure {name} --client-id ID --client-secret SECRET"
+                entry["next"] = f"crm sync configure {name} --client-id ID (asks for the secret)"
             else:
                 entry["state"] = row.state
                 entry["next"] = (f"crm sync authorize {name}"
@@ -240,11 +301,13 @@ def revoke(crm: CRM, user: User, connector_name: str) -> bool:
 
 
 def open_api_client(crm: CRM, connection_id: int, *, on_exchange=None,
-                    **client_options: Any) -> ApiClient:
+                    secrets: Secrets | None = None, **client_options: Any) -> ApiClient:
     """An :class:`ApiClient` on the connection's API URL, with its tokens (refreshed as needed)
     and its connector's quota rule. Raises :class:`ReauthorizationRequired` or
     :class:`NotSignedIn` (naming ``crm sync authorize NAME``) when it cannot call the API.
-    ``client_options`` are passed to :class:`ApiClient` (rate, retries, timeouts, sleep)."""
+    ``client_options`` are passed to :class:`ApiClient` (rate, retries, timeouts, sleep).
+    ``secrets`` collects every secret value of the connection the client meets (for scrubbing
+    whatever else the caller shows or stores)."""
     with crm.session() as session:
         row = session.get(Connection, connection_id)
         if row is None:
@@ -253,6 +316,7 @@ def open_api_client(crm: CRM, connection_id: int, *, on_exchange=None,
         require_usable(row)
         connector = get_connector(crm, row.connector)
         api_url = row.api_url
-    tokens = ConnectionTokenSource(crm, connection_id, connector.name)
+        insecure = allows_insecure_http(row)
+    tokens = ConnectionTokenSource(crm, connection_id, connector.name, secrets=secrets)
     return ApiClient(api_url, tokens, is_quota_exhausted=connector.is_quota_exhausted,
-                     on_exchange=on_exchange, **client_options)
+                     on_exchange=on_exchange, allow_insecure_http=insecure, **client_options)

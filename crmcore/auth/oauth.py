@@ -2,17 +2,23 @@
 refresh and revocation, with the client authenticating by HTTP Basic at the token endpoint.
 
 Every failure becomes a :class:`CrmError` (or :class:`InvalidGrant` for the token store) whose
-message holds no token, code or secret; the libraries' own debug logging, which prints tokens, is
-kept quiet.
+message holds no token, code, PKCE verifier or secret, even when the server echoes them; the
+libraries' own debug logging, which prints tokens, is kept quiet.
+
+Plain http is allowed per call, for loopback URLs (or with the connection's explicit
+``allow_insecure_http``): the session gets a :class:`crmcore.transport.PlainHttpAdapter` for that
+URL only; the process-wide ``OAUTHLIB_INSECURE_TRANSPORT`` is never set.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 import os
+import secrets as random_secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from oauthlib.oauth2.rfc6749 import errors as oauth_errors
@@ -22,7 +28,8 @@ from requests_oauthlib import OAuth2Session
 from crmcore.auth.errors import SignInFailed
 from crmcore.errors import CrmError
 from crmcore.http import TransientError
-from crmcore.redact import scrub
+from crmcore.redact import Secrets
+from crmcore.transport import as_http, as_https, check_plain_http, mount_plain_http
 
 _QUIET = ("requests_oauthlib", "oauthlib")
 
@@ -40,10 +47,12 @@ class ClientConfig:
     scopes: tuple[str, ...]
     revoke_url: str | None = None
     timeout: float = 30.0
+    allow_insecure_http: bool = False
 
     def configure_hint(self) -> str:
         return (f"Check the client id and secret with 'crm sync configure {self.connector} "
-                f"--client-id ID --client-secret SECRET', then 'crm sync authorize {self.connector}'.")
+                f"--client-id ID --client-secret -' (the secret on standard input), then "
+                f"'crm sync authorize {self.connector}'.")
 
 
 class InvalidGrant(Exception):
@@ -62,24 +71,39 @@ class PendingSignIn:
     url: str
     state: str
     session: OAuth2Session = field(repr=False)
+    verifier: str = field(default="", repr=False)
 
 
 def _prepare(config: ClientConfig) -> None:
-    """Quiet the libraries' token-printing debug logs; allow plain http only where configured."""
+    """Quiet the libraries' token-printing debug logs; refuse plain http off loopback unless the
+    connection allows it (raises :class:`crmcore.transport.InsecureTransport`)."""
     for name in _QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
     os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")  # a narrower grant is not an error
-    urls = (config.auth_url, config.token_url, config.revoke_url or "")
-    if any(urlsplit(u).scheme == "http" for u in urls):
-        os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+    check_plain_http({"auth URL": config.auth_url, "token URL": config.token_url,
+                      "revoke URL": config.revoke_url}, config.allow_insecure_http,
+                     f"crm sync configure {config.connector}")
 
 
 def _session(config: ClientConfig, **kwargs: Any) -> OAuth2Session:
     session = OAuth2Session(config.client_id, scope=list(config.scopes),
                             redirect_uri=config.redirect_uri, **kwargs)
+    mount_plain_http(session, config.token_url)
     for hook in ("access_token_response", "refresh_token_response"):
         session.register_compliance_hook(hook, _check_status)
     return session
+
+
+def _pkce_pair() -> tuple[str, str]:
+    """A PKCE verifier (43-128 unreserved characters) and its S256 challenge (RFC 7636 4.1, 4.2)."""
+    verifier = random_secrets.token_urlsafe(64)[:86]
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return verifier, base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def known_secrets(config: ClientConfig, *values: str | None) -> Secrets:
+    """The client secret and ``values`` (code, verifier, tokens) as a :class:`Secrets` set."""
+    return Secrets([config.client_secret, *values])
 
 
 def _check_status(response: requests.Response) -> requests.Response:
@@ -93,23 +117,28 @@ def _check_status(response: requests.Response) -> requests.Response:
 def start(config: ClientConfig) -> PendingSignIn:
     """The authorization URL with ``state`` and a PKCE S256 challenge."""
     _prepare(config)
-    session = _session(config, pkce="S256")
-    url, state = session.authorization_url(config.auth_url)
-    return PendingSignIn(url=url, state=state, session=session)
+    session = _session(config)
+    verifier, challenge = _pkce_pair()
+    url, state = session.authorization_url(as_https(config.auth_url), code_challenge=challenge,
+                                           code_challenge_method="S256")
+    if url.startswith("https") and not config.auth_url.lower().startswith("https"):
+        url = as_http(url)
+    return PendingSignIn(url=url, state=state, session=session, verifier=verifier)
 
 
 def exchange_code(config: ClientConfig, pending: PendingSignIn, code: str) -> dict[str, Any]:
     """Trade the authorization code (and the PKCE verifier) for tokens."""
+    _prepare(config)
     try:
         token = pending.session.fetch_token(
-            config.token_url, code=code, auth=HTTPBasicAuth(config.client_id, config.client_secret),
-            timeout=config.timeout)
+            as_https(config.token_url), code=code, code_verifier=pending.verifier,
+            auth=HTTPBasicAuth(config.client_id, config.client_secret), timeout=config.timeout)
     except oauth_errors.InvalidGrantError:
         raise SignInFailed("The token endpoint refused the sign-in code (invalid_grant: it expired, "
                            "was already used or does not match this sign-in). Nothing was saved.",
                            f"Run 'crm sync authorize {config.connector}' again.") from None
     except Exception as exc:  # noqa: BLE001 - every library error is translated, none leaks
-        raise _translate(exc, config, [code]) from None
+        raise _translate(exc, config, [code, pending.verifier]) from None
     finally:
         pending.session.close()
     return normalise(token)
@@ -121,10 +150,11 @@ def refresh(config: ClientConfig, refresh_token: str) -> dict[str, Any]:
     session = _session(config)
     try:
         token = session.refresh_token(
-            config.token_url, refresh_token=refresh_token,
+            as_https(config.token_url), refresh_token=refresh_token,
             auth=HTTPBasicAuth(config.client_id, config.client_secret), timeout=config.timeout)
     except oauth_errors.InvalidGrantError as exc:
-        raise InvalidGrant(scrub(exc.description or "", [refresh_token]) or None) from None
+        said = known_secrets(config, refresh_token).scrub(exc.description or "")
+        raise InvalidGrant(said[:300] or None) from None
     except Exception as exc:  # noqa: BLE001
         raise _translate(exc, config, [refresh_token]) from None
     finally:
@@ -137,10 +167,11 @@ def revoke(config: ClientConfig, token: str, hint: str) -> bool:
     if not config.revoke_url:
         return False
     try:
+        check_plain_http({"revoke URL": config.revoke_url}, config.allow_insecure_http)
         response = requests.post(config.revoke_url, data={"token": token, "token_type_hint": hint},
                                  auth=HTTPBasicAuth(config.client_id, config.client_secret),
                                  timeout=config.timeout)
-    except requests.RequestException:
+    except (requests.RequestException, CrmError):
         return False
     return response.status_code in (200, 204)
 
@@ -165,18 +196,25 @@ def normalise(token: dict[str, Any], previous_refresh: str | None = None) -> dic
 
 
 def _translate(exc: Exception, config: ClientConfig, secrets: list[str]) -> CrmError:
-    hidden = [config.client_secret, *secrets]
+    hidden = known_secrets(config, *secrets)
     if isinstance(exc, CrmError):
+        exc.message = hidden.scrub(exc.message)
+        exc.args = (exc.message,)
         return exc
     if isinstance(exc, (oauth_errors.InvalidClientError, oauth_errors.UnauthorizedClientError)):
-        return CrmError(f"The token endpoint refused the client credentials ({exc.error}).",
-                        config.configure_hint())
+        return CrmError(f"The token endpoint refused the client credentials "
+                        f"({hidden.scrub(str(exc.error))[:100]}).", config.configure_hint())
     if isinstance(exc, oauth_errors.InsecureTransportError):
         return CrmError("The token endpoint must use https.", config.configure_hint())
     if isinstance(exc, oauth_errors.OAuth2Error):
-        said = scrub(exc.description or "", hidden)
-        return CrmError(f"The token endpoint answered {exc.error}"
+        said = hidden.scrub(exc.description or "")[:300]  # scrubbed whole, then cut
+        error = hidden.scrub(str(exc.error))[:100]
+        return CrmError(f"The token endpoint answered {error}"
                         f"{': ' + said if said else ''}.", config.configure_hint())
+    if isinstance(exc, requests.ReadTimeout):
+        return TransientError(f"The token endpoint accepted the connection but sent no answer "
+                              f"within {config.timeout:g} s (read timeout).",
+                              "The service is slow or hanging: try again in a few minutes.")
     if isinstance(exc, requests.RequestException):
         return TransientError(f"Could not reach the token endpoint ({type(exc).__name__}).",
                               "Check the network and the token URL, then try again.")

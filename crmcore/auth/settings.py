@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
 
-from crmcore.auth.loopback import LOOPBACK_HOSTS
 from crmcore.errors import ValidationError
 from crmcore.redact import scrub
 from crmcore.schemas_loader import load_schema, problems
 from crmcore.sync.connector import Connector
+from crmcore.transport import check_plain_http, is_loopback, is_plain_http
 
 SCHEMA = "oauth-settings.schema.json"
 DEFAULT_REDIRECT_URI = "http://127.0.0.1:8765/callback"
@@ -43,9 +42,12 @@ def defaults(connector: Connector) -> dict[str, Any]:
 
 
 def resolve(connector: Connector, current: dict[str, Any] | None, given: dict[str, Any], *,
-            offline: bool = True) -> tuple[dict[str, Any], list[str]]:
+            offline: bool = True, allow_insecure_http: bool = False
+            ) -> tuple[dict[str, Any], list[str]]:
     """The complete settings to save (given > current > connector defaults), and notes for the
-    user. Raises :class:`ValidationError` and saves nothing when they break a rule."""
+    user. Raises :class:`ValidationError` and saves nothing when they break a rule; a plain
+    ``http://`` auth, token, revoke or API URL off loopback is such a break unless
+    ``allow_insecure_http`` (:class:`crmcore.transport.InsecureTransport`)."""
     unknown = set(given) - {"client_id", "client_secret", *URL_FIELDS, "scopes"}
     if unknown:
         raise ValidationError(f"Unknown OAuth settings: {', '.join(sorted(unknown))}.",
@@ -84,11 +86,15 @@ def resolve(connector: Connector, current: dict[str, Any] | None, given: dict[st
     if found:
         raise ValidationError(_friendly(found[0], settings) + " The settings were not saved.",
                               "Correct it and run 'crm sync configure' again.")
+    check_plain_http({"auth URL": settings["auth_url"], "token URL": settings["token_url"],
+                      "API URL": settings["api_url"], "revoke URL": settings.get("revoke_url")},
+                     allow_insecure_http, f"crm sync configure {name}")
     for key in ("auth_url", "token_url", "api_url", "revoke_url"):
-        parts = urlsplit(settings.get(key) or "")
-        if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
-            notes.append(f"Warning: {key} uses plain http on another machine: tokens and the "
-                         "client secret would travel unencrypted. Use https.")
+        url = settings.get(key)
+        if is_plain_http(url) and not is_loopback(url):
+            notes.append(f"Warning: {key} uses plain http on another machine (allowed by "
+                         "--allow-insecure-http): tokens and the client secret travel "
+                         "unencrypted. Use https.")
     return settings, notes
 
 

@@ -25,6 +25,7 @@ from crmcore.auth.models import CONFIGURED, REAUTH_REQUIRED, SIGNED_IN, Connecti
 from crmcore.auth.oauth import ClientConfig
 from crmcore.db import is_sqlite
 from crmcore.models import utcnow
+from crmcore.redact import Secrets
 from crmcore.secrets import Vault
 
 REFRESH_SLACK = 300.0  # seconds before expiry at which a token is refreshed
@@ -81,7 +82,27 @@ def client_config(connection: Connection, vault: Vault, timeout: float = 30.0) -
         client_secret=vault.decrypt(connection.client_secret_enc or "") if connection.client_secret_enc else "",
         auth_url=connection.auth_url, token_url=connection.token_url,
         redirect_uri=connection.redirect_uri, scopes=tuple(connection.scopes.split()),
-        revoke_url=connection.revoke_url, timeout=timeout)
+        revoke_url=connection.revoke_url, timeout=timeout,
+        allow_insecure_http=allows_insecure_http(connection))
+
+
+INSECURE_OPTION = "allow_insecure_http"  # a connection option, set by configure's flag
+
+
+def allows_insecure_http(connection: Connection) -> bool:
+    """Whether the user allowed plain http to non-loopback URLs for this connection."""
+    return bool((connection.options or {}).get(INSECURE_OPTION))
+
+
+def connection_secrets(connection: Connection, vault: Vault) -> list[str]:
+    """Every secret value stored for the connection: client secret and tokens (decrypted)."""
+    found: list[str] = []
+    if connection.client_secret_enc:
+        found.append(vault.decrypt(connection.client_secret_enc))
+    token = load_token(connection, vault)
+    if token:
+        found += [token.get("access_token"), token.get("refresh_token")]
+    return [v for v in found if v]
 
 
 def require_usable(connection: Connection) -> None:
@@ -99,10 +120,14 @@ def _near_expiry(token: dict[str, Any], slack: float) -> bool:
 
 
 class ConnectionTokenSource:
-    """Tokens of one stored connection, for :class:`crmcore.http.ApiClient`."""
+    """Tokens of one stored connection, for :class:`crmcore.http.ApiClient`.
+
+    ``secrets`` gathers every secret value of the connection this source has seen (the client
+    secret, each access and refresh token, old and new), so nothing a server echoes shows."""
 
     def __init__(self, crm: CRM, connection_id: int, connector: str, *,
-                 slack: float = REFRESH_SLACK, timeout: float = 30.0) -> None:
+                 slack: float = REFRESH_SLACK, timeout: float = 30.0,
+                 secrets: Secrets | None = None) -> None:
         self._crm = crm
         self._id = connection_id
         self.connector = connector
@@ -111,6 +136,7 @@ class ConnectionTokenSource:
         self._timeout = timeout
         self._token: dict[str, Any] | None = None
         self._lock = process_lock(crm, connection_id)
+        self.secrets = secrets if secrets is not None else Secrets()
         self.refreshes = 0  # how many refreshes this source made itself
 
     def __repr__(self) -> str:
@@ -137,6 +163,7 @@ class ConnectionTokenSource:
             if row is None:
                 raise NotSignedIn("The connection no longer exists.",
                                   f"Configure it with 'crm sync configure {self.connector}'.")
+            self.secrets.add(*connection_secrets(row, self._crm.vault))
             require_usable(row)
             return load_token(row, self._crm.vault)
 
@@ -148,6 +175,7 @@ class ConnectionTokenSource:
             if row is None:
                 raise NotSignedIn("The connection no longer exists.",
                                   f"Configure it with 'crm sync configure {self.connector}'.")
+            self.secrets.add(*connection_secrets(row, vault))
             require_usable(row)
             token = load_token(row, vault)
             if token is not None and not stale(token):
@@ -166,6 +194,7 @@ class ConnectionTokenSource:
                     failure = ReauthorizationRequired(self.connector,
                                                       exc.description or "invalid_grant")
                 else:
+                    self.secrets.add(new.get("access_token"), new.get("refresh_token"))
                     save_token(row, vault, new)
                     self.refreshes += 1
             session.add(row)

@@ -114,6 +114,9 @@ def _attach_sync_commands() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``crm`` console script."""
+    from crmcore.cli.output import protect_standard_streams
+
+    protect_standard_streams()  # a closed output pipe (| head) never fails a command
     crm = CRM()
     try:
         try:

@@ -5,6 +5,8 @@ debug-log) to the same group; :func:`register` adds it to the root command.
 """
 from __future__ import annotations
 
+import sys
+
 import click
 
 from crmcore.auth import connections
@@ -52,8 +54,10 @@ def connectors_cmd(crm, as_json: bool, user_name: str | None) -> None:
 @sync_group.command("configure")
 @click.argument("name")
 @click.option("--client-id", help="The app's client id (Constant Contact: the API key).")
-@click.option("--client-secret", help="The app's client secret (stored encrypted). Use "
-              "--client-secret - to read it from stdin.")
+@click.option("--client-secret", metavar="-|SECRET",
+              help="The app's client secret (stored encrypted). Leave it out to be asked for it "
+              "(hidden input) or to read it from standard input; '-' reads standard input too. "
+              "A secret typed as an argument stays in the shell history and the process list.")
 @click.option("--auth-url", help="Authorization endpoint (default: the connector's).")
 @click.option("--token-url", help="Token endpoint (default: the connector's).")
 @click.option("--api-url", help="API base URL (default: the connector's).")
@@ -63,36 +67,53 @@ def connectors_cmd(crm, as_json: bool, user_name: str | None) -> None:
               "(default: http://127.0.0.1:8765/callback).")
 @click.option("--no-offline", "no_offline", is_flag=True,
               help="Do not add the connector's offline scope (no refresh token: no background sync).")
+@click.option("--allow-insecure-http/--refuse-insecure-http", "allow_insecure_http", default=None,
+              help="Allow plain http:// URLs on other machines (tokens and the secret then travel "
+              "unencrypted; loopback addresses are always allowed). Default: refused; the choice "
+              "is kept until changed.")
+@click.option("--reset-secrets", is_flag=True,
+              help="The key was lost or replaced: drop the saved client secret and sign-in "
+              "without decrypting them, save the new client secret (asked for), then sign in "
+              "again with 'crm sync authorize NAME'.")
 @click.option("-y", "--yes", is_flag=True,
               help="Do not ask before settings that may reach another account (the next sync "
                    "then starts fresh there).")
 @_user_option
 @pass_crm
 def configure_cmd(crm, name: str, client_id, client_secret, auth_url, token_url, api_url,
-                  revoke_url, scopes, redirect_uri, no_offline: bool, yes: bool, user_name) -> None:
+                  revoke_url, scopes, redirect_uri, no_offline: bool, allow_insecure_http,
+                  reset_secrets: bool, yes: bool, user_name) -> None:
     """Save the OAuth settings of your NAME connection; unset options keep their saved values.
+
+    The client secret is read from standard input, or asked for with hidden input, whenever it
+    is needed and not saved yet:
+
+      crm sync configure NAME --client-id ID < secret.txt
 
     A new client id or API URL on a connection that has synced may reach another account: the
     command says so and asks first (-y to confirm). Links and checkpoints belong to the account
     they were made with, so the first sync with another account starts fresh, matching contacts
     by email.
     """
-    if client_secret == "-":
-        client_secret = click.get_text_stream("stdin").readline().strip()
     notes: list[str] = []
     with crm.session() as session:
         user = connections.target_user(session, acting_user(session), user_name)
+    if client_secret == "-" or (client_secret is None and (
+            reset_secrets or not connections.has_client_secret(crm, user, name))):
+        client_secret = _read_secret()
     settings = dict(client_id=client_id, client_secret=client_secret, auth_url=auth_url,
                     token_url=token_url, api_url=api_url, revoke_url=revoke_url, scopes=scopes,
                     redirect_uri=redirect_uri)
+    options = dict(offline=not no_offline, notes=notes, allow_insecure_http=allow_insecure_http,
+                   reset_secrets=reset_secrets)
     try:
-        row = connections.configure(crm, user, name, offline=not no_offline, notes=notes,
-                                    confirm_account_change=yes, **settings)
+        row = connections.configure(crm, user, name, confirm_account_change=yes, **options,
+                                    **settings)
     except connections.AccountChangeUnconfirmed as exc:
         click.echo(f"{exc.message}\n(-y saves without asking.)")
         click.confirm("Save these settings?", abort=True)
-        row = connections.configure(crm, user, name, offline=not no_offline, notes=notes,
-                                    confirm_account_change=True, **settings)
+        row = connections.configure(crm, user, name, confirm_account_change=True, **options,
+                                    **settings)
         notes = [n for n in notes if n != exc.message]
     for note in notes:
         click.echo(note)
@@ -100,6 +121,17 @@ def configure_cmd(crm, name: str, client_id, client_secret, auth_url, token_url,
                f"(scopes: {row.scopes}; redirect URI: {row.redirect_uri}).")
     if row.state != "signed in":
         click.echo(f"Next: 'crm sync authorize {name}' to sign in.")
+
+
+def _read_secret() -> str | None:
+    """The client secret from a hidden prompt (a terminal) or the first line of standard input."""
+    stdin = sys.stdin
+    if stdin.isatty():
+        value = click.prompt("Client secret (hidden)", hide_input=True, default="",
+                             show_default=False, err=True)
+    else:
+        value = stdin.readline()
+    return value.strip() or None
 
 
 @sync_group.command("authorize")

@@ -11,6 +11,7 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from crmcore.plugins import PluginHost
+from crmcore.redact import Secrets
 from crmcore.sync.models import DebugEntry
 
 MAX_BODY = 4000
@@ -18,22 +19,27 @@ MAX_BODY = 4000
 
 class DebugRecorder:
     def __init__(self, plugins: PluginHost, connection_id: int, run_id: int | None,
-                 store: bool) -> None:
+                 store: bool, secrets: Secrets | None = None) -> None:
         self.plugins = plugins
+        self.secrets = secrets if secrets is not None else Secrets()
         self.connection_id = connection_id
         self.run_id = run_id
         self.store = store
         self.pending: list[dict[str, Any]] = []
 
     def __call__(self, exchange: dict[str, Any]) -> None:
-        """``on_exchange`` callback of the API client; ``exchange`` is already redacted."""
+        """``on_exchange`` callback of the API client; ``exchange`` is already redacted (the
+        connection's known secrets are scrubbed once more here, before anything is cut)."""
         if not self.store:
             return
+        exchange = {k: self.secrets.scrub(v) if isinstance(v, str) else v
+                    for k, v in exchange.items()}
         self.plugins.hook.crm_sync_exchange(connection_id=self.connection_id, run_id=self.run_id,
                                             exchange=exchange)
         self.pending.append({
             "connection_id": self.connection_id, "run_id": self.run_id,
-            "method": str(exchange.get("method", ""))[:8], "url": str(exchange.get("url", "")),
+            "method": str(exchange.get("method", ""))[:8],
+            "url": str(exchange.get("url", "")),
             "status": exchange.get("status"), "elapsed_ms": exchange.get("elapsed_ms"),
             "request": _text(exchange.get("request")), "response": _text(exchange.get("response"))})
 

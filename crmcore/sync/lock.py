@@ -1,53 +1,72 @@
 """One run per connection and module at a time.
 
 The lock is a column of the checkpoint row, taken with a conditional UPDATE (atomic on every
-backend). A holder that died is recognised (same host, process gone; or a heartbeat older than
-``STALE_AFTER``) so a killed run never blocks the next one.
+backend). The holder is recorded as ``host:pid@start`` (the process's start time, so a PID the
+system handed to another process is not mistaken for the holder). A holder that died is
+recognised so a killed run never blocks the next one: on this host, its process is gone or is
+another process under the same PID; on any host, its heartbeat is older than ``STALE_AFTER``.
+The run whose lock is taken over is marked "interrupted" in the Sync Log.
 """
 from __future__ import annotations
 
 import os
 import socket
 from datetime import timedelta
+from functools import lru_cache
 
+import psutil
 from sqlalchemy import or_, update
 from sqlmodel import Session
 
 from crmcore.errors import CrmError
 from crmcore.models import utcnow
-from crmcore.sync.models import SyncCheckpoint
+from crmcore.sync.models import SyncCheckpoint, SyncRun
 
-# A holder on another host is presumed dead after this long without a heartbeat; it must exceed
-# the longest step between two commits (a bulk activity may be polled for 15 minutes). A holder
-# on this host is judged by whether its process still runs.
+# A holder is presumed dead after this long without a heartbeat, on this host or another; it
+# must exceed the longest step between two commits (a bulk activity may be polled for 15
+# minutes). On this host a dead or replaced process is recognised at once.
 STALE_AFTER = timedelta(hours=1)
+INTERRUPTED = "interrupted"  # the outcome of a run whose lock was taken over
 
 
 class AlreadyRunning(CrmError):
     """Another run of the same connection holds the lock."""
 
 
+def _start_time(pid: int) -> str | None:
+    """A process's start time (hundredths of a second since the epoch), or None when no such
+    process runs."""
+    try:
+        return str(int(psutil.Process(pid).create_time() * 100))
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return None
+    except psutil.Error:  # exists but cannot be inspected (another user's): unknown start
+        return ""
+
+
+@lru_cache(maxsize=1)
+def _own_start() -> str:
+    return _start_time(os.getpid()) or ""
+
+
 def holder_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _holder_is_local(holder: str | None) -> bool:
-    return bool(holder) and holder.rpartition(":")[0] == socket.gethostname()
+    """``host:pid@start`` of this process."""
+    return f"{socket.gethostname()}:{os.getpid()}@{_own_start()}"
 
 
 def _holder_is_dead(holder: str | None) -> bool:
+    """Whether a holder on this host is certainly gone: no process with its PID, or a process
+    that started at another time (the PID was reused). Holders elsewhere: never certain."""
     if not holder:
         return True
-    host, _, pid = holder.rpartition(":")
+    host, _, rest = holder.rpartition(":")
+    pid, _, started = rest.partition("@")
     if host != socket.gethostname() or not pid.isdigit():
         return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
+    now_started = _start_time(int(pid))
+    if now_started is None:
         return True
-    except PermissionError:
-        return False
-    return False
+    return bool(started and now_started and started != now_started)
 
 
 def checkpoint(session: Session, connection_id: int, module: str) -> SyncCheckpoint:
@@ -63,10 +82,10 @@ def acquire(session: Session, connection_id: int, module: str, run_id: int, hint
     """Take the lock for ``run_id`` or raise :class:`AlreadyRunning` (commit follows the caller)."""
     row = checkpoint(session, connection_id, module)
     now = utcnow()
-    stale = row.running_run_id is not None and (
-        _holder_is_dead(row.lock_holder) or (
-            not _holder_is_local(row.lock_holder) and row.heartbeat_at
-            and now - row.heartbeat_at > STALE_AFTER))
+    previous = row.running_run_id
+    stale = previous is not None and (
+        _holder_is_dead(row.lock_holder)
+        or row.heartbeat_at is None or now - row.heartbeat_at > STALE_AFTER)
     condition = [SyncCheckpoint.running_run_id.is_(None)]
     if stale:
         condition.append(SyncCheckpoint.running_run_id == row.running_run_id)
@@ -80,6 +99,19 @@ def acquire(session: Session, connection_id: int, module: str, run_id: int, hint
         raise AlreadyRunning(f"A sync of this connection is already running (run {row.running_run_id}).",
                              hint)
     session.expire(row)
+    if stale and previous != run_id:
+        _mark_interrupted(session, previous, run_id, now)
+
+
+def _mark_interrupted(session: Session, old_run_id: int, new_run_id: int, now) -> None:
+    """The run whose lock was taken over never finished: say so in the Sync Log."""
+    session.execute(
+        update(SyncRun).where(SyncRun.id == old_run_id, SyncRun.outcome == "running")
+        .values(outcome=INTERRUPTED, finished_at=now,
+                error=f"The run stopped without finishing (its process was killed or lost); "
+                      f"run {new_run_id} took over.",
+                hint="Nothing is lost: each batch was saved as it finished, and the next run "
+                     "went on from there."))
 
 
 def heartbeat(session: Session, connection_id: int, module: str, run_id: int) -> None:

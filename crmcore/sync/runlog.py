@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session
 
+from crmcore.redact import Secrets
 from crmcore.sync.models import SyncRunItem
 
 ACTIONS = ("created", "updated", "skipped", "deleted")
@@ -40,6 +41,8 @@ class RunLog:
     kept: list[Item] = field(default_factory=list)  # dry runs keep every item to print them
     keep_all: bool = False
     notes: list[str] = field(default_factory=list)  # what the run did beyond records, and why
+    # the connection's secrets: scrubbed from every reason before it is kept or written
+    secrets: Secrets | None = None
 
     def __post_init__(self) -> None:
         for side in (CRM_SIDE, self.remote_side):
@@ -51,6 +54,10 @@ class RunLog:
 
     def flush(self, session: Session | None) -> None:
         """Write pending items in ``session`` (the batch's transaction)."""
+        if self.secrets is not None and len(self.secrets):
+            for item in self.pending:
+                if item.reason:
+                    item.reason = self.secrets.scrub(item.reason)
         if self.keep_all:
             self.kept.extend(self.pending)
         elif self.pending and session is not None and self.run_id is not None:

@@ -16,7 +16,7 @@ from crmcore.app import CRM
 from crmcore.auth.models import Connection
 from crmcore.errors import CrmError, DatabaseUnavailable, NotFound
 from crmcore.models import User, utcnow
-from crmcore.redact import scrub
+from crmcore.redact import Secrets
 from crmcore.sync import lock
 from crmcore.sync.account import start_fresh_if_account_changed
 from crmcore.sync import settings as sync_settings
@@ -94,13 +94,19 @@ def sync_connection(crm: CRM, connection_id: int, *, dry_run: bool = False,
         if not dry_run:  # a dry run writes nothing, so it neither waits for nor blocks a run
             lock.acquire(session, connection_id, connector.module, run_id, hint)
     summary.run_id = None if dry_run else run_id
-    log = RunLog(None if dry_run else run_id, connector.name, keep_all=dry_run)
-    debug = DebugRecorder(crm.plugins, connection_id, summary.run_id, settings.debug and not dry_run)
+    # every secret of the connection met during the run: scrubbed from whatever is stored or shown
+    secrets = Secrets()
+    log = RunLog(None if dry_run else run_id, connector.name, keep_all=dry_run, secrets=secrets)
+    debug = DebugRecorder(crm.plugins, connection_id, summary.run_id, settings.debug and not dry_run,
+                          secrets=secrets)
     api = None
     try:
+        from crmcore.auth.tokens import connection_secrets
+        secrets.add(*connection_secrets(connection, crm.vault))
         options = dict(connection.options or {})
         http = {k: v for k, v in (options.pop(HTTP_OPTION, None) or {}).items() if k in HTTP_KEYS}
-        api = open_api_client(crm, connection_id, on_exchange=debug if debug.store else None, **http)
+        api = open_api_client(crm, connection_id, on_exchange=debug if debug.store else None,
+                              secrets=secrets, **http)
         mapping = get_mapping(crm, connector.name)
         span = records_from_span(settings.sync_records_from)
         config = EngineConfig(direction=settings.direction, conflict_policy=settings.conflict_policy,
@@ -124,13 +130,16 @@ def sync_connection(crm: CRM, connection_id: int, *, dry_run: bool = False,
     except SQLAlchemyError as exc:
         summary.outcome = "failed"
         error = DatabaseUnavailable.from_exception(exc, "of this CRM")
-        summary.error, summary.hint = scrub(error.message, [])[:500], error.hint
+        summary.error, summary.hint = error.message, error.hint
     except Exception as exc:  # a bug or an unexpected answer: say so, keep the log usable
         summary.outcome = "failed"
-        summary.error = scrub(f"Unexpected error: {type(exc).__name__}: {exc}", [])[:500]
+        summary.error = f"Unexpected error: {type(exc).__name__}: {exc}"
         summary.hint = (f"Run 'crm sync now {connector.name}' again; the run resumes where it "
                         "stopped. If it fails again, turn on Debug Mode and report the Debug Log.")
     finally:
+        # scrubbed whole, then cut: a cut secret could not be recognised
+        summary.error = secrets.scrub(summary.error)[:2000] if summary.error else summary.error
+        summary.hint = secrets.scrub(summary.hint) if summary.hint else summary.hint
         summary.requests = getattr(api, "requests_made", 0) if api else 0
         if api is not None:
             api.close()
@@ -171,5 +180,5 @@ def connection_for(crm: CRM, actor: User, connector_name: str, owner_name: str |
     if connection is None:
         raise NotFound(f"{owner.name!r} has no {connector_name} connection yet.",
                        f"Save the OAuth settings first: 'crm sync configure {connector_name} "
-                       "--client-id ... --client-secret ...'.")
+                       "--client-id ...' (it asks for the client secret).")
     return connection, owner

@@ -122,7 +122,11 @@ def test_paths_hrefs_and_absolute_urls(api, sandbox):
     assert api.url_for("contacts") == f"{sandbox.api_url}/contacts"
     assert api.url_for("/contacts") == f"{sandbox.api_url}/contacts"
     assert api.url_for("/v3/contacts?cursor=abc") == f"{sandbox.base_url}/v3/contacts?cursor=abc"
-    assert api.url_for("https://elsewhere.example/x") == "https://elsewhere.example/x"
+    assert api.url_for(f"{sandbox.api_url}/contacts") == f"{sandbox.api_url}/contacts"
+    for elsewhere in ("https://elsewhere.example/x", "//elsewhere.example/x",
+                      f"{sandbox.base_url.replace('127.0.0.1', 'localhost')}/v3/contacts"):
+        with pytest.raises(ApiError, match="link to another address"):
+            api.url_for(elsewhere)  # the bearer token never leaves the API's origin
     sandbox.seed_contacts([{"email_address": {"address": f"p{i}@example.com"}, "first_name": "P"}
                            for i in range(3)])
     page = api.get("contacts", params={"limit": 2})

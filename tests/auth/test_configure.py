@@ -3,6 +3,9 @@ connector, the offline scope, per-user settings and what a settings change does 
 from __future__ import annotations
 
 import json
+import os
+
+import pytest
 
 from sqlmodel import select
 
@@ -107,7 +110,59 @@ def test_unchanged_client_keeps_the_sign_in_and_a_new_client_drops_it(env):
     assert row.state == CONFIGURED and row.token_enc is None
 
 
-def test_plain_http_to_another_machine_is_warned_about(env):
-    r = configure(env, "--token-url", "http://auth.example.com/token")
+def test_plain_http_off_loopback_is_refused_unless_allowed_explicitly(env):
+    """The real command: a non-loopback http:// URL is refused (nothing saved) without
+    --allow-insecure-http; with it, saved with a warning, and the choice is kept."""
+    run = dict(PYTHONPATH=env.pythonpath, CRM_DEMO_SERVER=env.sandbox.base_url)
+    base = ["sync", "configure", "demo", "--client-id", env.sandbox.client_id,
+            "--redirect-uri", env.redirect_uri]
+    secret = env.sandbox.client_secret + "\n"
+    for flag in ("--token-url", "--auth-url", "--api-url", "--revoke-url"):
+        out = env.run([*base, flag, "http://auth.example.com/x"], input=secret, **run)
+        assert out.returncode == 2, out.stderr
+        assert "uses plain http on another machine" in out.stderr
+        assert "--allow-insecure-http" in out.stderr and "Traceback" not in out.stderr
+        assert not _rows(env)
+    out = env.run([*base, "--token-url", "http://127.0.0.2:9/token"], input=secret, **run)
+    assert out.returncode == 0 and "plain http" not in out.stdout, out.stderr  # loopback
+    out = env.run([*base, "--token-url", "http://auth.example.com/token",
+                   "--allow-insecure-http"], input=secret, **run)
+    assert out.returncode == 0, out.stderr
+    assert "Warning: token_url uses plain http on another machine" in out.stdout
+    out = env.run(["sync", "configure", "demo", "--scopes", "contact_data offline_access"], **run)
+    assert out.returncode == 0, out.stderr  # the allowance is kept until changed
+    out = env.run(["sync", "configure", "demo", "--refuse-insecure-http"], **run)
+    assert out.returncode == 2 and "--allow-insecure-http" in out.stderr
+
+
+def test_api_client_refuses_plain_http_off_loopback():
+    from crmcore.http import ApiClient
+    from crmcore.transport import InsecureTransport
+
+    with pytest.raises(InsecureTransport, match="--allow-insecure-http"):
+        ApiClient("http://api.example.com/v3", tokens=None)
+    for url in ("http://127.0.0.1:9/v3", "http://[::1]:9/v3", "http://localhost:9/v3",
+                "https://api.example.com/v3"):
+        ApiClient(url, tokens=None).close()
+    ApiClient("http://api.example.com/v3", tokens=None, allow_insecure_http=True).close()
+
+
+def test_sign_in_and_refresh_over_loopback_http_leave_the_environment_alone(env, monkeypatch):
+    """Plain http is allowed per call for loopback: the process-wide oauthlib switch is never set."""
+    from crmcore.auth.tokens import ConnectionTokenSource
+
+    from .conftest import browser_env
+
+    monkeypatch.delenv("OAUTHLIB_INSECURE_TRANSPORT", raising=False)
+    assert configure(env).exit_code == 0
+    r = env.invoke(["sync", "authorize", "demo", "--timeout", "20"], **browser_env(env))
     assert r.exit_code == 0, r.output
-    assert "Warning: token_url uses plain http on another machine" in r.output
+    assert "OAUTHLIB_INSECURE_TRANSPORT" not in os.environ
+    connection_id, token = store_token(env, expires_in=0)
+    crm = env.crm()
+    try:
+        source = ConnectionTokenSource(crm, connection_id, "demo")
+        assert source.access_token() != token["access_token"] and source.refreshes == 1
+    finally:
+        crm.close()
+    assert "OAUTHLIB_INSECURE_TRANSPORT" not in os.environ

@@ -32,7 +32,7 @@ from typing import Any
 from crmcore.api import ApiClient, ApiError, QuotaExhausted, RateLimited, TransientError
 from crmcore.api import RemoteWrite
 
-from crm_constant_contact import translate
+from crm_constant_contact import answers, translate
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +171,7 @@ class Runner:
     def _submit(self, job: Job) -> None:
         job.submitted_at = self.clock()
         try:
-            job.activity = self.api.post(job.path, job.body)
+            job.activity = answers.activity(self.api.post(job.path, job.body), f"POST /{job.path}")
         except ApiError as exc:
             if isinstance(exc, _STOP_RUN) or exc.status not in (400, 413, 422):
                 raise
@@ -183,7 +183,8 @@ class Runner:
         if not activity_id:
             raise ApiError(f"Constant Contact answered {job.path} without an activity id.",
                            "Report it with the Debug Log.", body=job.activity)
-        job.activity = self.api.get(f"activities/{activity_id}")
+        job.activity = answers.activity(self.api.get(f"activities/{activity_id}"),
+                                        "GET /activities/{id}")
         self.polls += 1
         if job.finished:
             return True

@@ -9,10 +9,13 @@ and ``contact_delete`` for deletes, so requests grow with the batches, not with 
 Rate limits, the daily quota, server failures and re-authorization propagate from the client: the
 engine stops the run cleanly. A record the API refuses (400, a 409 on a taken email, a contact
 gone) becomes that record's ``WriteOutcome.error``.
+
+Every header and body field read here is validated (``answers.py``): the ``Date`` header must be
+one plausible, zoned date or it is ignored (the engine then keeps its overlap and local time); a
+page, contact, id or link that is not what the API reference says stops the run with an
+:class:`ApiError` before anything of that answer is written.
 """
 from __future__ import annotations
-
-from email.utils import parsedate_to_datetime
 
 import logging
 import time
@@ -24,6 +27,8 @@ from crmcore.api import ApiClient, ApiError, QuotaExhausted, RateLimited, Transi
 from crmcore.api import ConnectorSession, RemotePage, RemoteRecord, RemoteWrite, WriteOutcome
 
 from crm_constant_contact import bulk, translate
+from crm_constant_contact.answers import (contact_object, contact_page, next_href, server_time,
+                                          stored_id, trusted_high_water)
 
 PAGE_SIZE = 500
 _STOP_RUN = (RateLimited, QuotaExhausted, TransientError)
@@ -64,16 +69,16 @@ class ConstantContactSession(ConnectorSession):
         if updated_after is not None:
             params["updated_after"] = translate.format_time(updated_after)
         response = self.api.request("GET", "contacts", params=params)
-        read_at = _server_time(response)
-        data = response.json()
+        read_at = server_time(response)
+        data = _json(response)
         first = True
         while True:
-            records = [translate.to_record(c) for c in data.get("contacts") or []]
+            records = contact_page(data)  # the whole page is checked before any of it is used
             if records or first:
-                yield RemotePage(records, high_water=max((r.updated_at for r in records), default=None),
+                yield RemotePage(records, high_water=trusted_high_water(records, read_at),
                                  read_at=read_at)
             first = False
-            href = ((data.get("_links") or {}).get("next") or {}).get("href")
+            href = next_href(data)
             if not href:
                 return
             data = self.api.get(href)
@@ -87,7 +92,7 @@ class ConstantContactSession(ConnectorSession):
                 if isinstance(exc, _STOP_RUN) or exc.status != 404:
                     raise
                 continue
-            found[remote_id] = translate.to_record(contact)
+            found[remote_id] = contact_page({"contacts": [contact]})[0]
         return found
 
     # -- writing ----------------------------------------------------------------------------------
@@ -193,13 +198,15 @@ class ConstantContactSession(ConnectorSession):
         body["create_source"] = "Account"
         body["list_memberships"] = [self.target_list_id()]
         stored = self.api.post("contacts", body)
-        return WriteOutcome(w.key, remote_id=stored["contact_id"], record=_as_stored(stored, body))
+        remote_id = stored_id(stored, "contact_id", "POST /contacts")
+        return WriteOutcome(w.key, remote_id=remote_id, record=_as_stored(stored, body))
 
     def _update(self, w: RemoteWrite) -> WriteOutcome:
         """GET then PUT the merge: PUT nulls omitted core fields, so unmapped ones are sent back
         as they are; consent is only ever lowered to unsubscribed (see ``translate.body``)."""
         path = f"contacts/{w.remote_id}"
         current = self.api.get(path, params=self._params(translate.needs_subresources(w.values)))
+        current = contact_object(current, f"GET /contacts/{{id}}")
         body = translate.body(w.values, current)
         body["update_source"] = "Account"
         if current.get("deleted_at"):  # a revive: a contact on no list cannot be emailed
@@ -259,10 +266,11 @@ class ConstantContactSession(ConnectorSession):
         wanted = self.target_list.strip().casefold()
         data = self.api.get("contact_lists", params={"name": self.target_list, "limit": 1000})
         while True:
-            for item in data.get("lists") or []:
-                if str(item.get("name", "")).strip().casefold() == wanted:
-                    return item["list_id"]
-            href = ((data.get("_links") or {}).get("next") or {}).get("href")
+            lists = data.get("lists") if isinstance(data, dict) else None
+            for item in lists if isinstance(lists, list) else []:
+                if isinstance(item, dict) and str(item.get("name", "")).strip().casefold() == wanted:
+                    return stored_id(item, "list_id", "GET /contact_lists")
+            href = next_href(data)
             if not href:
                 return None
             data = self.api.get(href)
@@ -279,7 +287,7 @@ class ConstantContactSession(ConnectorSession):
             if found is None:
                 raise
             return found
-        return created["list_id"]
+        return stored_id(created, "list_id", "POST /contact_lists")
 
     @staticmethod
     def _params(include: Sequence[str]) -> dict[str, str] | None:
@@ -290,19 +298,21 @@ def _failed(w: RemoteWrite, reason: str) -> WriteOutcome:
     return WriteOutcome(w.key, remote_id=w.remote_id, error=reason)
 
 
-def _server_time(response) -> datetime | None:
-    """The service's clock at the time of a response (its Date header), if it sent one."""
+def _json(response) -> Any:
     try:
-        return parsedate_to_datetime(response.headers["Date"])
-    except (KeyError, TypeError, ValueError):
-        return None
+        return response.json()
+    except ValueError:
+        raise ApiError("Constant Contact answered GET /contacts with something that is not JSON; "
+                       "nothing of it was used.",
+                       "Run the sync again later; if it persists, report it with the Debug Log.",
+                       status=response.status_code) from None
 
 
 def _as_stored(stored: dict[str, Any], sent: dict[str, Any]) -> RemoteRecord:
     """The record as stored, from the response; a replaced sub-resource the response leaves out
     is taken from what was sent (the API stores it as given)."""
-    contact = dict(stored)
+    contact = dict(stored) if isinstance(stored, dict) else stored
     for name in ("phone_numbers", "street_addresses"):
-        if name not in contact and name in sent:
+        if isinstance(contact, dict) and name not in contact and name in sent:
             contact[name] = sent[name]
-    return translate.to_record(contact)
+    return contact_page({"contacts": [contact]})[0]

@@ -110,7 +110,9 @@ class SandboxApp:
             time.sleep(self.faults.latency)
         if rule is not None and rule.action == "fail":
             return json_response(rule.status, rule.body)
-        if rule is not None and not rule.after_processing:
+        if rule is not None and rule.action == "echo":
+            return json_response(rule.status, self.faults.echo_body(rule, req))
+        if rule is not None and rule.action == "drop" and not rule.after_processing:
             return None
         try:
             response = self._dispatch(req, route, params, template)
@@ -119,6 +121,9 @@ class SandboxApp:
         except Exception:  # a sandbox bug must look like the service's 500, and be visible to tests
             self.internal_errors.append(traceback.format_exc())
             response = json_response(500, [{"error_key": "server_error", "error_message": "Internal Server Error"}])
+        if rule is not None and rule.action == "headers":
+            response.extra_headers.extend(rule.headers)
+            return response
         return None if rule is not None else response
 
     def _dispatch(self, req: Request, route: Route | None, params: dict[str, str], template: str | None) -> Response:

@@ -17,7 +17,7 @@ from .oauth import REFRESH_MODES
 def describe(sb: Sandbox) -> str:
     """The labelled settings to paste into the connector's OAuth configuration."""
     configure = ("crm sync configure constant-contact"
-                 f" --client-id {shlex.quote(sb.client_id)} --client-secret {shlex.quote(sb.client_secret)}"
+                 f" --client-id {shlex.quote(sb.client_id)}"
                  f" --auth-url {sb.auth_url} --token-url {sb.token_url} --api-url {sb.api_url}"
                  f" --revoke-url {sb.revoke_url}")
     return "\n".join([
@@ -30,7 +30,7 @@ def describe(sb: Sandbox) -> str:
         f"  Revoke URL:    {sb.revoke_url}",
         f"  API base URL:  {sb.api_url}",
         "",
-        "Configure the connector with:",
+        "Configure the connector with (it asks for the client secret above):",
         f"  {configure}",
         "",
         "State: " + (f"kept in {sb.data_file}" if sb.data_file else "in memory (lost on stop; use --data FILE to keep it)"),

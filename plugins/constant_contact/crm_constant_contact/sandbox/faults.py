@@ -4,14 +4,24 @@ Rules are consumed in the order they were added; each applies to the next reques
 starts with its prefix (any path when the prefix is None). A failed request is refused before it
 reaches the handlers, so it has no effect; a dropped one closes the connection without an answer,
 before the handler runs unless ``after_processing`` asks to lose the answer of a request that
-did take effect.
+did take effect. An echo answers with an error body that repeats every secret the request carried
+(as careless servers do); a header rule adds headers to a normal answer (as a proxy might).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
+from urllib.parse import parse_qsl
+
+from .http_types import Request
+
+# request parameters whose values are secrets (OAuth 2.0: RFC 6749 4.1.3, 6; RFC 7636 4.5)
+SECRET_PARAMS = ("client_secret", "code", "code_verifier", "refresh_token", "access_token",
+                 "token", "assertion")
 
 DEFAULT_BODIES: dict[int, Any] = {
     401: {"error_key": "unauthorized", "error_message": "Unauthorized"},
@@ -30,10 +40,13 @@ def default_body(status: int) -> Any:
 class FaultRule:
     remaining: int
     path: str | None
-    action: str  # "fail" or "drop"
+    action: str  # "fail", "drop", "echo" or "headers"
     status: int = 500
     body: Any = None
     after_processing: bool = False
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    error: str = "invalid_request"  # echo: the OAuth error code on the token endpoints
+    pad: int = 0  # echo: filler characters before the echoed secrets
 
     def matches(self, path: str) -> bool:
         return self.path is None or path.startswith(self.path)
@@ -48,6 +61,7 @@ class Faults:
         self.latency: float = 0.0
         self._expire = expire_access_tokens
         self._revoke = revoke_refresh_tokens
+        self.echoed: list[str] = []  # every secret value an echo rule sent back
 
     def fail_next(self, n: int, status: int = 500, path: str | None = None, body: Any = None) -> None:
         """The next ``n`` matching requests answer ``status`` with ``body`` (a fitting default)."""
@@ -58,6 +72,48 @@ class Faults:
         """The next ``n`` matching requests get their connection closed without a response."""
         with self._lock:
             self._rules.append(FaultRule(n, path, "drop", after_processing=after_processing))
+
+    def echo_secrets_next(self, n: int, path: str | None = None, status: int = 400,
+                          error: str = "invalid_request", pad: int = 0) -> None:
+        """The next ``n`` matching requests are refused with ``status`` and an error body that
+        repeats the secrets they carried: the bearer token, the HTTP Basic client secret and the
+        secret parameters (``code``, ``code_verifier``, ``refresh_token``, ``client_secret``...),
+        decoded and as sent, after ``pad`` filler characters. OAuth paths answer
+        ``{"error", "error_description"}`` (``error`` as given), the API its error array.
+        The values sent back are added to ``echoed``."""
+        with self._lock:
+            self._rules.append(FaultRule(n, path, "echo", status, error=error, pad=pad))
+
+    def add_headers_next(self, n: int, headers: list[tuple[str, str]], path: str | None = None) -> None:
+        """The next ``n`` matching requests are answered normally, with ``headers`` added (a
+        name may repeat one the sandbox sends, such as a second ``Date``)."""
+        with self._lock:
+            self._rules.append(FaultRule(n, path, "headers", headers=list(headers)))
+
+    def echo_body(self, rule: FaultRule, req: Request) -> Any:
+        """The error body of an echo rule for ``req`` (records the secrets it repeats)."""
+        found: list[str] = []
+        auth = req.header("Authorization")
+        scheme, _, credential = auth.partition(" ")
+        if scheme.lower() == "bearer" and credential:
+            found.append(credential.strip())
+        elif scheme.lower() == "basic" and credential:
+            try:
+                _, _, secret = base64.b64decode(credential.strip()).decode().partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                secret = ""
+            if secret:
+                found.append(secret)
+        raw = req.body.decode("utf-8", "replace") if req.body else ""
+        params = [*req.query.items(), *parse_qsl(raw, keep_blank_values=True)]
+        found += [value for name, value in params if name in SECRET_PARAMS and value]
+        with self._lock:
+            self.echoed.extend(found)
+        text = ("x" * rule.pad + " Rejected request carrying " + ", ".join(found)
+                + f" (Authorization: {auth}; body: {raw})")
+        if "/oauth2/" in req.path:
+            return {"error": rule.error, "error_description": text}
+        return [{"error_key": "echo", "error_message": text}]
 
     def expire_access_tokens(self) -> None:
         """Every access token issued so far is expired from now on (the API answers 401)."""

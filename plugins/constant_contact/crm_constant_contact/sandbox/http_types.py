@@ -37,6 +37,8 @@ class Response:
     body: bytes = b""
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
+    # sent after ``headers``, repeats allowed (a proxy's second Date header, say)
+    extra_headers: list[tuple[str, str]] = field(default_factory=list)
 
 
 def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:

@@ -73,7 +73,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, response: Response) -> None:
         self.send_response(response.status)
-        for name, value in response.headers.items():
+        for name, value in [*response.headers.items(), *response.extra_headers]:
             self.send_header(name, value)
         if response.content_type:
             self.send_header("Content-Type", response.content_type)

@@ -342,7 +342,7 @@ def test_sigkill_in_the_middle_of_a_real_run_then_run_again(database_url, make_w
         with world.crm.session() as s:
             held = s.exec(select(SyncCheckpoint)).one()
             assert held.running_run_id is not None, "the killed run was not holding the lock"
-            assert held.lock_holder.endswith(f":{proc.pid}")
+            assert f":{proc.pid}@" in held.lock_holder  # host:pid@start
         again = world.env.run(["sync", "now", "constant-contact"], timeout=120)
         assert again.returncode == 0, again.stdout + again.stderr
         problems = differences(end_state(world), want)
