@@ -106,7 +106,8 @@ def records(lines: list[str], delimiter: str, start: int = 0) -> Iterator[Record
         while state == _QUOTED and i < n and size <= MAX_RECORD:
             parts.append(lines[i])
             size += len(lines[i])
-            state, odd = _state_after(lines[i], delimiter, _QUOTED)
+            state, line_odd = _state_after(lines[i], delimiter, _QUOTED)
+            odd = odd or line_odd
             i += 1
         if state == _QUOTED or odd:  # never closed, or "closed" by the opening quote of a later row
             yield Record(first + 1, [], "a quoted cell opens here and is never closed (a \" is "

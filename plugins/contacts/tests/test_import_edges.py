@@ -80,19 +80,19 @@ def test_trailing_empty_cells_and_other_delimiters(env, tmp_path):
 
 
 def test_an_unclosed_quote_is_reported_on_its_line_and_the_rows_after_it_are_kept(env, tmp_path):
-    path = write(tmp_path, "first_name,last_name,email\n"
+    path = write(tmp_path, "first_name,last_name,email,mailing_street\n"
                            "Ada,Lovelace,ada@example.com\n"
                            '"Broken,Row,broken@example.com\n'      # line 3: the quote never closes
                            "Grace,Hopper,grace@example.com\n"
-                           '"Multi\nLine",Babbage,charles@example.com\n'
+                           '"Charles",Babbage,charles@example.com,"Multi\nLine"\n'
                            'Alan,"Tu""ring",alan@example.com\n')
     result = env.invoke(["contacts", "import", str(path)])
     assert result.exit_code == 2
     assert "line 3: a quoted cell opens here and is never closed" in result.output
     assert "Imported 4 contacts; 1 row failed." in result.output
     names = {c["last_name"]: c["first_name"] for c in contacts(env)}
-    assert names == {"Lovelace": "Ada", "Hopper": "Grace", "Babbage": "Multi\nLine",
-                     "Tu\"ring": "Alan"}
+    assert names == {"Lovelace": "Ada", "Hopper": "Grace", "Babbage": "Charles", "Tu\"ring": "Alan"}
+    assert [c["mailing_street"] for c in contacts(env) if c["mailing_street"]] == ["Multi\nLine"]
 
 
 def test_a_nul_byte_or_an_over_long_cell_refuses_that_row_only(env, tmp_path):
