@@ -13,6 +13,7 @@ from crm_contacts import csvimport, csvio, service
 from crm_contacts.progress import progress_reporter
 from crm_contacts.fields import FIELD_NAMES, FIELDS
 
+RECORD_ID = click.IntRange(1, 2**63 - 1)  # what the database stores; larger is a clear usage error
 ALIASES = {"office_phone": ("--phone",), "mobile_phone": ("--mobile",)}
 LIST_COLUMNS = [("id", "ID"), ("name", "Name"), ("email", "Email"), ("phone", "Phone"),
                 ("organization", "Organization"), ("owner", "Owner"), ("modified_at", "Modified")]
@@ -94,7 +95,7 @@ def add(crm, as_json: bool, **fields: Any) -> None:
                    "every word of TEXT (case-insensitive).")
 @click.option("--owner", metavar="NAME", help="Only contacts owned by this user.")
 @click.option("--mine", is_flag=True, help="Only contacts owned by the acting user.")
-@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True,
+@click.option("--limit", type=RECORD_ID, default=100, show_default=True,
               help="Show at most this many contacts.")
 @json_option
 @pass_crm
@@ -117,7 +118,7 @@ def list_(crm, deleted: bool, search: str | None, owner: str | None, mine: bool,
 
 
 @contacts.command("show")
-@click.argument("record_id", metavar="ID", type=int)
+@click.argument("record_id", metavar="ID", type=RECORD_ID)
 @json_option
 @pass_crm
 def show(crm, record_id: int, as_json: bool) -> None:
@@ -128,7 +129,7 @@ def show(crm, record_id: int, as_json: bool) -> None:
 
 
 @contacts.command("update")
-@click.argument("record_id", metavar="ID", type=int)
+@click.argument("record_id", metavar="ID", type=RECORD_ID)
 @field_options
 @click.option("--clear", "clear", multiple=True, type=click.Choice(FIELD_NAMES), metavar="FIELD",
               help="Empty this field (repeat for several), e.g. --clear title.")
@@ -150,7 +151,7 @@ def update(crm, record_id: int, clear: tuple[str, ...], as_json: bool, **fields:
 
 
 @contacts.command("delete")
-@click.argument("record_ids", metavar="ID...", nargs=-1, required=True, type=int)
+@click.argument("record_ids", metavar="ID...", nargs=-1, required=True, type=RECORD_ID)
 @pass_crm
 def delete(crm, record_ids: tuple[int, ...]) -> None:
     """Move contacts to the recycle bin ('crm contacts restore ID' brings them back)."""
@@ -162,7 +163,7 @@ def delete(crm, record_ids: tuple[int, ...]) -> None:
 
 
 @contacts.command("restore")
-@click.argument("record_ids", metavar="ID...", nargs=-1, required=True, type=int)
+@click.argument("record_ids", metavar="ID...", nargs=-1, required=True, type=RECORD_ID)
 @pass_crm
 def restore(crm, record_ids: tuple[int, ...]) -> None:
     """Take contacts out of the recycle bin ('crm contacts list --deleted' shows it)."""
