@@ -82,16 +82,29 @@ def invocations(draw, tree):
     return path, args + positionals
 
 
-def snapshot(url: str) -> dict[str, list]:
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    try:
-        meta = MetaData()
-        meta.reflect(engine)
-        with engine.connect() as conn:
+class Snapshot:
+    """Every row of every table, to compare before and after a command (one engine, reflected once)."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        self.meta = MetaData()
+        self.meta.reflect(self.engine)
+
+    def __call__(self) -> dict[str, list]:
+        with self.engine.connect() as conn:
             return {name: sorted(map(repr, conn.execute(select(table)).all()))
-                    for name, table in meta.tables.items()}
+                    for name, table in self.meta.tables.items()}
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def snapshot(url: str) -> dict[str, list]:
+    shot = Snapshot(url)
+    try:
+        return shot()
     finally:
-        engine.dispose()
+        shot.close()
 
 
 @pytest.fixture
@@ -112,12 +125,14 @@ def test_every_command_fails_cleanly_on_arbitrary_values_and_changes_nothing(wor
     tree = _tree(world)
     assert {("contacts", "import"), ("sync", "mapping"), ("users", "add")} <= {p for p, _ in tree}
 
-    @settings(max_examples=60, deadline=None, database=None,
+    shot = Snapshot(world.database_url)
+
+    @settings(max_examples=50, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     @given(invocations(tree))
     def check(invocation):
         path, args = invocation
-        before = snapshot(world.database_url)
+        before = shot()
         try:
             result = world.invoke(args, input="")
         except Exception as exc:  # what a user would see as a traceback
@@ -126,9 +141,12 @@ def test_every_command_fails_cleanly_on_arbitrary_values_and_changes_nothing(wor
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             pytest.fail(f"crm {args!r}: {type(result.exception).__name__}: {result.exception}")
         if result.exit_code != 0 and (path, result.exit_code) not in PARTLY_DONE:
-            assert snapshot(world.database_url) == before, (args, result.output)
+            assert shot() == before, (args, result.output)
 
-    check()
+    try:
+        check()
+    finally:
+        shot.close()
 
 
 def _run(env, *args, **extra):

@@ -1,8 +1,8 @@
 """CSV import that keeps what the user means: one row, one contact, whatever happens on the way.
 
 Each row is written in a savepoint of its own and reported by the line it starts on; a bad row is
-never partly saved and never stops the rows after it. Rows are committed in batches (every
-:data:`BATCH_ROWS` rows or :data:`BATCH_SECONDS`) (see :mod:`crm_contacts.csvrows` for what a bad row is).
+never partly saved and never stops the rows after it. Rows are committed in batches of
+:data:`BATCH_ROWS` (see :mod:`crm_contacts.csvrows` for what a bad row is).
 
 Duplicates. A row whose email (trimmed, case-folded) belongs to a live contact is that contact;
 a row without an email is the live contact without an email whose fields equal every non-empty
@@ -22,43 +22,25 @@ running it again. The columns ``id``, ``owner``, ``created_at``, ``modified_at``
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from crmcore.api import CrmError, ValidationError
 from crmcore.api import User
+from crm_contacts.csvbatch import RowResult, save_many, save_one
 from crm_contacts.csvio import unescape
 from crm_contacts.csvrows import DELIMITERS, Record, detect_delimiter, records
 from crm_contacts.fields import BY_NAME, FIELD_NAMES
-from crm_contacts.models import Contact
-from crm_contacts.records import values_of
-from crm_contacts.service import STORE
-from crm_contacts.validation import normalise_email
 
 IGNORED = ("id", "owner", "created_at", "modified_at", "deleted", "deleted_at")
 ON_DUPLICATE = ("update", "skip", "create")
-BATCH_ROWS = 500  # rows per commit: a killed import loses at most this many (or BATCH_SECONDS)
-BATCH_SECONDS = 2.0
+BATCH_ROWS = 500  # rows per commit: a killed import loses at most this many
 
 Progress = Callable[[int, int], None]  # (lines read, lines in the file)
-
-
-@dataclass
-class RowResult:
-    """What became of one row: ``action`` is created, updated, unchanged, skipped or failed."""
-
-    line: int
-    action: str
-    id: int | None = None
-    reason: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "action": self.action, "id": self.id, "reason": self.reason}
 
 
 @dataclass
@@ -132,35 +114,6 @@ def _header(cells: list[str]) -> list[str]:
     return header
 
 
-def _duplicate_of(session: Session, given: dict[str, Any]) -> int | None:
-    """The live contact this row names: by email, else by equal fields and no email."""
-    email = normalise_email(given.get("email"))
-    if email:
-        return (STORE.find_by_email(session, [email]).get(email) or [None])[0]
-    query = select(Contact.id).where(Contact.deleted_at.is_(None), Contact.email.is_(None))
-    for name, value in given.items():
-        query = query.where(getattr(Contact, name) == value)
-    return session.exec(query.order_by(Contact.id).limit(1)).first()
-
-
-def _save(session: Session, user: User, line: int, values: dict[str, str],
-          on_duplicate: str) -> RowResult:
-    """Write one row (not committed); CrmError for a bad row."""
-    given = {k: v for k, v in STORE.normalise(values).items() if v is not None}
-    found = _duplicate_of(session, given) if on_duplicate != "create" else None
-    if found is None:
-        return RowResult(line, "created", STORE.create(session, values, user))
-    if on_duplicate == "skip":
-        return RowResult(line, "skipped", found, f"same as contact {found}; --on-duplicate skip")
-    current = values_of(STORE.get(session, found))
-    if normalise_email(current.get("email")) == normalise_email(given.get("email")):
-        given.pop("email", None)  # the same address: its stored spelling stays
-    if all(current.get(k) == v for k, v in given.items()):
-        return RowResult(line, "unchanged", found, f"same as contact {found}")
-    STORE.update(session, found, given, user)
-    return RowResult(line, "updated", found, f"same email as contact {found}")
-
-
 def import_csv(session: Session, user: User, text: IO[str], on_duplicate: str = "update",
                progress: Progress | None = None) -> ImportReport:
     """Import the rows of ``text`` (opened with ``newline=""``) as the module docstring says.
@@ -184,70 +137,77 @@ def import_csv(session: Session, user: User, text: IO[str], on_duplicate: str = 
     header = _header(head.cells)
     report.saved_through = head.last_line
     total = len(lines)
-    batch = _Batch(session, report)
+    chunk: list[Record] = []
     for record in rows:
         if progress:
             progress(record.last_line, total)
         if not record.blank:
-            report.rows.append(_row(session, user, record, header, on_duplicate, batch))
-        batch.done(record.last_line)
-    batch.commit()
+            chunk.append(record)
+        if len(chunk) >= BATCH_ROWS:
+            _write(session, user, chunk, header, on_duplicate, report)
+            chunk = []
+            report.saved_through = record.last_line
+    _write(session, user, chunk, header, on_duplicate, report)
+    report.saved_through = max(report.saved_through, len(lines))
     if progress:
         progress(total, total)
     return report
 
 
-class _Batch:
-    """Commits every :data:`BATCH_ROWS` rows or :data:`BATCH_SECONDS`, whichever comes first;
-    each row has a savepoint of its own, so a bad row is undone alone."""
-
-    def __init__(self, session: Session, report: ImportReport) -> None:
-        self.session, self.report = session, report
-        self.rows_committed = 0  # how many of report.rows are committed
-        self.line = report.saved_through  # the last line read
-        self.since = time.monotonic()
-
-    def done(self, line: int) -> None:
-        self.line = line
-        if (len(self.report.rows) - self.rows_committed >= BATCH_ROWS
-                or time.monotonic() - self.since >= BATCH_SECONDS):
-            self.commit()
-
-    def commit(self) -> None:
-        self.session.commit()
-        self.rows_committed = len(self.report.rows)
-        self.report.saved_through = self.line
-        self.since = time.monotonic()
-
-    def stop(self, line: int, reason: str) -> ImportStopped:
-        """Keep what can be kept of the rows before ``line``, then the error to raise."""
-        try:
-            self.commit()
-        except (SQLAlchemyError, OSError):
-            self.session.rollback()
-            del self.report.rows[self.rows_committed:]  # not saved after all
-        self.report.stopped = reason
-        return ImportStopped(self.report, line, reason)
-
-
-def _row(session: Session, user: User, record: Record, header: list[str], on_duplicate: str,
-         batch: _Batch) -> RowResult:
+def _values(record: Record, header: list[str]) -> dict[str, str] | RowResult:
+    """The row's non-empty cells by field, or its failure."""
     if record.problem:
         return RowResult(record.line, "failed", None, record.problem)
     if len(record.cells) > len(header):
         return RowResult(record.line, "failed", None,
                          f"{len(record.cells)} cells but the header has {len(header)}")
-    values = {name: unescape(cell) for name, cell in zip(header, record.cells)
-              if name not in IGNORED and cell.strip()}
+    return {name: unescape(cell) for name, cell in zip(header, record.cells)
+            if name not in IGNORED and cell.strip()}
+
+
+def _write(session: Session, user: User, chunk: list[Record], header: list[str],
+           on_duplicate: str, report: ImportReport) -> None:
+    """Save one batch and commit it. Fast path: one lookup and one insert for the batch. When
+    the database refuses it, the batch is written again row by row (a savepoint each), so the
+    rows before the failing one are kept and the error names its line."""
+    items = [(record.line, _values(record, header)) for record in chunk]
     try:
-        with session.begin_nested():  # undone alone when the row is bad
-            return _save(session, user, record.line, values, on_duplicate)
-    except CrmError as exc:
-        return RowResult(record.line, "failed", None, exc.message.rstrip("."))
-    except (SQLAlchemyError, OSError) as exc:
-        orig = getattr(exc, "orig", None) or exc
-        reason = (str(orig).strip().splitlines() or [type(exc).__name__])[0]
-        raise batch.stop(record.line, reason) from None
+        results = save_many(session, user, items, on_duplicate)
+        session.commit()
+    except (SQLAlchemyError, OSError):
+        session.rollback()
+    else:
+        report.rows.extend(results)
+        return
+    for record, (line, values) in zip(chunk, items):
+        if isinstance(values, RowResult):
+            report.rows.append(values)
+            continue
+        try:
+            with session.begin_nested():  # undone alone when the row is bad
+                report.rows.append(save_one(session, user, line, values, on_duplicate))
+        except CrmError as exc:
+            report.rows.append(RowResult(line, "failed", None, exc.message.rstrip(".")))
+        except (SQLAlchemyError, OSError) as exc:
+            orig = getattr(exc, "orig", None) or exc
+            reason = (str(orig).strip().splitlines() or [type(exc).__name__])[0]
+            raise _stop(session, report, len(report.rows), record.line, reason) from None
+        report.saved_through = record.last_line
+    session.commit()
+
+
+def _stop(session: Session, report: ImportReport, keep: int, line: int,
+          reason: str) -> ImportStopped:
+    """Commit the rows before ``line`` when the database still can, then the error to raise."""
+    committed = report.saved_through
+    try:
+        session.commit()
+    except (SQLAlchemyError, OSError):
+        session.rollback()
+        del report.rows[keep:]
+        report.saved_through = committed
+    report.stopped = reason
+    return ImportStopped(report, line, reason)
 
 
 def delimiter_name(delimiter: str) -> str:

@@ -193,7 +193,7 @@ def test_progress_bar_on_a_terminal_and_a_closed_pipe_never_fails_the_import(env
         if not chunk:
             break
         shown += chunk
-    assert proc.wait(timeout=120) == 0
+    assert proc.wait(timeout=120) == 0, shown.decode("utf-8", "replace")
     os.close(leader)
     assert b"Importing" in shown and b"lines" in shown and b"Traceback" not in shown
     assert len(contacts(env)) == 300
@@ -204,3 +204,35 @@ def _crm() -> str:
     import sys
     from pathlib import Path
     return shutil.which("crm", path=str(Path(sys.executable).parent)) or "crm"
+
+
+def _count(url: str) -> int:
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM contact")).scalar_one()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.slow
+def test_a_killed_import_is_finished_by_running_it_again_without_duplicates(env, tmp_path):
+    import signal
+    import time
+
+    path = _many(tmp_path, 600)  # the first commit comes after 500 rows (or 2 seconds)
+    proc = subprocess.Popen([_crm(), "contacts", "import", str(path), "--quiet"],
+                            env=env.environ(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while _count(env.database_url) == 0 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    saved = _count(env.database_url)
+    assert 0 < saved, "nothing was committed before the kill"
+    again = env.run(["contacts", "import", str(path), "--json"])
+    assert again.returncode == 0, again.stderr
+    report = json.loads(again.stdout)
+    assert report["unchanged"] == saved and report["imported"] == 600 - saved
+    emails = [c["email"] for c in contacts(env)]
+    assert len(emails) == 600 == len(set(emails))
