@@ -169,6 +169,10 @@ def test_an_argument_that_is_not_utf8_is_refused_by_name(make_crm_env):
     assert "Argument 4 ('Lov\\xffelace') is not UTF-8 text: byte 0xFF cannot be read." in err
     assert "LANG=C.UTF-8" in err
     assert json.loads(env.invoke(["contacts", "list", "--json"]).output) == []
+    as_user = subprocess.run([exe, "contacts", "list"], capture_output=True, text=True, timeout=60,
+                             env={**env.environ(), "CRM_USER": os.fsdecode(b"\xffadmin")})
+    assert as_user.returncode == 2 and "Traceback" not in as_user.stderr, as_user.stderr
+    assert "A value is not UTF-8 text (an environment variable such as CRM_USER" in as_user.stderr
 
 
 def test_a_number_too_large_for_the_database_is_a_clear_error(make_crm_env):

@@ -38,7 +38,7 @@ class CrmGroup(click.Group):
             return super().invoke(ctx)
         except CrmError as exc:
             raise UserError(exc) from None
-        except (SQLAlchemyError, OSError, OverflowError, RecursionError) as exc:
+        except (SQLAlchemyError, OSError, OverflowError, RecursionError, UnicodeError) as exc:
             state = ctx.find_object(CliState)
             settings = state.crm.settings if state else None
             error = explain(exc, settings.database_url if settings else None,

@@ -6,6 +6,7 @@
 - a read-only or full CRM home (``PermissionError``, ``EROFS``, ``ENOSPC``; SQLite's "attempt to
   write a readonly database" and "database or disk is full");
 - a number too large for the database (SQLite's ``OverflowError``, PostgreSQL's "out of range");
+- text that is not UTF-8 (an environment variable Python decoded with surrogate escapes);
 - anything else the database refuses: :class:`DatabaseUnavailable`, naming the setting to check.
 
 :func:`undecodable_argument` finds a command-line argument that was not UTF-8 (Python keeps such
@@ -84,11 +85,20 @@ def explain(exc: BaseException, database_url: str | None, home: str | None) -> C
         return ValidationError(f"A number is too large for the database ({_first_line(exc)}).",
                                f"Numbers such as IDs and limits go up to {MAX_INTEGER:,}; see "
                                "the command's --help.")
+    if isinstance(exc, UnicodeEncodeError) and "surrogates" in str(exc):
+        return ValidationError("A value is not UTF-8 text (an environment variable such as "
+                               "CRM_USER, or a file name).",
+                               "Set it again in UTF-8 (a UTF-8 terminal, e.g. 'export "
+                               "LANG=C.UTF-8').")
     if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
         path = str(exc.filename or home or "the CRM home")
         if exc.errno in _READ_ONLY:
             return read_only(path)
         if exc.errno in _FULL:
+            if exc.filename is None:
+                return CrmError(f"No space left on the device being written to: {exc.strerror}.",
+                                "Free some space on the disk of the output file or of CRM_HOME "
+                                f"({home or '?'}) and run the command again.")
             return disk_full(path)
         return CrmError(f"Cannot use {path}: {exc.strerror or exc}.",
                         "Check that CRM_HOME exists and that this user may write there.")
