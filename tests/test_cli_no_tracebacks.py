@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 from sqlalchemy import MetaData, create_engine, select
 
 from crmcore.app import CRM
@@ -133,6 +133,8 @@ def test_every_command_fails_cleanly_on_arbitrary_values_and_changes_nothing(wor
     @settings(max_examples=80, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     @given(invocations(tree))
+    @example((("contacts", "export"), ["contacts", "export", "\x00"]))  # found by this test
+    @example((("contacts", "list"), ["contacts", "list", "--search", "\udcff"]))
     def check(invocation):
         path, args = invocation
         before = shot()

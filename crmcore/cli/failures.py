@@ -10,7 +10,7 @@
 - anything else the database refuses: :class:`DatabaseUnavailable`, naming the setting to check.
 
 :func:`undecodable_argument` finds a command-line argument that was not UTF-8 (Python keeps such
-bytes as lone surrogates, which no database or terminal accepts).
+bytes as lone surrogates, which no database or terminal accepts) or that holds a NUL character.
 """
 from __future__ import annotations
 
@@ -135,6 +135,10 @@ def undecodable_argument(args: Sequence[str]) -> CrmError | None:
                 "cannot be read.",
                 "Type it again in UTF-8 (a UTF-8 terminal, e.g. 'export LANG=C.UTF-8'), or "
                 "convert the file name or text with 'iconv -t UTF-8'.")
+        if "\x00" in arg:  # no command line can hold one; a caller building argv by hand can
+            return ValidationError(f"Argument {position} holds a NUL character (\\0), which no "
+                                   "value or file name may contain.", "Remove it and run the "
+                                   "command again.")
         if any("\ud800" <= ch <= "\udfff" for ch in arg):
             return ValidationError(f"Argument {position} holds an unpaired surrogate character.",
                                    "Type it again as plain UTF-8 text.")

@@ -1,8 +1,8 @@
 """CSV import that keeps what the user means: one row, one contact, whatever happens on the way.
 
-Each row is written in a savepoint of its own and reported by the line it starts on; a bad row is
-never partly saved and never stops the rows after it. Rows are committed in batches of
-:data:`BATCH_ROWS` (see :mod:`crm_contacts.csvrows` for what a bad row is).
+Each row is reported by the line it starts on; a bad row is never partly saved and never stops
+the rows after it (see :mod:`crm_contacts.csvrows` for what a bad row is). Rows are written and
+committed in batches of :data:`BATCH_ROWS` (:mod:`crm_contacts.csvbatch`).
 
 Duplicates. A row whose email (trimmed, case-folded) belongs to a live contact is that contact;
 a row without an email is the live contact without an email whose fields equal every non-empty
