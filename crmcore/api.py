@@ -14,6 +14,7 @@ from crmcore.changes import record_change, record_changes
 from crmcore.cli import CrmGroup
 from crmcore.cli.context import acting_user, pass_crm
 from crmcore.cli.output import json_option, print_json, print_table
+from crmcore.cli.output import echo, visible
 from crmcore.errors import CrmError, NotFound, PermissionDenied, ValidationError
 from crmcore.extensions.store import install as install_extensions
 from crmcore.extensions.store import require_installed
@@ -77,4 +78,5 @@ __all__ = [
     "initialise", "install_extensions", "require_installed", "get_user",
     "configure", "authorize", "set_http_options", "sync_connection", "RunSummary", "run_items",
     "update_in_batches", "Migrations",
+    "echo", "visible",
 ]

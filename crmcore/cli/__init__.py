@@ -8,12 +8,12 @@ from __future__ import annotations
 import sys
 
 import click
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from crmcore.app import CRM
 from crmcore.cli.context import CliState
-from crmcore.errors import CrmError, DatabaseUnavailable
+from crmcore.cli.failures import explain, undecodable_argument
+from crmcore.errors import CrmError
 
 
 class UserError(click.ClickException):
@@ -38,11 +38,21 @@ class CrmGroup(click.Group):
             return super().invoke(ctx)
         except CrmError as exc:
             raise UserError(exc) from None
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, OSError, OverflowError, RecursionError, UnicodeError) as exc:
             state = ctx.find_object(CliState)
-            where = state.crm.settings.database_url if state else "?"
-            where = make_url(where).render_as_string(hide_password=True) if "://" in where else where
-            raise UserError(DatabaseUnavailable.from_exception(exc, f"at {where}")) from None
+            settings = state.crm.settings if state else None
+            error = explain(exc, settings.database_url if settings else None,
+                            str(settings.home) if settings else None)
+            if error is None:
+                raise
+            raise UserError(error) from None
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.parent is None:  # the root: every argument of the command line, once
+            error = undecodable_argument(args)
+            if error is not None:
+                raise UserError(error)
+        return super().parse_args(ctx, args)
 
     def group(self, *args, **kwargs):
         kwargs.setdefault("cls", CrmGroup)

@@ -61,14 +61,49 @@ def mapping_command(crm, name: str, show: bool, as_json: bool, file: Path | None
                f"{connector.label} {', '.join(connector.mandatory_fields) or 'none'}.")
 
 
+MAX_BYTES = 1_048_576  # a mapping is a few kilobytes; anything near this is not one
+MAX_DEPTH = 32  # a mapping nests four levels; deeper is not a mapping
+
+
+def _depth(data: object) -> int:
+    """How deeply ``data`` nests lists and objects (iteratively: no recursion to exhaust)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth > MAX_DEPTH:
+                break
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
 def _read(path: Path) -> dict:
+    """The JSON object in ``path``; ValidationError naming the problem for anything else
+    (unreadable, too big, not UTF-8 text, not JSON, nested too deeply, not an object)."""
+    hint = "Start from 'crm sync mapping NAME --json > mapping.json' and edit that file."
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > MAX_BYTES:
+            raise ValidationError(f"{path.name} is {path.stat().st_size:,} bytes: too big for a "
+                                  f"field mapping (at most {MAX_BYTES:,}).", hint)
+        raw = path.read_bytes()
     except OSError as exc:
         raise ValidationError(f"Cannot read {path}: {exc.strerror or exc}.", "Check the file name.") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"{path.name} is not a JSON text file: byte {exc.start} is not UTF-8 "
+                              "(is it a binary file?).", hint) from None
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValidationError(f"{path.name} is not JSON: {exc.msg} at line {exc.lineno}, "
                               f"column {exc.colno}.", "Fix the file and run the command again.") from None
+    except RecursionError:
+        data = None
+    if data is None and text.strip() != "null" or _depth(data) > MAX_DEPTH:
+        raise ValidationError(f"{path.name} nests lists or objects more than {MAX_DEPTH} levels "
+                              "deep: it is not a field mapping.", hint)
     if not isinstance(data, dict):
         raise ValidationError(f"The field mapping is invalid at $: {path.name} holds a JSON "
                               f"{type(data).__name__}, not an object.",

@@ -10,7 +10,7 @@ from crmcore.cli.output import json_option, print_json, print_table
 from crmcore.errors import CrmError
 from crmcore.sync import logview
 from crmcore.sync import settings as sync_settings
-from crmcore.sync.runlog import ACTIONS, CRM_SIDE
+from crmcore.sync.runlog import ACTIONS, CRM_SIDE, WARNING
 from crmcore.sync.runner import RunSummary, connection_for, sync_connection
 
 ON_OFF = click.Choice(["on", "off"])
@@ -112,7 +112,7 @@ def now_command(crm, connector, dry_run, owner, as_json):
 @click.argument("run", type=int, required=False)
 @click.option("--side", metavar="crm|CONNECTOR",
               help="Only records of this side (with RUN): crm, or the connector's name.")
-@click.option("--action", type=click.Choice(ACTIONS), help="Only this action (with RUN).")
+@click.option("--action", type=click.Choice((*ACTIONS, WARNING)), help="Only this action (with RUN).")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False, writable=True),
               help="Write the records to this CSV file (with RUN); '-' for standard output.")
 @click.option("--limit", default=50, show_default=True, help="How many runs to list.")

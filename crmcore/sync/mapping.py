@@ -7,7 +7,10 @@ built-ins below, plus those a connector declares in an optional ``transforms`` c
 
 Mapping a record checks the target side before anything is sent: its mandatory fields, each
 field's ``max_length`` and, for the remote side, the connector's own ``check_limits``. A record
-that breaks one is a skip with a reason a person can act on, never a refused request.
+that breaks one is a skip with a reason a person can act on, never a refused request. One
+exception: an optional remote field whose value is too long for it is left out of the write (the
+remote keeps what it has) with a warning in :attr:`Mapped.warnings`, so one long phone number
+does not keep the whole contact away; a too-long mandatory field still skips the record.
 
 Fingerprints and equality work in one comparable space shared by both sides: each mapping entry
 contributes the same normalised key whether computed from the CRM value or from the remote values
@@ -24,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -56,10 +59,13 @@ class MappingSkip(Exception):
 
 @dataclass
 class Mapped:
-    """The result of mapping one record: ``values`` to write, or the ``skip_reason``; exactly one is set."""
+    """The result of mapping one record: ``values`` to write, or the ``skip_reason``; exactly one is
+    set. ``warnings``: optional fields left out of the write (each a sentence for the Sync Log)."""
 
     values: dict[str, Any] | None
     skip_reason: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)  # CRM fields of the remote fields left out
 
     def __post_init__(self) -> None:
         if (self.values is None) == (self.skip_reason is None):
@@ -359,18 +365,28 @@ class FieldMapping:
         for name in self.connector.mandatory_fields:
             if normalise(values.get(name)) is None:
                 return Mapped(None, f"no {_lower(self._remote_specs[name].label)}")
-        reason = _too_long(values, self._remote_specs, lambda n: self._crm_label(source[n]),
-                           self.connector.label) or self.connector.check_limits(values)
+        warnings: list[str] = []
+        left_out: list[str] = []
+        while (name := _too_long_name(values, self._remote_specs)) is not None:
+            reason = _too_long({name: values[name]}, self._remote_specs,
+                               lambda n: self._crm_label(source[n]), self.connector.label)
+            if name in self.connector.mandatory_fields:
+                return Mapped(None, reason)
+            del values[name]  # an optional field: left as it is on the remote side
+            warnings.append(f"{reason}: left out of the write, the rest was sent")
+            left_out.append(source[name])
+        reason = self.connector.check_limits(values)
         if reason:
             return Mapped(None, reason)
-        return Mapped(values)
+        return Mapped(values, warnings=warnings, left_out=left_out)
 
     def to_crm(self, remote_values: dict, current: dict | None = None,
                require_mandatory: bool = True) -> Mapped:
         """CRM values for a remote -> CRM write, or the reason the record must be skipped.
 
         ``current``: the CRM record's values when it exists, so a transform that loses part of a
-        value on the remote side (a birthday's year) keeps the CRM's part. ``require_mandatory``
+        value on the remote side (a birthday's year) keeps the CRM's part, and a value too long
+        for an optional remote field (left out of every write) stays as the CRM has it. ``require_mandatory``
         False leaves the CRM's mandatory fields to the caller (a merge that keeps the CRM's).
         """
         values: dict[str, Any] = {}
@@ -378,6 +394,9 @@ class FieldMapping:
             if not entry.to_crm_side:
                 continue
             raw = tuple(remote_values.get(r) for r in entry.remote)
+            if current is not None and self._too_long_for_remote(entry, current.get(entry.crm)):
+                values[entry.crm] = current.get(entry.crm)  # never sent: the remote's is no news
+                continue
             try:
                 values[entry.crm] = entry.transform.to_crm(
                     raw, (current or {}).get(entry.crm))
@@ -388,6 +407,19 @@ class FieldMapping:
                 return Mapped(None, f"{_lower(self._crm_label(name))} is mandatory in the CRM")
         reason = _too_long(values, self._crm_specs, self._crm_label, "the CRM")
         return Mapped(None, reason) if reason else Mapped(values)
+
+    def _too_long_for_remote(self, entry: Entry, crm_value: Any) -> bool:
+        """Whether ``crm_value`` is one :meth:`to_remote` leaves out as too long (optional field)."""
+        if crm_value is None or not entry.to_remote_side:
+            return False
+        try:
+            out = entry.transform.to_remote(crm_value)
+        except MappingSkip:
+            return False
+        if out is OMIT:
+            return False
+        return any(_too_long_name({r: v}, self._remote_specs) is not None
+                   and r not in self.connector.mandatory_fields for r, v in zip(entry.remote, out))
 
     # -- comparing --------------------------------------------------------------------------------
 
@@ -437,13 +469,22 @@ class FieldMapping:
         return spec.label if spec else name
 
 
-def _too_long(values: dict, specs: dict, label: Callable[[str], str], side: str) -> str | None:
-    """The first value longer than its field allows, as a skip reason naming the CRM field."""
+def _too_long_name(values: dict, specs: dict) -> str | None:
+    """The first field whose value is longer than the field allows, or None."""
     for name, value in values.items():
         limit = specs[name].max_length
         if limit and isinstance(value, str) and len(value) > limit:
-            return f"{_lower(label(name))} is {len(value)} characters; {side} allows {limit}"
+            return name
     return None
+
+
+def _too_long(values: dict, specs: dict, label: Callable[[str], str], side: str) -> str | None:
+    """The first value longer than its field allows, as a skip reason naming the CRM field."""
+    name = _too_long_name(values, specs)
+    if name is None:
+        return None
+    limit = specs[name].max_length
+    return f"{_lower(label(name))} is {len(values[name])} characters; {side} allows {limit}"
 
 
 def _digest(keys: list[list[Any]]) -> str:

@@ -11,7 +11,7 @@ from crmcore.sync.batch import Batch, LinkState, normalise_email
 from crmcore.sync.connector import RemoteRecord, RemoteWrite, WriteOutcome
 from crmcore.sync.lock import checkpoint
 from crmcore.sync.models import SyncLink
-from crmcore.sync.runlog import CRM_SIDE, Item
+from crmcore.sync.runlog import CRM_SIDE, WARNING, Item
 
 
 class PushSteps:
@@ -47,6 +47,7 @@ class PushSteps:
         writes: list[RemoteWrite] = []
         deletes: list[tuple[RecordSnapshot, LinkState]] = []
         handled = self._hand_over(batch, ids, snaps, links)
+        left_out: dict[int, set[str]] = {}  # CRM fields not sent: the remote's value is no news
         for record_id in ids:
             snap = snaps.get(record_id)
             if snap is None or record_id in handled or (self.config.dry_run and record_id in self.pulled):
@@ -78,6 +79,11 @@ class PushSteps:
                 if reason.startswith("ambiguous match"):
                     self.retry.add(snap.id)
                 continue
+            if mapped.left_out:
+                left_out[record_id] = set(mapped.left_out)
+            for warning in mapped.warnings:  # an optional field left out, the rest is written
+                self.log.add(Item(self.side, WARNING, self.module.name, self._name(snap.values),
+                                  snap.id, link.remote_id if link else None, warning))
             writes.append(RemoteWrite(key=record_id, values=mapped.values,
                                       remote_id=link.remote_id if link else None,
                                       previous=link.remote_values if link else None))
@@ -95,7 +101,7 @@ class PushSteps:
         by_key = {w.key: w for w in writes + second_round}
         for outcome in outcomes:
             self._after_write(batch, outcome, snaps[outcome.key], links.get(outcome.key),
-                              by_key[outcome.key])
+                              by_key[outcome.key], left_out.get(outcome.key, set()))
         self._delete(batch, deletes)
         self._commit(batch, seq=last_seq, retry=self.retry)
 
@@ -249,7 +255,8 @@ class PushSteps:
         return again
 
     def _after_write(self, batch: Batch, outcome: WriteOutcome, snap: RecordSnapshot,
-                     link: LinkState | None, write: RemoteWrite) -> None:
+                     link: LinkState | None, write: RemoteWrite,
+                     left_out: set[str] = frozenset()) -> None:
         name = self._name(snap.values)
         if outcome.error:
             self.log.add(Item(self.side, "skipped", self.module.name, name, snap.id,
@@ -280,7 +287,8 @@ class PushSteps:
                     not self.mapping.equal(snap.values, record.values):
                 mapped = self.mapping.to_crm(record.values, snap.values)
                 if mapped.values:
-                    diff = {k: v for k, v in mapped.values.items() if snap.values.get(k) != v}
+                    diff = {k: v for k, v in mapped.values.items()
+                            if snap.values.get(k) != v and k not in left_out}
                     if diff:
                         batch.crm_ops.append(("update", snap.id, diff))
                         new.crm_fingerprint = self.mapping.crm_fingerprint({**snap.values, **diff})

@@ -11,6 +11,7 @@ from crmcore.redact import Secrets
 from crmcore.sync.models import SyncRunItem
 
 ACTIONS = ("created", "updated", "skipped", "deleted")
+WARNING = "warning"  # a row about a record that was written all the same (not counted)
 CRM_SIDE = "crm"
 
 
@@ -49,7 +50,8 @@ class RunLog:
             self.counts.setdefault(side, {a: 0 for a in ACTIONS})
 
     def add(self, item: Item) -> None:
-        self.counts[item.side][item.action] += 1
+        if item.action != WARNING:
+            self.counts[item.side][item.action] += 1
         self.pending.append(item)
 
     def flush(self, session: Session | None) -> None:
@@ -69,10 +71,12 @@ class RunLog:
     def discard_item(self, item: Item) -> None:
         """Take back one pending item (its record was refused after all)."""
         self.pending.remove(item)
-        self.counts[item.side][item.action] -= 1
+        if item.action != WARNING:
+            self.counts[item.side][item.action] -= 1
 
     def discard(self) -> None:
         """Forget items of a batch that rolled back (their counts too)."""
         for item in self.pending:
-            self.counts[item.side][item.action] -= 1
+            if item.action != WARNING:
+                self.counts[item.side][item.action] -= 1
         self.pending.clear()

@@ -113,12 +113,20 @@ def test_transform_may_leave_a_remote_field_alone(mapping):
     ({"email": "  "}, "no email address"),
     ({"email": None}, "no email address"),
     ({"email": "a" * 13 + "@example.com"}, "email is 25 characters; Fake Service allows 20"),
-    ({"given": "Augusta Ada"}, "given name is 11 characters; Fake Service allows 10"),
     ({"mobile": "555-1"}, "the same phone number twice"),
 ])
 def test_to_remote_skips_with_a_reason(mapping, change, reason):
     out = mapping.to_remote(dict(PERSON, **change))
     assert out.values is None and out.skip_reason == reason
+
+
+def test_a_too_long_optional_field_is_left_out_with_a_warning(mapping):
+    out = mapping.to_remote(dict(PERSON, given="Augusta Ada"))
+    assert out.skip_reason is None and "first" not in out.values
+    assert out.values["last"] == "Lovelace" and out.values["mail"] == "ada@example.com"
+    assert out.warnings == ["given name is 11 characters; Fake Service allows 10: left out of the "
+                            "write, the rest was sent"]
+    assert mapping.to_remote(PERSON).warnings == []
 
 
 def test_to_crm_maps_back_and_checks_the_crm(mapping):

@@ -8,10 +8,12 @@ from typing import Any
 import click
 
 from crmcore.api import acting_user, pass_crm
-from crmcore.api import json_option, print_json, print_table
-from crm_contacts import csvio, service
+from crmcore.api import echo, json_option, print_json, print_table, visible
+from crm_contacts import csvimport, csvio, service
+from crm_contacts.progress import progress_reporter
 from crm_contacts.fields import FIELD_NAMES, FIELDS
 
+RECORD_ID = click.IntRange(1, 2**63 - 1)  # what the database stores; larger is a clear usage error
 ALIASES = {"office_phone": ("--phone",), "mobile_phone": ("--mobile",)}
 LIST_COLUMNS = [("id", "ID"), ("name", "Name"), ("email", "Email"), ("phone", "Phone"),
                 ("organization", "Organization"), ("owner", "Owner"), ("modified_at", "Modified")]
@@ -93,7 +95,7 @@ def add(crm, as_json: bool, **fields: Any) -> None:
                    "every word of TEXT (case-insensitive).")
 @click.option("--owner", metavar="NAME", help="Only contacts owned by this user.")
 @click.option("--mine", is_flag=True, help="Only contacts owned by the acting user.")
-@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True,
+@click.option("--limit", type=RECORD_ID, default=100, show_default=True,
               help="Show at most this many contacts.")
 @json_option
 @pass_crm
@@ -116,7 +118,7 @@ def list_(crm, deleted: bool, search: str | None, owner: str | None, mine: bool,
 
 
 @contacts.command("show")
-@click.argument("record_id", metavar="ID", type=int)
+@click.argument("record_id", metavar="ID", type=RECORD_ID)
 @json_option
 @pass_crm
 def show(crm, record_id: int, as_json: bool) -> None:
@@ -127,7 +129,7 @@ def show(crm, record_id: int, as_json: bool) -> None:
 
 
 @contacts.command("update")
-@click.argument("record_id", metavar="ID", type=int)
+@click.argument("record_id", metavar="ID", type=RECORD_ID)
 @field_options
 @click.option("--clear", "clear", multiple=True, type=click.Choice(FIELD_NAMES), metavar="FIELD",
               help="Empty this field (repeat for several), e.g. --clear title.")
@@ -149,7 +151,7 @@ def update(crm, record_id: int, clear: tuple[str, ...], as_json: bool, **fields:
 
 
 @contacts.command("delete")
-@click.argument("record_ids", metavar="ID...", nargs=-1, required=True, type=int)
+@click.argument("record_ids", metavar="ID...", nargs=-1, required=True, type=RECORD_ID)
 @pass_crm
 def delete(crm, record_ids: tuple[int, ...]) -> None:
     """Move contacts to the recycle bin ('crm contacts restore ID' brings them back)."""
@@ -161,7 +163,7 @@ def delete(crm, record_ids: tuple[int, ...]) -> None:
 
 
 @contacts.command("restore")
-@click.argument("record_ids", metavar="ID...", nargs=-1, required=True, type=int)
+@click.argument("record_ids", metavar="ID...", nargs=-1, required=True, type=RECORD_ID)
 @pass_crm
 def restore(crm, record_ids: tuple[int, ...]) -> None:
     """Take contacts out of the recycle bin ('crm contacts list --deleted' shows it)."""
@@ -174,27 +176,53 @@ def restore(crm, record_ids: tuple[int, ...]) -> None:
 
 @contacts.command("import")
 @click.argument("file", type=click.File("rb"))
+@click.option("--on-duplicate", type=click.Choice(csvimport.ON_DUPLICATE), default="update",
+              show_default=True,
+              help="A row whose email matches a contact (or, without an email, whose every cell "
+                   "does): update that contact with the row's non-empty cells, skip the row, or "
+                   "create another contact anyway.")
+@click.option("--quiet", "-q", is_flag=True, help="Print no progress and no per-row lines.")
 @json_option
 @pass_crm
-def import_(crm, file, as_json: bool) -> None:
+def import_(crm, file, on_duplicate: str, quiet: bool, as_json: bool) -> None:
     """Import contacts from a CSV FILE ('-' for standard input) owned by the acting user.
 
     The header names the fields (as 'crm contacts export' writes them; id, owner and times are
-    ignored). Good rows are kept; each bad row is reported as 'line N: reason' and the command
-    then exits with status 2.
+    ignored); cells may be separated by ',', ';' or a tab. Good rows are kept; each bad row is
+    reported as 'line N: reason' and the command then exits with status 2. Running the same
+    file again adds nothing twice (see --on-duplicate), so an import that stopped part way is
+    finished by running it again.
     """
-    text = csvio.read_text(file.read())
-    with _open(crm) as (session, user):
-        report = csvio.import_csv(session, user, text)
-    if as_json:
-        print_json(report.as_dict())
-    else:
-        for line, reason in report.errors:
-            click.echo(f"line {line}: {reason}", err=True)
-        click.echo(f"Imported {_count(len(report.imported), 'contact')}; "
-                   f"{_count(len(report.errors), 'row')} failed.")
+    text = csvimport.read_text(file.read())
+    with progress_reporter("Importing", enabled=not (quiet or as_json)) as progress:
+        with _open(crm) as (session, user):
+            try:
+                report = csvimport.import_csv(session, user, text, on_duplicate, progress)
+            except csvimport.ImportStopped as stopped:
+                _import_report(stopped.report, as_json, quiet)
+                raise
+    _import_report(report, as_json, quiet)
     if report.errors:
         click.get_current_context().exit(2)
+
+
+def _import_report(report: csvimport.ImportReport, as_json: bool, quiet: bool) -> None:
+    if as_json:
+        print_json(report.as_dict())
+        return
+    if not quiet:
+        for row in report.rows:
+            if row.action == "failed":
+                echo(f"line {row.line}: {visible(row.reason or '')}", err=True)
+            elif row.action != "created":
+                echo(f"line {row.line}: {row.action} contact {row.id}", err=True)
+    if report.delimiter != ",":
+        echo(f"Cells were separated by {csvimport.delimiter_name(report.delimiter)}.")
+    counts = [f"imported {_count(report.count('created'), 'contact')}"]
+    counts += [f"{report.count(a)} {a}" for a in ("updated", "unchanged", "skipped")
+               if report.count(a)]
+    counts[0] = counts[0].capitalize()
+    echo(f"{', '.join(counts)}; {_count(report.count('failed'), 'row')} failed.")
 
 
 @contacts.command("export")

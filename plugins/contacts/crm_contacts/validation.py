@@ -1,5 +1,14 @@
 """Every rule a contact's values obey, in one place: types, lengths, email syntax, mandatory fields.
 
+What a mailing service would refuse is refused at entry (CLI, CSV import, a sync's writes), each
+with a message naming the field and the character: control characters and terminal escapes in any
+text (line breaks and tabs only in the description and the street), invisible formatting
+characters (zero-width space, byte order mark, bidi controls; the joiners U+200C/U+200D stay, as
+scripts need them) and addresses ``email-validator`` refuses. Invisible characters are refused,
+not silently stripped: a value changed behind the user's back would no longer match what they
+search for or what the other side holds. A birthday is a real calendar date written YYYY-MM-DD,
+from 1753 to today.
+
 :func:`clean` turns raw values (from the CLI, a CSV file or a sync connector) into the canonical
 form stored and read back, so a value written and read again is equal to what was written:
 surrounding whitespace is trimmed on one-line fields, an empty string becomes None, a birthday
@@ -8,17 +17,24 @@ becomes a :class:`datetime.date`, the opt-out flag a bool. Cleaning a clean valu
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
 
 from crmcore.api import ValidationError
 from crm_contacts.fields import BY_NAME, FIELD_NAMES
 
 _TRUE = {"1", "true", "yes", "y", "on"}
 _FALSE = {"0", "false", "no", "n", "off"}
-_LABEL = re.compile(r"^[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?$")
-_LOCAL_BAD = set(' \t\r\n"(),:;<>@[\\]')
+_JOINERS = "\u200c\u200d"  # zero-width (non-)joiner: part of how Persian, Indic scripts, emoji are written
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MULTI_LINE = ("mailing_street",)  # one-line fields that may hold line breaks (type "text" may too)
+_CONTROL_NAMES = {"\x00": "NUL", "\t": "TAB", "\n": "LINE FEED", "\r": "CARRIAGE RETURN",
+                  "\x1b": "ESCAPE", "\x7f": "DELETE", "\x9b": "CONTROL SEQUENCE INTRODUCER"}
+EARLIEST_BIRTHDAY = date(1753, 1, 1)  # Gregorian calendar in all ISO-dated places; older: a typo
 
 
 def normalise_email(email: str | None) -> str | None:
@@ -30,25 +46,45 @@ def normalise_email(email: str | None) -> str | None:
 
 
 def email_problem(email: str) -> str | None:
-    """Why ``email`` is not a usable address, or None when it is."""
-    if email.count("@") != 1:
-        return "needs exactly one '@'"
-    local, domain = email.split("@")
-    if not local or len(local) > 64:
-        return "the part before '@' must be 1 to 64 characters"
-    if any(ch in _LOCAL_BAD for ch in local):
-        return "the part before '@' contains a space or a character such as , ; < > ( )"
-    if local.startswith(".") or local.endswith(".") or ".." in local:
-        return "the part before '@' cannot start or end with '.' or contain '..'"
-    labels = domain.split(".")
-    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
-        return "the domain after '@' is not valid (e.g. example.com)"
-    if labels[-1].isdigit() or len(labels[-1]) < 2:
-        return "the domain after '@' must end in a name such as .com"
+    """Why ``email`` is not an address a mailing service accepts, or None when it is.
+
+    The syntax is checked by ``email-validator`` (RFC 5321/5322 as mail services apply them, no
+    DNS lookups): no quoted or IP-literal forms, no special-use domains, a plain-ASCII local part
+    (most services refuse internationalised mailboxes), at most 64 characters before the ``@``.
+    """
+    try:
+        validate_email(email, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as exc:
+        return str(exc).rstrip(".")
+    local, _, domain = email.rpartition("@")
+    if len(local) > 64:
+        return "the part before the @-sign is longer than 64 characters"
+    if len(domain.rstrip(".").rpartition(".")[2]) < 2:
+        return "the domain after the @-sign must end in a name such as .com"
     return None
 
 
-def _text(name: str, value: Any, one_line: bool) -> str | None:
+def character_problem(value: str, allowed: str = "\t\n\r") -> str | None:
+    """The first control, terminal escape, invisible format or lone surrogate character of
+    ``value`` (other than those in ``allowed``), described for a person; None when there is none.
+
+    Refused: Unicode categories Cc (controls, ESC, the C1 escapes), Cf (zero-width space, byte
+    order mark, bidi controls...) except the joiners U+200C/U+200D that scripts need, and Cs (what
+    bytes that are not UTF-8 turn into).
+    """
+    if value.isprintable():
+        return None
+    for position, ch in enumerate(value, 1):
+        category = unicodedata.category(ch)
+        if category in ("Cc", "Cf", "Cs") and ch not in allowed and ch not in _JOINERS:
+            kind = {"Cc": "a control character", "Cf": "an invisible formatting character",
+                    "Cs": "a byte that is not UTF-8 text"}[category]
+            name = unicodedata.name(ch, "") or _CONTROL_NAMES.get(ch, "")
+            return f"contains {kind} (U+{ord(ch):04X}{' ' + name if name else ''}) at character {position}"
+    return None
+
+
+def _text(name: str, value: Any, one_line: bool, allowed: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
@@ -57,21 +93,35 @@ def _text(name: str, value: Any, one_line: bool) -> str | None:
         value = value.strip()
     elif not value.strip():
         value = ""
+    why = character_problem(value, allowed)
+    if why:
+        raise _Problem(f"{name} {why}",
+                       "Remove it: text cannot hold control, terminal escape or invisible "
+                       "formatting characters (line breaks only in the description and street).")
     return value or None
 
 
 def _date(name: str, value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value.date() if isinstance(value, datetime) else value
+    hint = "Write dates as YYYY-MM-DD, e.g. 1815-12-10."
     if isinstance(value, str):
-        value = value.strip()
-        if not value:
+        text = value.strip()
+        if not text:
             return None
+        if not _ISO_DATE.match(text):
+            raise _Problem(f"{name} {value!r} is not a date in the form YYYY-MM-DD", hint)
         try:
-            return date.fromisoformat(value)
+            value = date.fromisoformat(text)
         except ValueError:
-            pass
-    raise _Problem(f"{name} {value!r} is not a date", "Write dates as YYYY-MM-DD, e.g. 1815-12-10.")
+            raise _Problem(f"{name} {value!r} is not a real calendar date", hint) from None
+    if value is None:
+        return None
+    if not isinstance(value, date):
+        raise _Problem(f"{name} {value!r} is not a date", hint)
+    value = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST_BIRTHDAY <= value <= date.today():
+        raise _Problem(f"{name} {value.isoformat()} is not a plausible date (from "
+                       f"{EARLIEST_BIRTHDAY.year} to today)", "Check the year.")
+    return value
 
 
 def _bool(name: str, value: Any) -> bool:
@@ -94,7 +144,9 @@ def _clean_one(name: str, value: Any) -> Any:
         return _date(name, value)
     if spec.type == "boolean":
         return _bool(name, value)
-    cleaned = _text(name, value, one_line=spec.type != "text")
+    multi_line = spec.type == "text" or name in MULTI_LINE
+    allowed = "" if spec.type == "email" else "\t\n\r" if multi_line else ""
+    cleaned = _text(name, value, one_line=spec.type != "text", allowed=allowed)
     if cleaned is not None and spec.max_length and len(cleaned) > spec.max_length:
         raise _Problem(f"{name} is {len(cleaned)} characters; the most is {spec.max_length}",
                        "Shorten the value.")

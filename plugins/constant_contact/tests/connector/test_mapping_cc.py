@@ -65,11 +65,22 @@ def test_round_trip_of_every_mapped_field(mapping, session, sandbox):
     ({"email": None}, "no email address"),
     ({"email": "   "}, "no email address"),
     ({"email": "a" * 69 + "@example.com"}, "email is 81 characters; Constant Contact allows 80"),
-    ({"mailing_state": "S" * 60}, "mailing state is 60 characters; Constant Contact allows 50"),
-    ({"first_name": "F" * 51}, "first name is 51 characters; Constant Contact allows 50"),
 ])
 def test_skips_before_any_request(mapping, change, reason):
     assert mapping.to_remote(dict(FULL, **change)).skip_reason == reason
+
+
+@pytest.mark.parametrize("change, remote, warning", [
+    ({"mailing_state": "S" * 60}, "home_state", "mailing state is 60 characters; Constant Contact allows 50"),
+    ({"first_name": "F" * 51}, "first_name", "first name is 51 characters; Constant Contact allows 50"),
+    ({"mobile_phone": "+1 (555) 010-0000 ext. 1234"}, "mobile_phone",
+     "mobile phone is 27 characters; Constant Contact allows 25"),
+])
+def test_a_too_long_optional_field_is_left_out_not_the_contact(mapping, change, remote, warning):
+    out = mapping.to_remote(dict(FULL, **change))
+    assert out.skip_reason is None and remote not in out.values
+    assert out.values["email_address"] == FULL["email"]
+    assert out.warnings == [f"{warning}: left out of the write, the rest was sent"]
 
 
 def test_a_fourth_phone_is_a_skip(connector, module):
