@@ -30,10 +30,11 @@ def default_body(status: int) -> Any:
 class FaultRule:
     remaining: int
     path: str | None
-    action: str  # "fail" or "drop"
+    action: str  # "fail", "drop" or "hang"
     status: int = 500
     body: Any = None
     after_processing: bool = False
+    seconds: float = 0.0  # how long a "hang" holds the request before answering it normally
 
     def matches(self, path: str) -> bool:
         return self.path is None or path.startswith(self.path)
@@ -58,6 +59,12 @@ class Faults:
         """The next ``n`` matching requests get their connection closed without a response."""
         with self._lock:
             self._rules.append(FaultRule(n, path, "drop", after_processing=after_processing))
+
+    def hang_next(self, n: int, seconds: float, path: str | None = None) -> None:
+        """The next ``n`` matching requests wait ``seconds`` before being answered as usual
+        (a remote that stops answering for a while)."""
+        with self._lock:
+            self._rules.append(FaultRule(n, path, "hang", seconds=seconds))
 
     def expire_access_tokens(self) -> None:
         """Every access token issued so far is expired from now on (the API answers 401)."""

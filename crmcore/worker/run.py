@@ -1,0 +1,61 @@
+"""Run one ``crm worker`` process: a procrastinate worker with the CRM's tasks."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from crmcore.app import CRM
+from crmcore.errors import CrmError
+from crmcore.worker import schema
+from crmcore.worker.queue import QUEUE, Timing, build_app
+
+DEFAULT_CONCURRENCY = 4
+
+
+def require_queue(crm: CRM) -> None:
+    """Raise :class:`CrmError` unless the job queue's tables exist (the core's migrations apply
+    them; until a database has them, :func:`ensure_queue_schema` does)."""
+    with crm.engine.connect() as connection:
+        if not schema.has_schema(connection):
+            raise CrmError("This database has no job queue tables yet.",
+                           "Run 'crm worker' once as an admin, or apply the core's migrations.")
+
+
+def ensure_queue_schema(crm: CRM) -> bool:
+    """Create the job queue's tables if they are missing; True when it created them."""
+    with crm.engine.begin() as connection:
+        if schema.has_schema(connection):
+            return False
+        schema.apply_schema(connection)
+        return True
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_worker(crm: CRM, concurrency: int = DEFAULT_CONCURRENCY, timing: Timing = Timing(),
+               install_signal_handlers: bool = True) -> None:
+    """Run a worker until SIGINT or SIGTERM: ``concurrency`` syncs at once, each in its own
+    thread (a sync is blocking I/O), plus the every-minute tick and the stalled-job recovery.
+
+    Raises :class:`CrmError` when the database is not PostgreSQL or procrastinate is missing."""
+    crm.engine  # built once, before the job threads share it
+    app = build_app(crm, timing, pool=concurrency + 3)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=concurrency + 2,
+                                                     thread_name_prefix="crm-job"))
+        async with app.open_async():
+            await app.run_worker_async(
+                queues=[QUEUE], concurrency=concurrency, name=worker_name(),
+                delete_jobs="successful", update_heartbeat_interval=timing.heartbeat,
+                stalled_worker_timeout=timing.stalled_after,
+                install_signal_handlers=install_signal_handlers)
+
+    logging.getLogger("procrastinate").setLevel(logging.WARNING)
+    asyncio.run(main())
