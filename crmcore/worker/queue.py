@@ -132,8 +132,10 @@ def build_app(crm: CRM, timing: Timing = Timing(), *, sync: bool = False, pool: 
                             job.task_name, job.task_kwargs)
             except procrastinate.exceptions.ConnectorException:
                 # the same connection has a queued job already: that one runs instead
-                await manager.finish_job(job, status=procrastinate.jobs.Status.FAILED,
+                await manager.finish_job(job, status=procrastinate.jobs.Status.ABORTED,
                                          delete_job=False)
+                log.warning("job %s (%s %s) of a dead worker is dropped: a queued job of the "
+                            "same connection runs instead", job.id, job.task_name, job.task_kwargs)
         await manager.delete_old_jobs(nb_hours=int(KEEP_FINISHED.total_seconds() // 3600),
                                       include_failed=True, include_cancelled=True,
                                       include_aborted=True)

@@ -7,12 +7,15 @@ import socket
 import os
 from concurrent.futures import ThreadPoolExecutor
 
+from sqlalchemy import text
+
 from crmcore.app import CRM
 from crmcore.errors import CrmError
 from crmcore.worker import schema
 from crmcore.worker.queue import QUEUE, Timing, build_app
 
 DEFAULT_CONCURRENCY = 4
+SCHEMA_LOCK = 0x63726D71  # "crmq": the advisory lock held while the job queue's tables are made
 
 
 def require_queue(crm: CRM) -> None:
@@ -27,9 +30,24 @@ def require_queue(crm: CRM) -> None:
 def ensure_queue_schema(crm: CRM) -> bool:
     """Create the job queue's tables if they are missing; True when it created them."""
     with crm.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":  # two workers starting at once: one creates
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
         if schema.has_schema(connection):
             return False
         schema.apply_schema(connection)
+        return True
+
+
+class _FailedRunsWithoutTraceback(logging.Filter):
+    """A failed sync is an outcome told in the Sync Log, not a crash: log its message only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from crmcore.worker.jobs import SyncFailed
+
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, SyncFailed):
+            record.msg = f"{record.getMessage()} ({error})"
+            record.args, record.exc_info, record.exc_text = (), None, None
         return True
 
 
@@ -44,6 +62,8 @@ def run_worker(crm: CRM, concurrency: int = DEFAULT_CONCURRENCY, timing: Timing 
 
     Raises :class:`CrmError` when the database is not PostgreSQL or procrastinate is missing."""
     crm.engine  # built once, before the job threads share it
+    logging.getLogger("procrastinate").setLevel(logging.WARNING)
+    logging.getLogger("procrastinate.worker").addFilter(_FailedRunsWithoutTraceback())
     app = build_app(crm, timing, pool=concurrency + 3)
 
     async def main() -> None:
@@ -57,5 +77,4 @@ def run_worker(crm: CRM, concurrency: int = DEFAULT_CONCURRENCY, timing: Timing 
                 stalled_worker_timeout=timing.stalled_after,
                 install_signal_handlers=install_signal_handlers)
 
-    logging.getLogger("procrastinate").setLevel(logging.WARNING)
     asyncio.run(main())
