@@ -64,7 +64,7 @@ def run_worker(crm: CRM, concurrency: int = DEFAULT_CONCURRENCY, timing: Timing 
     crm.engine  # built once, before the job threads share it
     logging.getLogger("procrastinate").setLevel(logging.WARNING)
     logging.getLogger("procrastinate.worker").addFilter(_FailedRunsWithoutTraceback())
-    app = build_app(crm, timing, pool=concurrency + 3)
+    app = build_app(crm, timing, pool=3)  # fetch, heartbeat, finish: the syncs use the CRM pool
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
