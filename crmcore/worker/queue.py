@@ -80,22 +80,25 @@ def _procrastinate():
     return procrastinate
 
 
-def build_app(crm: CRM, timing: Timing = Timing(), *, sync: bool = False, pool: int = 2) -> Any:
+def build_app(crm: CRM, timing: Timing = Timing(), *, sync: bool = False, pool: int = 2,
+              connector: Any = None) -> Any:
     """A procrastinate ``App`` on the CRM's database with the CRM's tasks registered.
 
     ``sync=True`` gives an app for synchronous callers (a web request deferring a job, a status
     query): open it with ``app.open()``; a worker uses the default asynchronous one. ``pool`` is
-    the most database connections the job queue itself holds (the syncs use the CRM's own)."""
+    the most database connections the job queue itself holds (the syncs use the CRM's own).
+    ``connector`` replaces the PostgreSQL one (tests: procrastinate's ``InMemoryConnector``)."""
     procrastinate = _procrastinate()
     from procrastinate import RetryStrategy
 
     from crmcore.worker import jobs
 
-    connector_class = procrastinate.SyncPsycopgConnector if sync else procrastinate.PsycopgConnector
-    app = procrastinate.App(connector=connector_class(conninfo=conninfo(crm), min_size=1,
-                                                      max_size=max(1, pool)),
-                            worker_defaults={"queues": [QUEUE]})
-    retry = RetryStrategy(max_attempts=6, exponential_wait=4,
+    if connector is None:
+        connector_class = (procrastinate.SyncPsycopgConnector if sync
+                           else procrastinate.PsycopgConnector)
+        connector = connector_class(conninfo=conninfo(crm), min_size=1, max_size=max(1, pool))
+    app = procrastinate.App(connector=connector, worker_defaults={"queues": [QUEUE]})
+    retry = RetryStrategy(max_attempts=8, exponential_wait=2,  # 2 s, 4 s, ... 256 s
                           retry_exceptions=set(jobs.INFRASTRUCTURE))
 
     @app.task(name=SYNC_TASK, queue=QUEUE, retry=retry, pass_context=True)
