@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from crmcore import scheduler
 from crmcore.app import CRM
-from crmcore.errors import DatabaseUnavailable
+from crmcore.errors import CrmError, DatabaseUnavailable
 from crmcore.models import utcnow
 from crmcore.sync.lock import AlreadyRunning
 from crmcore.sync.runner import sync_connection
@@ -29,9 +29,10 @@ SCHEDULED = "scheduler"
 MANUAL = "manual"
 TRIGGERS = (SCHEDULED, MANUAL)
 
-# Errors of the machinery, not of the connection: the job is retried with backoff.
-INFRASTRUCTURE: tuple[type[Exception], ...] = (OperationalError, DBAPIError, DatabaseUnavailable,
-                                               ConnectionError)
+# Errors of the machinery, not of the connection: the job is retried with backoff (an
+# IntegrityError is two workers creating the same bookkeeping row at once: the retry finds it).
+INFRASTRUCTURE: tuple[type[Exception], ...] = (OperationalError, InterfaceError, IntegrityError,
+                                               DatabaseUnavailable, ConnectionError)
 
 
 class SyncFailed(Exception):
@@ -52,6 +53,10 @@ def run_sync_job(crm: CRM, connection_id: int, trigger: str = SCHEDULED,
             summary = sync_connection(crm, connection_id, trigger=MANUAL)
         except AlreadyRunning:
             return "already running"
+        except INFRASTRUCTURE:
+            raise
+        except CrmError as exc:  # signed out or connector gone since the click: told, not retried
+            raise SyncFailed(exc.message) from None
         if summary.outcome in ("failed", "stopped"):
             raise SyncFailed(f"run {summary.run_id} {summary.outcome}: {summary.error}")
         return summary.outcome

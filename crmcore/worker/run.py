@@ -18,24 +18,14 @@ DEFAULT_CONCURRENCY = 4
 SCHEMA_LOCK = 0x63726D71  # "crmq": the advisory lock held while the job queue's tables are made
 
 
-def require_queue(crm: CRM) -> None:
-    """Raise :class:`CrmError` unless the job queue's tables exist (the core's migrations apply
-    them; until a database has them, :func:`ensure_queue_schema` does)."""
-    with crm.engine.connect() as connection:
-        if not schema.has_schema(connection):
-            raise CrmError("This database has no job queue tables yet.",
-                           "Run 'crm worker' once as an admin, or apply the core's migrations.")
-
-
 def ensure_queue_schema(crm: CRM) -> bool:
-    """Create the job queue's tables if they are missing; True when it created them."""
+    """Create the job queue's tables if they are missing; True when it created them. (The core's
+    migrations apply them with :func:`crmcore.worker.schema.apply_schema`; this covers a database
+    set up before that revision.)"""
     with crm.engine.begin() as connection:
         if connection.dialect.name == "postgresql":  # two workers starting at once: one creates
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
-        if schema.has_schema(connection):
-            return False
-        schema.apply_schema(connection)
-        return True
+        return schema.apply_schema(connection)
 
 
 class _FailedRunsWithoutTraceback(logging.Filter):

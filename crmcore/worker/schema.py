@@ -5,8 +5,19 @@ Every object procrastinate creates is named ``procrastinate_*`` and lives in the
 on the connection's ``search_path`` (the CRM's own), so it never collides with the CRM's tables.
 :func:`apply_schema` runs procrastinate's shipped ``schema.sql`` (through its ``SchemaManager``,
 never a copy); :func:`drop_schema` removes every ``procrastinate_*`` object again (a downgrade).
-Both take a SQLAlchemy connection, as an Alembic revision's ``op.get_bind()`` gives, and run in
-its transaction.
+Both take a SQLAlchemy connection, as an Alembic revision's ``op.get_bind()`` gives, run in
+its transaction, and do nothing on SQLite (which has no job queue)::
+
+    def upgrade() -> None:
+        from crmcore.worker.schema import apply_schema
+        apply_schema(op.get_bind())
+
+    def downgrade() -> None:
+        from crmcore.worker.schema import drop_schema
+        drop_schema(op.get_bind())
+
+A later procrastinate release that changes its schema ships migration scripts
+(``SchemaManager.get_migrations_path()``); a new core revision applies those.
 """
 from __future__ import annotations
 
@@ -46,15 +57,14 @@ def has_schema(connection: Connection | Engine) -> bool:
     return inspect(connection).has_table(MARKER_TABLE)
 
 
-def apply_schema(connection: Connection) -> None:
-    """Create the job queue's objects in the current schema (PostgreSQL; raises
-    :class:`CrmError` on another backend). Does nothing when they exist already."""
-    if connection.dialect.name != "postgresql":
-        raise CrmError("The job queue runs on PostgreSQL only.",
-                       "On SQLite, 'crm scheduler run' is the background sync.")
-    if has_schema(connection):
-        return
+def apply_schema(connection: Connection) -> bool:
+    """Create the job queue's objects in the current schema; True when it did. Does nothing on
+    another backend than PostgreSQL or when they exist already. Raises :class:`CrmError` when
+    the ``postgres`` extra (procrastinate) is not installed."""
+    if connection.dialect.name != "postgresql" or has_schema(connection):
+        return False
     _raw_execute(connection, schema_sql())
+    return True
 
 
 def drop_schema(connection: Connection) -> None:

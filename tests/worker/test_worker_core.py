@@ -18,6 +18,9 @@ def test_crm_worker_on_sqlite_exits_non_zero_and_names_the_embedded_path(crm_env
     crm = crm_env.crm()
     try:
         assert workers_running(crm) is False  # Sync Now runs in process on SQLite
+        with crm.engine.begin() as connection:  # the migration step is a no-op on SQLite
+            assert schema.apply_schema(connection) is False
+            schema.drop_schema(connection)
     finally:
         crm.close()
 
@@ -37,8 +40,8 @@ def test_the_queue_schema_is_applied_once_and_dropped_without_touching_the_crm(c
     try:
         before = set(inspect(crm.engine).get_table_names())
         with crm.engine.begin() as connection:
-            schema.apply_schema(connection)
-            schema.apply_schema(connection)  # a second call is a no-op
+            assert schema.apply_schema(connection) is True
+            assert schema.apply_schema(connection) is False  # a second call is a no-op
         with crm.engine.connect() as connection:
             assert schema.has_schema(connection)
             added = set(inspect(connection).get_table_names()) - before
