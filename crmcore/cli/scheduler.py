@@ -1,36 +1,61 @@
-"""``crm scheduler run``: the background sync."""
+"""``crm scheduler run``: the background sync of the embedded (SQLite) setup."""
 from __future__ import annotations
 
 import click
 
-from crmcore.cli.context import pass_crm
 from crmcore import scheduler as scheduler_service
+from crmcore.cli.context import acting_user, pass_crm
+from crmcore.errors import CrmError
 
 
 @click.group("scheduler")
 def scheduler_group() -> None:
-    """Background sync at each connection's Background Sync Frequency."""
+    """Background sync at each connection's Background Sync Frequency.
+
+    On PostgreSQL with many users, 'crm worker' runs the same syncs as jobs on any number of
+    worker processes instead.
+    """
 
 
 @scheduler_group.command("run")
-@click.option("--once", is_flag=True, help="Run what is due now, then exit (for cron or tests).")
+@click.option("--once", is_flag=True, help="Run what is due now, then exit (for cron or tests); "
+              "exits 1 naming each connection that failed.")
 @click.option("--poll", default=30.0, show_default=True, metavar="SECONDS",
               help="How often to look for due connections.")
+@click.option("--pool", default=scheduler_service.DEFAULT_POOL, show_default=True,
+              type=click.IntRange(1, 64), metavar="N",
+              help="Connections synced at once, so one hung remote never holds up the others.")
+@click.option("--mine", is_flag=True, help="Only the acting user's connections (anyone may; "
+              "without it the scheduler runs every user's, which only an admin may).")
 @pass_crm
-def run(crm, once: bool, poll: float) -> None:
+def run(crm, once: bool, poll: float, pool: int, mine: bool) -> None:
     """Run each enabled, signed-in connection when it is due, until stopped (Ctrl-C).
 
     A connection that fails is retried later with a growing wait; 'crm sync connectors' shows
-    its last error. One failing connection never stops the others.
+    its last error. One failing or hanging connection never stops the others.
     """
+    with crm.session() as session:
+        actor = acting_user(session)
+        user_id = scheduler_service.scope_for(crm, actor, everyone=not mine)
     if once:
-        results = scheduler_service.run_due(crm, echo=click.echo)
+        results = scheduler_service.run_due(crm, echo=click.echo, user_id=user_id, pool=pool)
         if not results:
             click.echo("Nothing is due.")
+        failed = [r for r in results if r.failed]
+        if failed:
+            names = ", ".join(f"{r.item.connection_id} ({r.item.connector} of {r.item.user})"
+                              for r in failed)
+            first = failed[0].item
+            raise CrmError(f"{len(failed)} of {len(results)} connections failed: {names}.",
+                           f"See why with 'crm sync log {first.connector} --user {first.user}'; "
+                           "each is retried later with a growing wait.")
         return
-    click.echo(f"Background sync started; checking every {poll:g} s. Ctrl-C stops it.")
+    whose = f"{actor.name}'s connections" if mine else "every user's connections"
+    click.echo(f"Background sync of {whose} started; checking every {poll:g} s, {pool} at a "
+               "time. Ctrl-C stops it.")
     try:
-        scheduler_service.run_forever(crm, poll_seconds=poll, echo=click.echo)
+        scheduler_service.run_forever(crm, poll_seconds=poll, echo=click.echo, user_id=user_id,
+                                      pool=pool)
     except KeyboardInterrupt:
         click.echo("Background sync stopped.")
 

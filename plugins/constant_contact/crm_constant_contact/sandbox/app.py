@@ -106,6 +106,9 @@ class SandboxApp:
             self.requests[f"{req.method} {template or req.path}"] += 1
             self.request_total += 1
         rule = self.faults.take(req.path)
+        if rule is not None and rule.action == "hang":
+            time.sleep(rule.seconds)
+            rule = None
         if self.faults.latency > 0:
             time.sleep(self.faults.latency)
         if rule is not None and rule.action == "fail":

@@ -40,13 +40,14 @@ def default_body(status: int) -> Any:
 class FaultRule:
     remaining: int
     path: str | None
-    action: str  # "fail", "drop", "echo" or "headers"
+    action: str  # "fail", "drop", "echo", "headers" or "hang"
     status: int = 500
     body: Any = None
     after_processing: bool = False
     headers: list[tuple[str, str]] = field(default_factory=list)
     error: str = "invalid_request"  # echo: the OAuth error code on the token endpoints
     pad: int = 0  # echo: filler characters before the echoed secrets
+    seconds: float = 0.0  # how long a "hang" holds the request before answering it normally
 
     def matches(self, path: str) -> bool:
         return self.path is None or path.startswith(self.path)
@@ -114,6 +115,12 @@ class Faults:
         if "/oauth2/" in req.path:
             return {"error": rule.error, "error_description": text}
         return [{"error_key": "echo", "error_message": text}]
+
+    def hang_next(self, n: int, seconds: float, path: str | None = None) -> None:
+        """The next ``n`` matching requests wait ``seconds`` before being answered as usual
+        (a remote that stops answering for a while)."""
+        with self._lock:
+            self._rules.append(FaultRule(n, path, "hang", seconds=seconds))
 
     def expire_access_tokens(self) -> None:
         """Every access token issued so far is expired from now on (the API answers 401)."""

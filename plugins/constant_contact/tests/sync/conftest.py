@@ -138,3 +138,51 @@ def make_world(database_url, tmp_path):
                 yield built
 
     return factory
+
+
+@dataclass
+class Fleet:
+    """One CRM with several users, each signed in to a sandbox of their own (one account each)."""
+
+    env: Any
+    crm: CRM
+    sandboxes: list[Sandbox]
+    connection_ids: list[int]
+    users: list[str]
+
+
+@contextmanager
+def build_fleet(env, size: int, contacts_each: int = 5, latency: float = 0.0) -> Iterator[Fleet]:
+    """``size`` users ``u0``.. with a connection each to their own sandbox seeded with
+    ``contacts_each`` contacts (``latency`` seconds added to every sandbox request)."""
+    result = env.invoke(["extensions", "install", "constant-contact", "-y"])
+    assert result.exit_code == 0, result.output
+    crm = env.crm()
+    sandboxes: list[Sandbox] = []
+    try:
+        ids, names = [], []
+        for number in range(size):
+            name = f"u{number}"
+            assert env.invoke(["users", "add", name]).exit_code == 0
+            sandbox = Sandbox(rate_limit_per_second=None, daily_limit=None, auto_approve=True)
+            sandbox.start()
+            sandboxes.append(sandbox)
+            sandbox.seed_contacts([contact(f"p{i}@{name}.example.com", f"P{i}", name.upper())
+                                   for i in range(contacts_each)])
+            with crm.session() as s:
+                user = get_user(s, name)
+            ids.append(connect_to_sandbox(crm, user, sandbox, backoff_base=0.001, backoff_max=0.01))
+            names.append(name)
+            sandbox.faults.latency = latency
+        yield Fleet(env, crm, sandboxes, ids, names)
+    finally:
+        for sandbox in sandboxes:
+            sandbox.faults.clear()
+            sandbox.stop()
+        crm.close()
+
+
+@pytest.fixture
+def make_fleet(make_crm_env):
+    """``with make_fleet(3) as fleet:`` -> a :class:`Fleet` on this test's database."""
+    return lambda size, **kw: build_fleet(make_crm_env("contacts", "constant-contact"), size, **kw)

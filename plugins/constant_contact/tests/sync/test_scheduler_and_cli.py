@@ -23,7 +23,7 @@ def test_scheduler_runs_what_is_due_and_waits_the_frequency(world):
     world.add(first_name="Ada", last_name="Lovelace", email="ada@example.com")
     now = utcnow()
     results = scheduler.run_due(world.crm, now=now)
-    assert [(cid, s.outcome) for cid, s in results] == [(world.connection_id, "success")]
+    assert [(r.item.connection_id, r.outcome) for r in results] == [(world.connection_id, "success")]
     assert world.remote("ada@example.com")
     assert _row(world).next_run_at == now + timedelta(minutes=15)
     assert scheduler.run_due(world.crm, now=now + timedelta(minutes=14)) == []
@@ -73,7 +73,8 @@ def test_one_failing_connection_does_not_stop_the_others(world):
         raise RuntimeError("boom")
 
     results = scheduler.run_due(world.crm, runner=runner)
-    assert results == [(world.connection_id, None)]
+    assert [(r.item.connection_id, r.outcome, r.summary) for r in results] == [
+        (world.connection_id, "failed", None)]
     assert _row(world).last_error == "RuntimeError: boom"
 
 
