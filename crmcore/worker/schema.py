@@ -30,6 +30,15 @@ PREFIX = "procrastinate_"
 MARKER_TABLE = "procrastinate_jobs"
 
 
+def queue_available() -> bool:
+    """True when procrastinate (the ``postgres`` extra) is installed."""
+    try:
+        import procrastinate  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def schema_sql() -> str:
     """procrastinate's schema SQL for the installed version (raises :class:`CrmError` when the
     ``postgres`` extra is missing)."""
