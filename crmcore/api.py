@@ -64,6 +64,20 @@ def set_http_options(crm: CRM, connection_id: int, **options: Any) -> None:
         session.add(row)
 
 
+def web_crm() -> CRM:
+    """In a web view: the CRM the running web application serves."""
+    from crmcore.web.context import web_crm as current
+
+    return current()
+
+
+def web_user() -> User:
+    """In a web view: the signed-in user of this request."""
+    from crmcore.web.context import web_user as current
+
+    return current()
+
+
 __all__ = [
     "CRM", "User", "UTCField", "utcnow", "hookimpl",
     "CrmError", "NotFound", "PermissionDenied", "ValidationError",
@@ -74,4 +88,5 @@ __all__ = [
     "CrmGroup", "acting_user", "pass_crm", "json_option", "print_json", "print_table", "current_crm",
     "initialise", "install_extensions", "require_installed", "get_user",
     "configure", "authorize", "set_http_options", "sync_connection", "RunSummary", "run_items",
+    "web_crm", "web_user",
 ]

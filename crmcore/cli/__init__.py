@@ -82,7 +82,7 @@ def _core_command_modules() -> list:
     """Core groups that need the sync package; imported here so ``crm --help`` stays cheap."""
     import importlib
 
-    names = ["crmcore.cli.sync", "crmcore.cli.scheduler"]
+    names = ["crmcore.cli.sync", "crmcore.cli.scheduler", "crmcore.cli.web"]
     found = []
     for name in names:
         try:

@@ -39,3 +39,10 @@ def crm_extension_install(context) -> None:
 @hookimpl
 def crm_extension_uninstall(context, purge: bool) -> None:
     """Nothing to do: the data stays unless ``purge``, and then the core drops the table."""
+
+
+@hookimpl
+def crm_register_web_pages(register) -> None:
+    from crm_contacts.web import bp  # Flask is only imported when the web app is built
+
+    register(bp, menu="Contacts", module=MODULE)

@@ -109,8 +109,9 @@ def restore(session: Session, user: User, ids: Iterable[int]) -> list[Outcome]:
 
 def list_contacts(session: Session, user: User, *, deleted: bool = False, search: str | None = None,
                   owner: str | None = None, mine: bool = False,
-                  limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
-    """Contacts (the recycle bin when ``deleted``) matching every filter, by name; and the total."""
+                  limit: int | None = None, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """Contacts (the recycle bin when ``deleted``) matching every filter, by name; and the total.
+    ``offset`` skips that many of them first (paging)."""
     query = select(Contact).where(Contact.deleted_at.is_not(None) if deleted
                                   else Contact.deleted_at.is_(None))
     if mine:
@@ -124,6 +125,8 @@ def list_contacts(session: Session, user: User, *, deleted: bool = False, search
                              func.coalesce(func.lower(Contact.first_name), ""), Contact.id)
     if limit is not None:
         query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
     contacts = list(session.exec(query))
     names = _owner_names(session, [c.owner_id for c in contacts])
     return [as_dict(c, names.get(c.owner_id)) for c in contacts], total
