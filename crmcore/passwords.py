@@ -70,7 +70,7 @@ def _lock_for(failures: int) -> timedelta:
     over = failures - FREE_FAILURES
     if over < 0:
         return timedelta(0)
-    return min(timedelta(seconds=2 ** (over + 1)), MAX_LOCK)
+    return min(timedelta(seconds=2 ** min(over + 1, 20)), MAX_LOCK)
 
 
 @dataclass(frozen=True)
