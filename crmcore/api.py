@@ -78,6 +78,21 @@ def web_user() -> User:
     return current()
 
 
+def set_password(crm: CRM, name: str, password: str) -> None:
+    """Set ``name``'s web password as the local administrator (``crm users set-password``)."""
+    from crmcore import passwords
+
+    with crm.session() as session:
+        passwords.set_password(session, None, name, password)
+
+
+def serve_web(crm: CRM, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the web application on ``crm`` with waitress until interrupted (``crm web``)."""
+    from crmcore.cli.web import serve
+
+    serve(crm, host, port, echo=lambda message: None)
+
+
 __all__ = [
     "CRM", "User", "UTCField", "utcnow", "hookimpl",
     "CrmError", "NotFound", "PermissionDenied", "ValidationError",
@@ -88,5 +103,5 @@ __all__ = [
     "CrmGroup", "acting_user", "pass_crm", "json_option", "print_json", "print_table", "current_crm",
     "initialise", "install_extensions", "require_installed", "get_user",
     "configure", "authorize", "set_http_options", "sync_connection", "RunSummary", "run_items",
-    "web_crm", "web_user",
+    "web_crm", "web_user", "set_password", "serve_web",
 ]
