@@ -15,6 +15,7 @@ from crm_contacts.fields import FIELDS
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts", template_folder="templates")
 PAGE_SIZE = 50
+COUNT_LIMIT = 1000  # a search says "more than 1,000" instead of counting every match
 
 
 @contextmanager
@@ -37,18 +38,23 @@ def _values_from_form() -> dict[str, Any]:
 
 @bp.route("")
 def index():
+    """The list: 50 a page, by name; a search counts its matches up to ``COUNT_LIMIT``."""
     search = request.args.get("q", "").strip() or None
     deleted = request.args.get("deleted") == "1"
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     with _open() as (session, user):
-        rows, total = service.list_contacts(session, user, deleted=deleted, search=search,
-                                            limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        rows, total = service.list_contacts(
+            session, user, deleted=deleted, search=search, limit=PAGE_SIZE + 1,
+            offset=(page - 1) * PAGE_SIZE, count_limit=COUNT_LIMIT if search else None)
+    has_next, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     for row in rows:
         row["name"] = service.STORE.display_name(row)
         row["phone"] = row["office_phone"] or row["mobile_phone"] or row["home_phone"]
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    return render_template("contacts/list.html", rows=rows, total=total, page=min(page, pages),
-                           pages=pages, search=search or "", deleted=deleted)
+    capped = search is not None and total > COUNT_LIMIT
+    pages = None if capped else max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return render_template("contacts/list.html", rows=rows, total=total, capped=capped,
+                           count_limit=COUNT_LIMIT, page=page, pages=pages, has_next=has_next,
+                           search=search or "", deleted=deleted)
 
 
 @bp.route("/<int:record_id>")
