@@ -70,9 +70,10 @@ def finish(crm: CRM, user: User, connector_name: str, blob: str | None,
     pending = oauth.PendingSignIn(url="", state=data["state"], session=client)
     try:
         token = flow.finish(config, pending, returned_url)
-    except SignInFailed as exc:
-        raise SignInFailed(exc.message, again if "crm sync authorize" in (exc.hint or "")
-                           else exc.hint) from None
+    except SignInFailed as exc:  # the same reasons as the CLI, with the web's next step
+        hint = (exc.hint or "").replace(f"Run 'crm sync authorize {connector_name}' again",
+                                        "Press Sign In again in the Sync window")
+        raise SignInFailed(exc.message, hint or again) from None
     with locked_connection(crm, connection_id) as (session, row):
         save_token(row, crm.vault, token)
         session.add(row)
