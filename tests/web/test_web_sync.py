@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from sqlmodel import select
 
 from crm_constant_contact.sandbox import Sandbox
 from crmcore.api import set_http_options
@@ -56,7 +57,8 @@ def sign_in(client, tamper=None):
 def connection_id(web, name="admin") -> int:
     with web.crm.session() as session:
         user = get_user(session, name)
-        return session.query(Connection).filter_by(user_id=user.id, connector=CC).one().id
+        return session.exec(select(Connection).where(Connection.user_id == user.id,
+                                                     Connection.connector == CC)).one().id
 
 
 def wait_for_sync(client, timeout=60.0) -> str:
