@@ -67,6 +67,35 @@ def set_http_options(crm: CRM, connection_id: int, **options: Any) -> None:
         session.add(row)
 
 
+def web_crm() -> CRM:
+    """In a web view: the CRM the running web application serves."""
+    from crmcore.web.context import web_crm as current
+
+    return current()
+
+
+def web_user() -> User:
+    """In a web view: the signed-in user of this request."""
+    from crmcore.web.context import web_user as current
+
+    return current()
+
+
+def set_password(crm: CRM, name: str, password: str) -> None:
+    """Set ``name``'s web password as the local administrator (``crm users set-password``)."""
+    from crmcore import passwords
+
+    with crm.session() as session:
+        passwords.set_password(session, None, name, password)
+
+
+def serve_web(crm: CRM, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the web application on ``crm`` with waitress until interrupted (``crm web``)."""
+    from crmcore.cli.web import serve
+
+    serve(crm, host, port, echo=lambda message: None)
+
+
 __all__ = [
     "CRM", "User", "UTCField", "utcnow", "hookimpl",
     "CrmError", "NotFound", "PermissionDenied", "ValidationError",
@@ -79,4 +108,5 @@ __all__ = [
     "configure", "authorize", "set_http_options", "sync_connection", "RunSummary", "run_items",
     "update_in_batches", "Migrations",
     "echo", "visible",
+    "web_crm", "web_user", "set_password", "serve_web",
 ]

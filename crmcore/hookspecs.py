@@ -161,3 +161,29 @@ def crm_sync_exchange(connection_id: int, run_id: int | None, exchange: "dict[st
 
     Return value: ignored.
     """
+
+
+# ----------------------------------------------------------------------------------------------
+# Web hooks
+# ----------------------------------------------------------------------------------------------
+
+
+@hookspec
+def crm_register_web_pages(register: "Callable[..., None]") -> None:
+    """Contribute pages to the web application (``crm web``) as a Flask Blueprint.
+
+    Called once per web application, when :func:`crmcore.web.create_app` builds it, for every
+    loaded plugin. Each view runs behind the core's sign-in (a visitor who is not signed in is
+    sent to ``/login``) and its CSRF protection (every POST form carries
+    ``{{ csrf_token() }}``); templates may extend the core's ``base.html``. Views reach the CRM
+    and the signed-in user with ``crmcore.api.web_crm()`` and ``crmcore.api.web_user()`` and
+    should call the same services as the plugin's commands.
+
+    :param register: call ``register(blueprint, menu=None, module=None)`` with a
+        ``flask.Blueprint``. ``menu`` (a label) puts a link to the blueprint's ``index`` view in
+        the navigation; ``module`` names the module (record type) whose records the blueprint
+        shows: its ``show`` view, taking ``record_id``, is then where the Sync Log links each
+        record. Two blueprints with one name are an error naming both plugins.
+
+    Return value: ignored.
+    """

@@ -61,6 +61,10 @@ class User(SQLModel, table=True):
     name: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     is_admin: bool = False
     created_at: datetime = UTCField(default_now=True)
+    # web sign-in: an argon2 hash (None: no password yet) and the per-account back-off state
+    password_hash: str | None = Field(default=None, max_length=255)
+    failed_logins: int = Field(default=0, nullable=False, sa_column_kwargs={"server_default": "0"})
+    locked_until: datetime | None = UTCField()
 
 
 class InstalledExtension(SQLModel, table=True):

@@ -37,3 +37,33 @@ def list_(crm, as_json: bool) -> None:
     else:
         print_table(rows, [("id", "ID"), ("name", "Name"), ("admin", "Admin"),
                            ("created_at", "Created")])
+
+
+def read_new_password(prompt: str = "New password") -> str:
+    """A password from a hidden prompt (typed twice) on a terminal, else one line of stdin."""
+    stdin = click.get_text_stream("stdin")
+    if stdin.isatty():
+        return click.prompt(prompt, hide_input=True, confirmation_prompt=True, err=True)
+    return stdin.readline().rstrip("\r\n")
+
+
+@users.command("set-password")
+@click.argument("name")
+@pass_crm
+def set_password(crm, name: str) -> None:
+    """Set NAME's password for the web sign-in (your own, or anyone's as an admin).
+
+    On a terminal it asks twice without echoing; otherwise it reads one line from standard
+    input (echo "$PW" | crm users set-password NAME). At least 8 characters.
+    """
+    from crmcore import passwords
+
+    with crm.session() as session:
+        actor = acting_user(session)
+        users_service.get_user(session, name)
+        if actor.name != name:
+            users_service.require_admin(actor, "set another user's password")
+    password = read_new_password(f"New password for {name}")
+    with crm.session() as session:
+        passwords.set_password(session, acting_user(session), name, password)
+    click.echo(f"Password set for {name!r}; they can sign in to the web ('crm web').")

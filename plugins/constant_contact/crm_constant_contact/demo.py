@@ -42,8 +42,10 @@ REMOTE_PEOPLE = [
 ]
 
 
-def run_demo(crm: CRM, echo: Callable[[str], None], admin: str = "admin") -> tuple[RunSummary, RunSummary]:
-    """The whole tour; returns the summaries of the two syncs."""
+def run_demo(crm: CRM, echo: Callable[[str], None], admin: str = "admin",
+             then: Callable[[User, int], None] | None = None) -> tuple[RunSummary, RunSummary]:
+    """The whole tour; returns the summaries of the two syncs. ``then(admin, connection_id)``
+    runs at the end while the sandbox still serves (``crm demo --web`` serves the web app)."""
     started = time.monotonic()
     if crm.is_initialised():
         raise CrmError(f"crm demo needs an empty CRM home; {crm.settings.home} already holds a CRM "
@@ -78,6 +80,8 @@ def run_demo(crm: CRM, echo: Callable[[str], None], admin: str = "admin") -> tup
         echo("7. Edited and deleted on both sides: Alan's title and Katherine deleted in the CRM; "
              "Grace's job title and Ada deleted in Constant Contact.")
         second = _sync(crm, connection_id, echo, "8. Second two-way sync")
+        if then is not None:
+            then(user, connection_id)
     echo(f"Done in {time.monotonic() - started:.1f} s. See the log any time: "
          f"'crm sync log {CONNECTOR}' and 'crm sync log {CONNECTOR} RUN'.")
     return first, second
@@ -107,7 +111,12 @@ def _print_log(crm: CRM, summary: RunSummary, echo: Callable[[str], None]) -> No
 
 
 @click.command("demo")
-def demo_command() -> None:
+@click.option("--web", "web", is_flag=True,
+              help="Then serve the web application on the demo's data (until Ctrl+C).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="With --web: address.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+              help="With --web: port.")
+def demo_command(web: bool, host: str, port: int) -> None:
     """Run a real two-way sync offline: the CRM against a local Constant Contact sandbox.
 
     Creates a CRM under CRM_HOME (which must be empty: CRM_HOME=$(mktemp -d) crm demo),
@@ -116,4 +125,27 @@ def demo_command() -> None:
     """
     from crmcore.api import current_crm
 
-    run_demo(current_crm(), click.echo)
+    crm = current_crm()
+    run_demo(crm, click.echo, then=(lambda user, _cid: _serve_web(crm, user, host, port))
+             if web else None)
+
+
+def _serve_web(crm: CRM, user: User, host: str, port: int) -> None:
+    """Give the demo admin a password, point the connection's redirect URI at the web app's
+    callback (so Sign In works from the browser too) and serve until interrupted."""
+    import secrets
+
+    from crmcore.api import configure, serve_web, set_password
+
+    password = secrets.token_urlsafe(9)
+    set_password(crm, user.name, password)
+    shown = f"[{host}]" if ":" in host else host
+    base = f"http://{shown}:{port}"
+    configure(crm, user, CONNECTOR, redirect_uri=f"{base}/sync/{CONNECTOR}/callback")
+    click.echo("")
+    click.echo(f"Web application: {base}/  (log in as {user.name!r} with password {password!r})")
+    click.echo(f"The Sync window is {base}/sync; the sandbox keeps running until Ctrl+C.")
+    try:
+        serve_web(crm, host, port)
+    except KeyboardInterrupt:
+        pass

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Index, Text, func, literal_column
 from sqlmodel import Field, SQLModel
 
 from crmcore.api import UTCField
@@ -39,3 +39,12 @@ class Contact(SQLModel, table=True):
     created_at: datetime = UTCField(default_now=True)
     modified_at: datetime = UTCField(default_now=True)
     deleted_at: datetime | None = UTCField(index=True)
+
+
+# The order lists use (last name, first name, id, case-insensitive), as an index: a page of the
+# list reads 50 index entries instead of sorting every contact, and with ``deleted_at`` in it
+# the ids of a deep page are read from the index alone. ``list_contacts`` orders by exactly these
+# expressions (a literal '', not a bound parameter, or the database cannot match them).
+NAME_ORDER = (func.lower(Contact.last_name),
+              func.coalesce(func.lower(Contact.first_name), literal_column("''")), Contact.id)
+Index("ix_contact_name_order", *NAME_ORDER, Contact.deleted_at)

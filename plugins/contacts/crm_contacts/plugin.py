@@ -46,3 +46,10 @@ def crm_extension_uninstall(context, purge: bool) -> None:
 def crm_migrations() -> Path:
     """The ``contacts`` lineage: revisions of the ``contact`` table."""
     return MIGRATIONS
+
+
+@hookimpl
+def crm_register_web_pages(register) -> None:
+    from crm_contacts.web import bp  # Flask is only imported when the web app is built
+
+    register(bp, menu="Contacts", module=MODULE)
