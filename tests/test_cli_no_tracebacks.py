@@ -22,8 +22,9 @@ from crmcore.app import CRM
 from crmcore.cli import build_cli
 
 PLUGINS = ("contacts", "constant-contact")
-# commands that wait for someone by design: a browser sign-in, a scheduler without --once
-WAITS = {("sync", "authorize")}
+# commands that wait for someone by design: a browser sign-in, a scheduler without --once, a
+# server that serves until stopped (each has tests of its own)
+WAITS = {("sync", "authorize"), ("web",)}
 ALWAYS = {("scheduler", "run"): ["--once"]}
 # exits that report partly done work by design: good rows of an import are kept, bad ones listed
 PARTLY_DONE = {(("contacts", "import"), 2)}
