@@ -38,6 +38,7 @@ def web_command(host: str, port: int, threads: int, secure_cookies: bool, proxy_
     """
     crm = state().crm
     crm.require_initialised()
+    crm.require_current_schema()
     serve(crm, host, port, threads, secure_cookies, proxy_hops)
 
 

@@ -1,11 +1,11 @@
 """Sync Now from the web: the one place that decides whether and how a run starts.
 
 :func:`start_sync_now` refuses a second start while a run of the connection is going (in this
-process, or holding the run lock anywhere), then hands the run to the *dispatcher*. The default
-dispatcher runs :func:`crmcore.sync.runner.sync_connection` in a background thread of this
-process and keeps its progress messages in memory; a job queue plugs in with
-:func:`set_dispatcher` and its workers take the run instead (progress is then read from the Sync
-Log: :func:`status` falls back to the connection's latest run).
+process, or holding the run lock anywhere), then hands the run to the *dispatcher*. The default,
+:func:`dispatch`, queues a job when ``crm worker`` processes serve this database
+(:mod:`crmcore.worker.defer`), and otherwise runs :func:`crmcore.sync.runner.sync_connection`
+in a background thread of this process, keeping its progress messages in memory. A queued run's
+progress is read from the Sync Log: :func:`status` falls back to the connection's latest run.
 """
 from __future__ import annotations
 
@@ -76,13 +76,29 @@ def run_now(crm: CRM, connection_id: int, state: SyncNowState) -> None:
         state.done = True
 
 
-_dispatcher: Dispatcher = run_in_thread
+def dispatch(crm: CRM, connection_id: int, state: SyncNowState) -> None:
+    """Queue the run for the workers when any serve this database, else run it in a thread.
+
+    A queued run ends ``state`` at once with outcome ``"queued"`` (``run_id`` None): the worker's
+    run then shows in the Sync Log, where :func:`status` reads it."""
+    from crmcore.worker.defer import defer_sync, workers_running
+
+    if not workers_running(crm):
+        run_in_thread(crm, connection_id, state)
+        return
+    job = defer_sync(crm, connection_id)
+    state.say("Queued for the background workers." if job is not None else
+              "A sync of this connection is queued for the background workers already.")
+    state.outcome, state.done = "queued", True
+
+
+_dispatcher: Dispatcher = dispatch
 
 
 def set_dispatcher(dispatcher: Dispatcher | None) -> None:
-    """Hand Sync Now to another executor (a job queue); None restores the thread."""
+    """Hand Sync Now to another executor (tests); None restores :func:`dispatch`."""
     global _dispatcher
-    _dispatcher = dispatcher or run_in_thread
+    _dispatcher = dispatcher or dispatch
 
 
 def _held_by(crm: CRM, connection_id: int) -> int | None:
@@ -111,6 +127,9 @@ def start_sync_now(crm: CRM, connection_id: int) -> tuple[bool, SyncNowState]:
         state.say("Starting the sync.")
         _states[key] = state
     _dispatcher(crm, connection_id, state)
+    if state.outcome == "queued":  # a worker runs it: its progress is read from the Sync Log
+        with _guard:
+            _states.pop(key, None)
     return True, state
 
 

@@ -169,7 +169,8 @@ def test_a_killed_workers_job_is_retried_and_ends_clean(make_fleet, tmp_path):
 
 @pytest.mark.slow
 def test_sync_now_defers_a_job_when_workers_run(make_fleet, tmp_path):
-    from crmcore.worker.defer import defer_sync, workers_running
+    from crmcore.sync.sync_now import start_sync_now
+    from crmcore.worker.defer import workers_running
 
     with make_fleet(1) as fleet:
         _postgres_only(fleet.env)
@@ -181,7 +182,8 @@ def test_sync_now_defers_a_job_when_workers_run(make_fleet, tmp_path):
         worker = _start(fleet.env, tmp_path / "w.log")
         try:
             _wait("the worker", lambda: workers_running(fleet.crm))
-            assert defer_sync(fleet.crm, cid) is not None
+            started, state = start_sync_now(fleet.crm, cid)  # the web's Sync Now
+            assert started and state.outcome == "queued", state.messages
             _wait("the Sync Now run", lambda: _finished(fleet, cid, 1))
         finally:
             _stop(worker)
