@@ -126,6 +126,13 @@ def start(config: ClientConfig) -> PendingSignIn:
     return PendingSignIn(url=url, state=state, session=session, verifier=verifier)
 
 
+def resume(config: ClientConfig, state: str, verifier: str) -> PendingSignIn:
+    """The sign-in :func:`start` began, rebuilt from its ``state`` and PKCE ``verifier`` (kept
+    elsewhere between two web requests), ready for :func:`crmcore.auth.flow.finish`."""
+    _prepare(config)
+    return PendingSignIn(url="", state=state, session=_session(config), verifier=verifier)
+
+
 def exchange_code(config: ClientConfig, pending: PendingSignIn, code: str) -> dict[str, Any]:
     """Trade the authorization code (and the PKCE verifier) for tokens."""
     _prepare(config)

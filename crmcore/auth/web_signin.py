@@ -40,7 +40,7 @@ def start(crm: CRM, user: User, connector_name: str, callback_url: str) -> tuple
                        "it on the app at the service), save, then Sign In.")
     pending = oauth.start(config)
     blob = crm.vault.encrypt(json.dumps({
-        "state": pending.state, "verifier": pending.session._code_verifier,
+        "state": pending.state, "verifier": pending.verifier,
         "user": user.id, "connector": connector_name, "at": time.time()}))
     pending.session.close()
     return pending.url, blob
@@ -64,10 +64,7 @@ def finish(crm: CRM, user: User, connector_name: str, blob: str | None,
         row = get_connection(session, user, connector_name)
         config = client_config(row, crm.vault)
         connection_id = row.id
-    oauth._prepare(config)
-    client = oauth._session(config, pkce="S256")
-    client._code_verifier = data["verifier"]  # requests-oauthlib sends it with the code
-    pending = oauth.PendingSignIn(url="", state=data["state"], session=client)
+    pending = oauth.resume(config, data["state"], data["verifier"])
     try:
         token = flow.finish(config, pending, returned_url)
     except SignInFailed as exc:  # the same reasons as the CLI, with the web's next step
