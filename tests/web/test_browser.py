@@ -24,7 +24,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright pac
 CC = "constant-contact"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     """One Chromium for the whole session (no browser download: Debian's binary)."""
     with sync_api.sync_playwright() as playwright:

@@ -38,22 +38,24 @@ def test_the_queue_schema_is_applied_once_and_dropped_without_touching_the_crm(c
         pytest.skip("the job queue lives on PostgreSQL")
     crm = crm_env.crm()
     try:
-        before = set(inspect(crm.engine).get_table_names())
-        with crm.engine.begin() as connection:
-            assert schema.apply_schema(connection) is True
-            assert schema.apply_schema(connection) is False  # a second call is a no-op
         with crm.engine.connect() as connection:
-            assert schema.has_schema(connection)
-            added = set(inspect(connection).get_table_names()) - before
-        assert added and all(name.startswith("procrastinate_") for name in added)
+            assert schema.has_schema(connection)  # the core's migrations applied it at init
+            with_queue = set(inspect(connection).get_table_names())
         with crm.engine.begin() as connection:
+            assert schema.apply_schema(connection) is False  # a second call is a no-op
             schema.drop_schema(connection)
         with crm.engine.connect() as connection:
             assert not schema.has_schema(connection)
-            assert set(inspect(connection).get_table_names()) == before
+            crm_tables = set(inspect(connection).get_table_names())
             left = connection.execute(text(
                 "SELECT count(*) FROM pg_proc WHERE proname LIKE 'procrastinate%' "
                 "AND pronamespace = current_schema()::regnamespace")).scalar()
             assert left == 0
+        removed = with_queue - crm_tables
+        assert removed and all(name.startswith("procrastinate_") for name in removed)
+        with crm.engine.begin() as connection:
+            assert schema.apply_schema(connection) is True
+        with crm.engine.connect() as connection:
+            assert set(inspect(connection).get_table_names()) == with_queue
     finally:
         crm.close()

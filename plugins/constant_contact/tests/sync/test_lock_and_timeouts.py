@@ -99,5 +99,5 @@ def test_a_read_timeout_gets_its_own_hint(world):
     world.sandbox.faults.latency = 1.0
     out = world.env.run(["sync", "now", "constant-contact"])
     assert out.returncode == 1, out.stderr
-    assert "sent no answer to GET /contacts within 0.3 s (read timeout" in out.stderr
+    assert "sent no answer to GET /account/summary within 0.3 s (read timeout" in out.stderr
     assert "Nothing listens there" not in out.stderr and "slow or hanging" in out.stderr

@@ -156,7 +156,7 @@ def test_a_killed_workers_job_is_retried_and_ends_clean(make_fleet, tmp_path):
         # put back in the queue, or dropped for the job the tick queued meanwhile
         assert "of a dead worker is" in log, log
         runs = _runs(fleet)[cid]
-        assert [r.outcome for r in runs] == ["running", "success"]  # the killed one, then one clean
+        assert [r.outcome for r in runs] == ["interrupted", "success"]  # the killed one, then one clean
         emails = sorted(c["email_address"]["address"] for c in fleet.sandboxes[0].contacts())
         assert emails == sorted(f"k{i}@example.com" for i in range(40))  # none twice, none lost
         with fleet.crm.session() as s:
