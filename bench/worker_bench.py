@@ -155,6 +155,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get(
         "CRM_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop workers, drop the schema
     counts = [int(n) for n in args.workers.split(",")]
     print(f"{args.connections} connections x {args.contacts} contacts, {args.latency * 1000:g} ms "
           f"per request, {args.concurrency} syncs at once per worker, {os.cpu_count()} CPUs")
