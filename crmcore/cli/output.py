@@ -110,9 +110,10 @@ class _PipeSafeWriter(io.RawIOBase):
     """A raw writer on a file descriptor that, once the reader is gone (EPIPE), drops what it is
     given instead of raising: output is a side effect; the work it reports must go on."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, name: str) -> None:
         super().__init__()
         self._fd = fd
+        self.name = name  # what the replaced stream was called ("<stdout>"), as callers read it
         self.reader_gone = False
 
     def writable(self) -> bool:
@@ -152,7 +153,8 @@ def protect_standard_streams() -> None:
         except (AttributeError, OSError, ValueError):
             continue  # not a file descriptor (a test runner's capture): leave it
         safe = io.TextIOWrapper(
-            _PipeSafeBuffer(_PipeSafeWriter(fd)), encoding=stream.encoding,
+            _PipeSafeBuffer(_PipeSafeWriter(fd, getattr(stream, "name", f"<{name}>"))),
+            encoding=stream.encoding,
             errors=stream.errors, line_buffering=stream.line_buffering or name == "stderr",
             write_through=name == "stderr")
         setattr(sys, name, safe)
