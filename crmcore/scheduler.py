@@ -19,8 +19,10 @@ from sqlmodel import select
 
 from crmcore.app import CRM
 from crmcore.auth.models import SIGNED_IN, Connection
+from crmcore.auth.tokens import connection_secrets
 from crmcore.errors import CrmError, PermissionDenied
 from crmcore.models import User, utcnow
+from crmcore.redact import scrub
 from crmcore.sync import settings as sync_settings
 from crmcore.sync.durations import frequency_span
 from crmcore.sync.lock import AlreadyRunning
@@ -121,6 +123,17 @@ def _record(crm: CRM, item: Due, summary: RunSummary | None, error: str | None, 
         session.add(row)
 
 
+def _scrubbed(crm: CRM, connection_id: int, text: str) -> str:
+    """``text`` without any secret of the connection (it is kept and shown as the last error)."""
+    try:
+        with crm.session() as session:
+            row = session.get(Connection, connection_id)
+            secrets = connection_secrets(row, crm.vault) if row is not None else []
+    except Exception:  # noqa: BLE001 - an unreadable vault: keep only the exception's type
+        return text.split(":", 1)[0]
+    return scrub(text, secrets)
+
+
 def run_one(crm: CRM, item: Due, now: datetime, runner: Runner = sync_connection,
             reraise: tuple[type[BaseException], ...] = ()) -> Outcome:
     """Run ``item`` once and record when it is next due (backed off after a failure).
@@ -138,9 +151,9 @@ def run_one(crm: CRM, item: Due, now: datetime, runner: Runner = sync_connection
     except reraise:
         raise
     except CrmError as exc:  # connector gone, ...
-        error = exc.message
+        error = _scrubbed(crm, item.connection_id, exc.message)
     except Exception as exc:  # one connection's bug must not stop the others
-        error = f"{type(exc).__name__}: {exc}"
+        error = _scrubbed(crm, item.connection_id, f"{type(exc).__name__}: {exc}")
     _record(crm, item, summary, error, now)
     return Outcome(item, summary.outcome if summary else "failed", summary, error)
 

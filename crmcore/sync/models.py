@@ -86,7 +86,7 @@ class SyncRun(SQLModel, table=True):
     trigger: str = Field(default="manual", max_length=16)  # manual | scheduler
     started_at: datetime = UTCField(default_now=True)
     finished_at: datetime | None = UTCField()
-    outcome: str = Field(default="running", max_length=16)  # running | success | failed | stopped
+    outcome: str = Field(default="running", max_length=16)  # running | success | failed | stopped | interrupted
     error: str | None = Field(default=None, sa_column=Column(Text))
     hint: str | None = Field(default=None, sa_column=Column(Text))
     # what the run did beyond records, and why (a re-baseline after a mapping change...)

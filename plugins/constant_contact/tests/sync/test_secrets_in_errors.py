@@ -80,3 +80,24 @@ def test_a_refused_write_echoing_the_token_keeps_it_out_of_the_sync_log(world):
     reasons = " ".join(r["reason"] or "" for r in records)
     assert "Rejected request carrying [redacted]" in reasons
     assert world.sandbox.faults.echoed and not leaks(out.stdout, _known(world))
+
+
+def test_a_background_run_that_crashes_keeps_no_secret_in_its_last_error(world):
+    from datetime import timedelta
+
+    from crmcore import scheduler
+    from crmcore.models import utcnow
+    from crmcore.sync.models import SyncSettings
+
+    assert world.env.invoke(["sync", "settings", "constant-contact", "--frequency", "15m"]).exit_code == 0
+    secrets = _known(world)
+
+    def crashing_runner(crm, connection_id, trigger):
+        raise RuntimeError(f"the client library printed its state: {' '.join(secrets)}")
+
+    item = scheduler.Due(world.connection_id, "constant-contact", timedelta(minutes=15))
+    outcome = scheduler.run_one(world.crm, item, utcnow(), runner=crashing_runner)
+    assert outcome.outcome == "failed" and outcome.error.startswith("RuntimeError")
+    with world.crm.session() as s:
+        kept = s.get(SyncSettings, world.connection_id).last_error
+    assert kept and not leaks(kept, secrets) and not leaks(outcome.error, secrets)
