@@ -53,7 +53,7 @@ def connectors_cmd(crm, as_json: bool, user_name: str | None) -> None:
 
 @sync_group.command("configure")
 @click.argument("name")
-@click.option("--client-id", help="The app's client id (Constant Contact: the API key).")
+@click.option("--client-id", help="The app's client id (some services call it the API key).")
 @click.option("--client-secret", metavar="-|SECRET",
               help="The app's client secret (stored encrypted). Leave it out to be asked for it "
               "(hidden input) or to read it from standard input; '-' reads standard input too. "

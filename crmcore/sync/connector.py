@@ -130,8 +130,8 @@ class ConnectorSession(ABC):
 class Connector(ABC):
     """A sync connector's declaration and its factory of sessions."""
 
-    name: str  # command-line name, e.g. "constant-contact"
-    label: str  # what a person reads, e.g. "Constant Contact"
+    name: str  # command-line name, e.g. "acme-mail"
+    label: str  # what a person reads, e.g. "Acme Mail"
     module: str  # the CRM module it syncs, e.g. "contacts"
     extension: str  # the extension that must be installed for it to be offered
     oauth: OAuthServer
