@@ -23,6 +23,7 @@ from crmcore.secrets import Vault, load_key, make_private_dir
 
 
 class CRM:
+    """One CRM: its settings, plugins, database engine (opened on first use) and secret vault."""
     def __init__(self, settings: Settings | None = None, plugins: PluginHost | None = None,
                  engine: Engine | None = None) -> None:
         self.settings = settings or load_settings()
@@ -31,10 +32,13 @@ class CRM:
 
     @cached_property
     def plugins(self) -> PluginHost:
+        """The plugin host (the installed plugin packages unless one was given)."""
         return self._plugins or PluginHost()
 
     @property
     def engine(self) -> Engine:
+        """The SQLAlchemy engine of CRM_DATABASE_URL, created on first use (a SQLite file and its
+        home made private first). Raises :class:`DatabaseUnavailable` naming the fix."""
         if self._engine is None:
             if self.settings.database_url.startswith("sqlite"):
                 make_private_dir(self.settings.home)
@@ -53,12 +57,17 @@ class CRM:
 
     @cached_property
     def vault(self) -> Vault:
+        """The vault that encrypts and decrypts stored secrets with the CRM's key file. Raises
+        :class:`SecretKeyError` (naming the fix) for a missing, invalid or group/world-readable
+        key."""
         return Vault(load_key(self.settings.key_file))
 
     def is_initialised(self) -> bool:
+        """Whether ``crm init`` has run on this database (its user table exists)."""
         return inspect(self.engine).has_table("crm_user")
 
     def require_initialised(self) -> None:
+        """Raise :class:`NotInitialised` (naming 'crm init') unless ``crm init`` has run."""
         if not self.is_initialised():
             raise NotInitialised("This CRM has no database yet.",
                                  "Run 'crm init --admin NAME' first (CRM_HOME or CRM_DATABASE_URL "
@@ -80,5 +89,6 @@ class CRM:
             yield session
 
     def close(self) -> None:
+        """Dispose of the engine's pooled connections, if it was opened."""
         if self._engine is not None:
             self._engine.dispose()

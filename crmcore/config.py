@@ -18,11 +18,14 @@ from sqlalchemy.exc import ArgumentError
 
 @dataclass(frozen=True)
 class Settings:
+    """Where the CRM lives: ``home`` (CRM_HOME: key file, default SQLite file) and ``database_url``
+    (CRM_DATABASE_URL)."""
     home: Path
     database_url: str
 
     @property
     def key_file(self) -> Path:
+        """The secret key file (Fernet key, mode 0600) in the CRM home."""
         return self.home / "secret.key"
 
 

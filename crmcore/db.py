@@ -33,6 +33,7 @@ def make_engine(url: str) -> Engine:
 
 
 def is_sqlite(engine: Engine) -> bool:
+    """Whether ``engine`` talks to SQLite."""
     return engine.dialect.name == "sqlite"
 
 

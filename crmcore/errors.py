@@ -45,6 +45,8 @@ class DatabaseUnavailable(CrmError):
 
     @classmethod
     def from_exception(cls, exc: Exception, where: str) -> "DatabaseUnavailable":
+        """A :class:`DatabaseUnavailable` for a driver error ``exc`` met while opening ``where``:
+        its first line only (never the SQL statement), with the fix to try."""
         orig = getattr(exc, "orig", None)
         reason = str(orig if orig is not None else exc).strip().splitlines()
         reason_text = reason[0] if reason else type(exc).__name__  # never the SQL statement

@@ -101,6 +101,7 @@ class ModuleSpec:
             self.extension = self.name
 
     def field(self, name: str) -> FieldSpec:
+        """The field spec called ``name``. Raises ``KeyError`` when the module has none."""
         for spec in self.fields:
             if spec.name == name:
                 return spec

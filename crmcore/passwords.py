@@ -75,6 +75,8 @@ def _lock_for(failures: int) -> timedelta:
 
 @dataclass(frozen=True)
 class LoginResult:
+    """Who a successful web login is: id, name, admin flag, and ``stamp`` (changes with the
+    password, so older sessions stop being valid)."""
     user_id: int
     name: str
     is_admin: bool

@@ -30,6 +30,8 @@ class PluginError(CrmError):
 
 @dataclass
 class ModuleInfo:
+    """A registered CRM module: its spec, the plugin object that registered it and that plugin's
+    name."""
     spec: ModuleSpec
     plugin: object
     plugin_name: str
@@ -63,6 +65,7 @@ class PluginHost:
 
     @property
     def hook(self) -> Any:
+        """The pluggy hook relay (``host.hook.crm_...(...)``) of the registered plugins."""
         return self.pm.hook
 
     def register(self, plugin: object, name: str | None = None) -> None:
@@ -96,6 +99,7 @@ class PluginHost:
             self.register(plugin, name=ep.name)
 
     def plugin_name(self, plugin: object) -> str:
+        """The name ``plugin`` was registered under (its repr when it has none)."""
         return self.pm.get_name(plugin) or repr(plugin)
 
     # -- registries -----------------------------------------------------------------------------
@@ -109,6 +113,8 @@ class PluginHost:
 
     @property
     def modules(self) -> dict[str, ModuleInfo]:
+        """Every module the plugins register, by module name (collected once). Raises
+        :class:`PluginError` for a spec of the wrong type or a name clash."""
         if self._modules is None:
             found: dict[str, ModuleInfo] = {}
             for plugin, spec in self._collect("crm_register_modules"):
@@ -125,6 +131,8 @@ class PluginHost:
 
     @property
     def connectors(self) -> dict[str, ConnectorInfo]:
+        """Every sync connector the plugins register, by connector name (collected once). Raises
+        :class:`PluginError` for an object that is not a Connector or a name clash."""
         if self._connectors is None:
             found: dict[str, ConnectorInfo] = {}
             for plugin, connector in self._collect("crm_register_connectors"):

@@ -37,6 +37,8 @@ Runner = Callable[..., RunSummary]
 
 @dataclass
 class Due:
+    """A connection due for a background run: its id, connector name, Background Sync Frequency and
+    user name."""
     connection_id: int
     connector: str
     frequency: timedelta
@@ -58,9 +60,11 @@ class Outcome:
 
     @property
     def failed(self) -> bool:
+        """Whether the run failed or was stopped (counts towards the exit status of ``--once``)."""
         return self.outcome in ("failed", "stopped")
 
     def line(self) -> str:
+        """One line for the scheduler's output: connection, connector, user, outcome and error."""
         who = f" of {self.item.user}" if self.item.user else ""
         return (f"connection {self.item.connection_id} ({self.item.connector}{who}): {self.outcome}"
                 + (f": {self.error}" if self.error else ""))

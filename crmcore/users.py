@@ -21,6 +21,8 @@ def require_admin(user: User, action: str) -> None:
 
 
 def get_user(session: Session, name: str) -> User:
+    """The user called ``name``. Raises :class:`NotFound` (naming 'crm users list') when there is
+    none."""
     user = session.exec(select(User).where(User.name == name)).first()
     if user is None:
         raise NotFound(f"No user named {name!r}.", "See 'crm users list'; an admin adds users with "
@@ -56,4 +58,5 @@ def add_user(session: Session, actor: User | None, name: str, is_admin: bool = F
 
 
 def list_users(session: Session) -> list[User]:
+    """Every user, oldest first."""
     return list(session.exec(select(User).order_by(User.id)))
