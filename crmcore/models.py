@@ -33,6 +33,7 @@ class UTCDateTime(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
+        """Store an aware datetime as UTC. Raises ``ValueError`` for a naive one."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -40,6 +41,7 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
     def process_result_value(self, value, dialect):
+        """Read a stored datetime back as an aware UTC datetime."""
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
@@ -55,6 +57,8 @@ def UTCField(default_now: bool = False, **kwargs):
 
 
 class User(SQLModel, table=True):
+    """A CRM user: name, admin flag and, for the web sign-in, an argon2 password hash and login
+    back-off state."""
     __tablename__ = "crm_user"
 
     id: int | None = Field(default=None, primary_key=True)

@@ -74,6 +74,8 @@ def redact(value: Any, extra_keys: Iterable[str] = ()) -> Any:
 
 
 def redact_headers(headers: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A copy of ``headers`` (``None``: empty) with Authorization, cookies and other secret-bearing
+    values redacted."""
     return redact(dict(headers or {}))
 
 
@@ -92,6 +94,8 @@ def redact_url(url: str, extra_keys: Iterable[str] = ()) -> str:
 
 
 def truncate(text: str, limit: int = BODY_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters, saying how many more there were. Scrub secrets before
+    calling it."""
     if len(text) <= limit:
         return text
     return f"{text[:limit]}... [{len(text) - limit} more characters]"

@@ -51,6 +51,9 @@ def ensure_key_file(path: Path) -> None:
 
 
 def load_key(path: Path) -> bytes:
+    """The Fernet key (url-safe base64 bytes): CRM_SECRET_KEY if set, else the key file at
+    ``path``. Raises :class:`SecretKeyError` naming the fix when there is none, when the file is
+    readable by others (the chmod to run) or when the key is not a valid Fernet key."""
     env_key = os.environ.get("CRM_SECRET_KEY")
     if env_key:
         key = env_key.encode()
@@ -89,9 +92,13 @@ class Vault:
         self._fernet = Fernet(key)
 
     def encrypt(self, value: str) -> str:
+        """``value`` encrypted with the CRM key (a Fernet token, text)."""
         return self._fernet.encrypt(value.encode()).decode()
 
     def decrypt(self, token: str) -> str:
+        """The plain text of a Fernet ``token``. Raises :class:`SecretKeyError` (naming 'crm sync
+        configure ... --reset-secrets') when the current key cannot open it; never shows the
+        token."""
         try:
             return self._fernet.decrypt(token.encode()).decode()
         except InvalidToken:

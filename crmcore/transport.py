@@ -36,6 +36,7 @@ def is_loopback(url: str) -> bool:
 
 
 def is_plain_http(url: str | None) -> bool:
+    """Whether ``url`` uses the plain ``http`` scheme (``False`` for ``None`` or empty)."""
     return bool(url) and urlsplit(url).scheme.lower() == "http"
 
 
@@ -66,6 +67,8 @@ def as_https(url: str) -> str:
 
 
 def as_http(url: str) -> str:
+    """``url`` with an ``https`` scheme written ``http`` again (the reverse of :func:`as_https`).
+    """
     return "http" + url[5:] if url.lower().startswith("https://") else url
 
 
@@ -74,6 +77,7 @@ class PlainHttpAdapter(HTTPAdapter):
     on one session for one allowed plain-http origin, so the allowance never outlives the call."""
 
     def send(self, request: requests.PreparedRequest, **kwargs):  # type: ignore[override]
+        """Send ``request`` as plain http to the same host and port (see the class)."""
         request.url = as_http(request.url or "")
         return super().send(request, **kwargs)
 

@@ -18,11 +18,13 @@ from crmcore import users
 
 @dataclass
 class CliState:
+    """What every CLI command shares: the CRM and the user named by ``--as``."""
     crm: CRM
     as_user: str | None = None
 
 
 def state() -> CliState:
+    """The :class:`CliState` of the running command."""
     return click.get_current_context().find_object(CliState)
 
 

@@ -49,6 +49,7 @@ def _where(database_url: str | None) -> str:
 
 
 def read_only(path: str) -> CrmError:
+    """The error for a read-only database or CRM home at ``path``, naming the fix."""
     if "://" in path:
         return CrmError(f"The database {path} is read-only: the CRM cannot write there.",
                         "Point CRM_DATABASE_URL at a database this user may write to (not a "
@@ -59,6 +60,7 @@ def read_only(path: str) -> CrmError:
 
 
 def disk_full(path: str) -> CrmError:
+    """The error for a full disk under ``path``, naming the fix."""
     return CrmError(f"The disk holding {path} is full; nothing more could be written.",
                     "Free some space there (or point CRM_HOME at another disk) and run the "
                     "command again.")

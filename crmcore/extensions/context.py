@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class ExtensionContext:
+    """What an extension's install or uninstall hook receives: its name and manifest, the open
+    database session, the acting user and the CRM."""
     name: str
     manifest: Manifest
     session: Session

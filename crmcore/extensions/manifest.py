@@ -12,6 +12,8 @@ from crmcore.schemas_loader import problems, load_schema
 
 @dataclass(frozen=True)
 class Manifest:
+    """An extension's manifest (the ``crm_extension_manifest`` hook), validated: name, version,
+    summary, dependencies and category."""
     name: str
     version: str
     summary: str

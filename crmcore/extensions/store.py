@@ -22,6 +22,7 @@ from crmcore.users import require_admin
 
 @dataclass(frozen=True)
 class Available:
+    """An extension some installed plugin package offers: its manifest and the plugin behind it."""
     manifest: Manifest
     plugin: object
     plugin_name: str
@@ -29,6 +30,8 @@ class Available:
 
 @dataclass(frozen=True)
 class ExtensionStatus:
+    """An extension as the Extension Store lists it: manifest fields, installed version (``None``
+    when not installed) and plugin name."""
     name: str
     version: str
     summary: str
@@ -39,9 +42,11 @@ class ExtensionStatus:
 
     @property
     def installed(self) -> bool:
+        """Whether the extension is installed in this CRM."""
         return self.installed_version is not None
 
     def as_dict(self) -> dict:
+        """The status as JSON-ready data (``crm extensions list --json``)."""
         return {"name": self.name, "version": self.version, "summary": self.summary,
                 "depends": list(self.depends), "category": self.category,
                 "installed": self.installed, "installed_version": self.installed_version,
@@ -49,6 +54,8 @@ class ExtensionStatus:
 
 
 def available(crm: CRM) -> dict[str, Available]:
+    """Every extension the installed plugin packages offer, by name. Raises :class:`PluginError`
+    for an invalid manifest or two plugins offering one name."""
     found: dict[str, Available] = {}
     for plugin, raw in crm.plugins.manifests():
         plugin_name = crm.plugins.plugin_name(plugin)
@@ -62,10 +69,12 @@ def available(crm: CRM) -> dict[str, Available]:
 
 
 def installed(session: Session) -> dict[str, InstalledExtension]:
+    """The extensions installed in this CRM's database, by name."""
     return {row.name: row for row in session.exec(select(InstalledExtension))}
 
 
 def is_installed(session: Session, name: str) -> bool:
+    """Whether extension ``name`` is installed in this CRM's database."""
     return session.get(InstalledExtension, name) is not None
 
 

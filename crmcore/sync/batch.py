@@ -9,6 +9,7 @@ from crmcore.sync.models import SyncLink
 
 
 def normalise_email(value: Any) -> str | None:
+    """The email as the sync compares it (trimmed, case-folded), or ``None`` for no email."""
     if not isinstance(value, str):
         return None
     value = value.strip().casefold()
@@ -17,6 +18,8 @@ def normalise_email(value: Any) -> str | None:
 
 @dataclass
 class EngineConfig:
+    """How one run behaves: direction, conflict policy, the Sync Records From cut-off (UTC) and
+    whether it is a dry run."""
     direction: str  # both | to-remote | to-crm
     conflict_policy: str = "most-recent"
     records_from: datetime | None = None  # only records changed since take part
@@ -39,6 +42,7 @@ class LinkState:
 
     @classmethod
     def from_row(cls, row: Any) -> "LinkState":
+        """The link state of a ``crm_sync_link`` row."""
         return cls(row.record_id, row.remote_id, row.crm_fingerprint, row.remote_fingerprint,
                    row.remote_updated_at, row.crm_deleted, row.remote_deleted, row.id,
                    row.remote_values)

@@ -18,6 +18,8 @@ MAX_BODY = 4000
 
 
 class DebugRecorder:
+    """Records a run's HTTP exchanges for the Debug Log (with Debug Mode on), each scrubbed of the
+    connection's secrets, and hands each to the ``crm_sync_exchange`` hook."""
     def __init__(self, plugins: PluginHost, connection_id: int, run_id: int | None,
                  store: bool, secrets: Secrets | None = None) -> None:
         self.plugins = plugins
@@ -44,6 +46,7 @@ class DebugRecorder:
             "request": _text(exchange.get("request")), "response": _text(exchange.get("response"))})
 
     def flush(self, session: Session) -> None:
+        """Write the exchanges recorded since the last flush in ``session``."""
         if self.pending:
             session.execute(insert(DebugEntry), self.pending)
             self.pending = []

@@ -49,10 +49,13 @@ class MappingInfo:
 
     @property
     def data(self) -> dict[str, Any]:
+        """The mapping's data, as its file holds it."""
         return self.mapping.data
 
 
 def connector_and_module(crm: "CRM", connector_name: str) -> tuple["Connector", "ModuleSpec"]:
+    """The connector called ``connector_name`` and the module it syncs. Raises :class:`NotFound`
+    naming the connectors that exist."""
     connectors = crm.plugins.connectors
     if connector_name not in connectors:
         known = ", ".join(sorted(connectors)) or "none"

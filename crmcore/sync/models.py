@@ -76,6 +76,8 @@ class SyncCheckpoint(SQLModel, table=True):
 
 
 class SyncRun(SQLModel, table=True):
+    """One sync run of a connection: module, direction, trigger, times, outcome, per-side counts,
+    error, hint and note."""
     __tablename__ = "crm_sync_run"
 
     id: int | None = Field(default=None, primary_key=True)

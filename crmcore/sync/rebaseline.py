@@ -49,6 +49,10 @@ class RebaselineSteps:
     """Methods of :class:`crmcore.sync.engine.SyncEngine` run when the field mapping changed."""
 
     def rebaseline_if_mapping_changed(self) -> None:
+        """After a field-mapping change (its signature differs from the checkpoint's), merge every
+        linked pair once as a first match is (empty sides filled, differing values decided by
+        the conflict policy and logged, nothing cleared), note it in the run, then remember the
+        new signature. Does nothing when the mapping is unchanged; writes nothing in a dry run."""
         signature = self.mapping.signature()
         with self.crm.session() as session:
             point = checkpoint(session, self.connection_id, self.module.name)

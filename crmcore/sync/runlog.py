@@ -17,6 +17,7 @@ CRM_SIDE = "crm"
 
 @dataclass
 class Item:
+    """One row of the Sync Log: side, action, module, record name and ids, and the reason."""
     side: str
     action: str
     module: str
@@ -26,6 +27,7 @@ class Item:
     reason: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        """The row as JSON-ready data."""
         return {"side": self.side, "action": self.action, "module": self.module,
                 "record_name": self.record_name, "record_id": self.record_id,
                 "remote_id": self.remote_id, "reason": self.reason}
@@ -50,6 +52,7 @@ class RunLog:
             self.counts.setdefault(side, {a: 0 for a in ACTIONS})
 
     def add(self, item: Item) -> None:
+        """Count ``item`` (warnings are not counted) and queue it to be written with the run."""
         if item.action != WARNING:
             self.counts[item.side][item.action] += 1
         self.pending.append(item)

@@ -35,6 +35,8 @@ HTTP_KEYS = ("rate_per_second", "max_retries", "timeout", "backoff_base", "backo
 
 @dataclass
 class RunSummary:
+    """What a sync run did: run id, connector, module, direction, outcome (success, failed, stopped
+    or skipped), per-side counts, error and hint, note."""
     run_id: int | None
     connector: str
     module: str
@@ -49,6 +51,7 @@ class RunSummary:
     items: list[dict[str, Any]] = field(default_factory=list)  # dry runs only
 
     def as_dict(self) -> dict[str, Any]:
+        """The summary as JSON-ready data (``crm sync now --json``)."""
         return dict(self.__dict__)
 
 

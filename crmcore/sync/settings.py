@@ -33,6 +33,9 @@ def load(session: Session, connection_id: int) -> SyncSettings:
 
 
 def direction_from_user(text: str, connector_name: str) -> str:
+    """The stored direction (``both``, ``to-crm``, ``to-remote``) for what a person typed,
+    ``to-<connector_name>`` included. Raises :class:`ValidationError` naming the accepted
+    values."""
     if text in ("both", "to-crm", "to-remote"):
         return text
     if text == f"to-{connector_name}":
@@ -42,10 +45,12 @@ def direction_from_user(text: str, connector_name: str) -> str:
 
 
 def direction_for_user(stored: str, connector_name: str) -> str:
+    """The direction as a person reads it: ``to-remote`` shown as ``to-<connector_name>``."""
     return f"to-{connector_name}" if stored == "to-remote" else stored
 
 
 def as_dict(row: SyncSettings, connector_name: str) -> dict[str, Any]:
+    """A connection's sync settings as JSON-ready data, the direction as a person reads it."""
     return {"sync_records_from": row.sync_records_from, "debug": row.debug,
             "frequency": row.frequency,
             "direction": direction_for_user(row.direction, connector_name),

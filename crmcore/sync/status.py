@@ -9,6 +9,9 @@ from crmcore.sync.models import SyncRun, SyncSettings
 
 
 def sync_status(session: Session, connection_id: int) -> dict[str, Any]:
+    """A connection's background sync state for the Sync window and 'crm sync connectors': last
+    run, its outcome and start, frequency, whether contacts sync, next run, failures in a row,
+    last error and a one-line summary."""
     settings = session.get(SyncSettings, connection_id)
     last = session.exec(select(SyncRun).where(SyncRun.connection_id == connection_id)
                         .order_by(SyncRun.id.desc()).limit(1)).first()

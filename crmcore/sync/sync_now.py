@@ -39,6 +39,7 @@ class SyncNowState:
     hint: str | None = None
 
     def say(self, message: str) -> None:
+        """Add a progress ``message``, keeping the latest few only."""
         self.messages.append(message)
         del self.messages[:-MAX_MESSAGES]
 
@@ -151,4 +152,5 @@ def status(crm: CRM, connection_id: int) -> SyncNowState | None:
 
 
 def as_dict(state: SyncNowState) -> dict[str, Any]:
+    """The state as JSON-ready data."""
     return dict(state.__dict__)

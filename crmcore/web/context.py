@@ -30,6 +30,7 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 def is_htmx() -> bool:
+    """Whether the current request comes from htmx (``HX-Request: true``)."""
     from flask import request
 
     return request.headers.get("HX-Request") == "true"

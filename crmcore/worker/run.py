@@ -42,6 +42,7 @@ class _FailedRunsWithoutTraceback(logging.Filter):
 
 
 def worker_name() -> str:
+    """This process as procrastinate's worker name: ``host:pid``."""
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
