@@ -102,6 +102,57 @@ def assert_rows_intact(before: Rows, after: Rows) -> None:
                 assert after[new_table][key][new_column] == value, (table, key, column)
 
 
+# -- what each later revision did to the released rows ----------------------------------------------
+
+
+@after_upgrade
+def core_0002_leaves_accounts_mappings_and_notes_unknown(conn: Connection, released: Rows) -> None:
+    """core 0002: the new columns are empty on 0.1.0 rows (the first run adopts the account and
+    the mapping without re-baselining: the sync below writes nothing)."""
+    assert conn.execute(text("SELECT count(*) FROM crm_connection WHERE remote_account IS NOT NULL"
+                             )).scalar() == 0
+    assert conn.execute(text("SELECT count(*) FROM crm_sync_checkpoint WHERE mapping IS NOT NULL "
+                             "OR account IS NOT NULL")).scalar() == 0
+    notes = conn.execute(text("SELECT count(*) FROM crm_sync_run WHERE note IS NOT NULL")).scalar()
+    assert notes == 0 and len(released["crm_sync_run"]) == 4
+
+
+@after_upgrade
+def core_0003_brings_the_job_queue_on_postgresql_only(conn: Connection, released: Rows) -> None:
+    """core 0003: procrastinate's tables on PostgreSQL (the postgres extra is installed for the
+    tests), none on SQLite."""
+    from sqlalchemy import inspect
+
+    queue = {t for t in inspect(conn).get_table_names() if t.startswith("procrastinate_")}
+    if conn.dialect.name == "sqlite":
+        assert queue == set()
+    else:
+        assert "procrastinate_jobs" in queue
+
+
+@after_upgrade
+def core_0004_gives_released_users_no_password_and_no_back_off(conn: Connection,
+                                                             released: Rows) -> None:
+    """core 0004: every 0.1.0 user exists with no password yet (``crm users set-password``),
+    no failed logins, not locked."""
+    rows = conn.execute(text("SELECT password_hash, failed_logins, locked_until FROM crm_user")
+                        ).all()
+    assert len(rows) == len(released["crm_user"]) > 0
+    assert all(tuple(r) == (None, 0, None) for r in rows), rows
+
+
+@after_upgrade
+def contacts_0002_adds_the_list_order_index(conn: Connection, released: Rows) -> None:
+    """contacts 0002: the index the contacts pages read in list order."""
+    if conn.dialect.name == "sqlite":
+        found = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                                  "tbl_name = 'contact'")).scalars().all()
+    else:
+        found = conn.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'contact' "
+                                  "AND schemaname = current_schema()")).scalars().all()
+    assert "ix_contact_name_order" in found, found
+
+
 # -- the test --------------------------------------------------------------------------------------
 
 
