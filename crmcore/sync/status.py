@@ -39,9 +39,10 @@ def describe(status: dict[str, Any]) -> str:
     else:
         parts.append("never synced")
     if status["failures"]:
-        until = status["next_run_at"]
-        parts.append(f"background sync failing ({status['failures']} in a row), backed off until "
-                     f"{until:%Y-%m-%d %H:%M} UTC: {status['last_error']}")
+        until = status["next_run_at"]  # None: the frequency changed since, so it is due now
+        when = f"backed off until {until:%Y-%m-%d %H:%M} UTC" if until else "retried when next due"
+        parts.append(f"background sync failing ({status['failures']} in a row), {when}: "
+                     f"{status['last_error']}")
     elif status["frequency"] == "off":
         parts.append("background sync off")
     elif status["next_run_at"]:

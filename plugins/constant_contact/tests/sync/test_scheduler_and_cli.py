@@ -133,3 +133,22 @@ def test_demo_refuses_a_crm_home_that_already_holds_a_crm(world):
     result = world.env.invoke(["demo"])
     assert result.exit_code == 1
     assert "crm demo needs an empty CRM home" in result.output and "mktemp -d" in result.output
+
+
+def test_a_failing_connection_whose_frequency_changes_still_shows_in_the_sync_window(world):
+    """A new frequency makes the connection due at once (no next run time) while its failures
+    still count: the overview must say it is failing, not crash on the missing time."""
+    world.settings(frequency="10m")
+    world.sandbox.faults.fail_next(1000, status=500)
+    scheduler.run_due(world.crm, now=utcnow())
+    assert _row(world).failures == 1
+    changed = world.env.invoke(["sync", "settings", "constant-contact", "--frequency", "1h"])
+    assert changed.exit_code == 0, changed.output
+    row = _row(world)
+    assert row.failures == 1 and row.next_run_at is None
+    listed = world.env.invoke(["sync", "connectors"])
+    assert listed.exit_code == 0 and "Traceback" not in listed.output, listed.output
+    assert "failing (1 in a row)" in listed.output
+    as_json = world.env.invoke(["sync", "connectors", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert "failing (1 in a row)" in as_json.output
