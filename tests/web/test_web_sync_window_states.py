@@ -47,3 +47,26 @@ def test_a_connection_needing_re_authorization_says_so_and_offers_sign_in(web):
     assert "the service no longer accepts the sign-in; press Sign In" in page
     assert ">Sign In</button>" in page and "Sync Now" not in page
     assert "s3cret-value" not in page
+
+
+def test_a_connection_failing_in_the_background_says_so_in_the_sync_window(web):
+    from crmcore.sync.models import SyncSettings
+
+    web.install("contacts", CC)
+    client = web.login()
+    post(client, f"/sync/{CC}/oauth", {
+        "client_id": "app-1", "client_secret": "s3cret-value", "auth_url": "http://127.0.0.1:9/a",
+        "token_url": "http://127.0.0.1:9/t", "api_url": "http://127.0.0.1:9/v3",
+        "revoke_url": "http://127.0.0.1:9/r", "scopes": "contact_data",
+        "redirect_uri": f"http://localhost/sync/{CC}/callback"})
+    assert "Failing in the background" not in client.get("/sync").text
+    with web.crm.session() as session:
+        admin = get_user(session, "admin")
+        cid = session.exec(select(Connection).where(Connection.user_id == admin.id)).one().id
+        row = session.get(SyncSettings, cid) or SyncSettings(connection_id=cid)
+        row.failures, row.last_error = 3, "The remote service answered 500 <b>twice</b>"
+        session.add(row)
+        session.commit()
+    page = client.get("/sync").text
+    assert "Failing in the background (3 in a row): The remote service answered 500" in page
+    assert "&lt;b&gt;twice&lt;/b&gt;" in page  # the error is text, never markup
