@@ -5,6 +5,7 @@ import click
 
 from crmcore import scheduler as scheduler_service
 from crmcore.cli.context import acting_user, pass_crm
+from crmcore.cli.output import json_option, print_json
 from crmcore.errors import CrmError
 
 
@@ -27,8 +28,9 @@ def scheduler_group() -> None:
               help="Connections synced at once, so one hung remote never holds up the others.")
 @click.option("--mine", is_flag=True, help="Only the acting user's connections (anyone may; "
               "without it the scheduler runs every user's, which only an admin may).")
+@json_option
 @pass_crm
-def run(crm, once: bool, poll: float, pool: int, mine: bool) -> None:
+def run(crm, once: bool, poll: float, pool: int, mine: bool, as_json: bool) -> None:
     """Run each enabled, signed-in connection when it is due, until stopped (Ctrl-C).
 
     A connection that fails is retried later with a growing wait; 'crm sync connectors' shows
@@ -37,9 +39,16 @@ def run(crm, once: bool, poll: float, pool: int, mine: bool) -> None:
     with crm.session() as session:
         actor = acting_user(session)
         user_id = scheduler_service.scope_for(crm, actor, everyone=not mine)
+    if as_json and not once:
+        raise click.UsageError("--json goes with --once (one pass, then a report).")
     if once:
-        results = scheduler_service.run_due(crm, echo=click.echo, user_id=user_id, pool=pool)
-        if not results:
+        echo = (lambda line: None) if as_json else click.echo
+        results = scheduler_service.run_due(crm, echo=echo, user_id=user_id, pool=pool)
+        if as_json:
+            print_json([{"connection": r.item.connection_id, "connector": r.item.connector,
+                         "user": r.item.user, "outcome": r.outcome, "error": r.error,
+                         "run": r.summary.run_id if r.summary else None} for r in results])
+        elif not results:
             click.echo("Nothing is due.")
         failed = [r for r in results if r.failed]
         if failed:

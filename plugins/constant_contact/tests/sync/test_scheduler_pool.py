@@ -83,3 +83,22 @@ def test_run_forever_starts_others_while_one_hangs(make_fleet):
                            for line in lines)
         finally:
             stop.set()
+
+
+def test_once_with_json_reports_each_connection_and_still_fails(make_fleet):
+    import json
+
+    with make_fleet(2) as fleet:
+        fleet.sandboxes[1].faults.fail_next(1000, status=500)
+        out = fleet.env.run(["scheduler", "run", "--once", "--json"])
+        assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+        bad, good = fleet.connection_ids[1], fleet.connection_ids[0]
+        report = {r["connection"]: r for r in json.loads(out.stdout)}
+        assert (report[good]["outcome"], report[good]["user"], report[good]["error"]) == (
+            "success", "u0", None)
+        assert report[bad]["outcome"] == "failed" and report[bad]["error"]
+        assert {r["run"] for r in report.values()} == {r.id for rs in _runs(fleet).values()
+                                                      for r in rs}
+        assert f"1 of 2 connections failed: {bad}" in out.stderr
+        refused = fleet.env.run(["scheduler", "run", "--json"])
+        assert refused.returncode == 2 and "--json goes with --once" in refused.stderr
