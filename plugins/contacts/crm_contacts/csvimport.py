@@ -99,6 +99,11 @@ def _header(cells: list[str]) -> list[str]:
         raise ValidationError(f"Column {header.index('') + 1} of the CSV header has no name; "
                               "nothing was imported.", "Name every column, or remove the empty one.")
     unknown = [c for c in header if c not in BY_NAME and c not in IGNORED]
+    other = [d for d in "|:^~" if len(header) == 1 and d in header[0]]
+    if other:  # one cell holding the field names: another separator
+        raise ValidationError(f"The CSV header's cells seem separated by {other[0]!r}, which the "
+                              "import does not read; nothing was imported.",
+                              "Save the file with commas, semicolons or tabs between cells.")
     if unknown:
         raise ValidationError(f"Unknown column {unknown[0]!r} in the CSV header; nothing was "
                               "imported.",

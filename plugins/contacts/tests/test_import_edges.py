@@ -79,6 +79,15 @@ def test_trailing_empty_cells_and_other_delimiters(env, tmp_path):
     assert {c["first_name"] for c in contacts(env)} == {"Ada", "Grace", "Alan"}
 
 
+def test_a_delimiter_the_import_does_not_read_is_refused_naming_it(env, tmp_path):
+    piped = write(tmp_path, "first_name|last_name|email\nAda|Lovelace|ada@example.com\n", "p.csv")
+    result = env.invoke(["contacts", "import", str(piped)])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "separated by '|'" in result.output and "nothing was imported" in result.output
+    assert "commas, semicolons or tabs" in result.output
+    assert contacts(env) == []
+
+
 def test_an_unclosed_quote_is_reported_on_its_line_and_the_rows_after_it_are_kept(env, tmp_path):
     path = write(tmp_path, "first_name,last_name,email,mailing_street\n"
                            "Ada,Lovelace,ada@example.com\n"
