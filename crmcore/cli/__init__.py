@@ -25,6 +25,7 @@ class UserError(click.ClickException):
         self.exit_code = error.exit_code
 
     def show(self, file=None) -> None:
+        """Print the message and the next step to standard error."""
         click.echo(f"Error: {self.message}", err=True)
         if self.hint:
             click.echo(self.hint, err=True)
@@ -34,6 +35,8 @@ class CrmGroup(click.Group):
     """A group whose commands' :class:`CrmError` become clean messages, at any depth."""
 
     def invoke(self, ctx: click.Context):
+        """Run the command; a :class:`CrmError`, or a database, disk or encoding failure the CLI
+        can explain, becomes a clean message with its exit code."""
         try:
             return super().invoke(ctx)
         except CrmError as exc:
@@ -48,6 +51,7 @@ class CrmGroup(click.Group):
             raise UserError(error) from None
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Refuse an argument that is not UTF-8 (naming it) before parsing."""
         if ctx.parent is None:  # the root: every argument of the command line, once
             error = undecodable_argument(args)
             if error is not None:
@@ -55,6 +59,7 @@ class CrmGroup(click.Group):
         return super().parse_args(ctx, args)
 
     def group(self, *args, **kwargs):
+        """A sub-group that handles errors the same way."""
         kwargs.setdefault("cls", CrmGroup)
         return super().group(*args, **kwargs)
 

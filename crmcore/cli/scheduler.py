@@ -70,4 +70,5 @@ def run(crm, once: bool, poll: float, pool: int, mine: bool, as_json: bool) -> N
 
 
 def register(cli: click.Group) -> None:
+    """Add the ``crm scheduler`` group to ``cli``."""
     cli.add_command(scheduler_group)

@@ -28,6 +28,7 @@ def sync_group() -> None:
 
 
 def register(cli: click.Group) -> None:
+    """Add the ``crm sync`` group to ``cli``."""
     cli.add_command(sync_group)
 
 

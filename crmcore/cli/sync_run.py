@@ -207,5 +207,6 @@ def debug_log_command(crm, connector, run, limit, owner, as_json):
 
 
 def attach(group: click.Group) -> None:
+    """Add ``settings``, ``now``, ``log`` and ``debug-log`` to the ``crm sync`` group."""
     for command in (settings_command, now_command, log_command, debug_log_command):
         group.add_command(command)

@@ -43,4 +43,5 @@ def web_command(host: str, port: int, threads: int, secure_cookies: bool, proxy_
 
 
 def register(cli: click.Group) -> None:
+    """Add ``crm web`` to ``cli``."""
     cli.add_command(web_command)

@@ -80,4 +80,5 @@ def status_command(crm, as_json: bool) -> None:
 
 
 def register(cli: click.Group) -> None:
+    """Add the ``crm worker`` group to ``cli``."""
     cli.add_command(worker_group)

@@ -70,6 +70,8 @@ def _holder_is_dead(holder: str | None) -> bool:
 
 
 def checkpoint(session: Session, connection_id: int, module: str) -> SyncCheckpoint:
+    """The checkpoint row of a connection's module (added to ``session``, empty, when there is none
+    yet)."""
     row = session.get(SyncCheckpoint, (connection_id, module))
     if row is None:
         row = SyncCheckpoint(connection_id=connection_id, module=module)
@@ -115,6 +117,7 @@ def _mark_interrupted(session: Session, old_run_id: int, new_run_id: int, now) -
 
 
 def heartbeat(session: Session, connection_id: int, module: str, run_id: int) -> None:
+    """Mark run ``run_id`` as alive now, if it still holds the lock."""
     session.execute(update(SyncCheckpoint)
                     .where(SyncCheckpoint.connection_id == connection_id,
                            SyncCheckpoint.module == module,
@@ -123,6 +126,7 @@ def heartbeat(session: Session, connection_id: int, module: str, run_id: int) ->
 
 
 def release(session: Session, connection_id: int, module: str, run_id: int) -> None:
+    """Release the run lock, if run ``run_id`` still holds it."""
     session.execute(update(SyncCheckpoint)
                     .where(SyncCheckpoint.connection_id == connection_id,
                            SyncCheckpoint.module == module,

@@ -73,6 +73,7 @@ class Mapped:
 
     @property
     def skipped(self) -> bool:
+        """Whether the value was left out (``skip_reason`` says why)."""
         return self.skip_reason is not None
 
 
@@ -106,15 +107,24 @@ class Transform:
     remote_types: tuple[str, ...] | None = None
 
     def to_remote(self, value: Any) -> tuple[Any, ...] | _Omit:
+        """The remote values (``remote_arity`` of them) for CRM ``value``, or the omit marker to
+        leave the remote field alone. Raises :class:`MappingSkip` for a value the remote cannot
+        hold."""
         return (normalise(value),)
 
     def to_crm(self, values: tuple[Any, ...], current: Any = None) -> Any:
+        """The CRM value for the remote ``values``; ``current`` is the CRM's value now (to keep
+        what the remote cannot express). Raises :class:`MappingSkip` for a value the CRM cannot
+        hold."""
         return normalise(values[0])
 
     def key_from_crm(self, value: Any) -> Any:
+        """A comparable key of CRM ``value``: equal to :meth:`key_from_remote` exactly when both
+        sides hold the same state."""
         return normalise(value)
 
     def key_from_remote(self, values: tuple[Any, ...]) -> Any:
+        """A comparable key of the remote ``values`` (see :meth:`key_from_crm`)."""
         return normalise(values[0])
 
 
@@ -124,6 +134,8 @@ class Identity(Transform):
     TEXT = ("string", "email", "text", "phone", "url")
 
     def compatible(self, crm: "FieldSpec", remote: "FieldSpec") -> bool:
+        """Whether a CRM field and a remote field can be mapped with this transform (text-like
+        types count as one)."""
         def kind(t: str) -> str:
             return "text" if t in self.TEXT else t
         return kind(crm.type) == kind(remote.type)
@@ -235,14 +247,17 @@ class Entry:
 
     @property
     def label(self) -> str:
+        """``crm>remote1,remote2``: how logs and fingerprints name the entry."""
         return f"{self.crm}>{','.join(self.remote)}"
 
     @property
     def to_remote_side(self) -> bool:
+        """Whether CRM values travel to the remote."""
         return self.direction in ("both", "to-remote")
 
     @property
     def to_crm_side(self) -> bool:
+        """Whether remote values travel to the CRM."""
         return self.direction in ("both", "to-crm")
 
 
@@ -424,9 +439,13 @@ class FieldMapping:
     # -- comparing --------------------------------------------------------------------------------
 
     def crm_keys(self, crm_values: dict) -> list[list[Any]]:
+        """``[label, key]`` of every entry for a CRM record's values (what its fingerprint hashes).
+        """
         return [[e.label, e.transform.key_from_crm(crm_values.get(e.crm))] for e in self.entries]
 
     def remote_keys(self, remote_values: dict) -> list[list[Any]]:
+        """``[label, key]`` of every entry for a remote record's values (equal to :meth:`crm_keys`
+        when both sides agree)."""
         return [[e.label, e.transform.key_from_remote(tuple(remote_values.get(r) for r in e.remote))]
                 for e in self.entries]
 

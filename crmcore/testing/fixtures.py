@@ -85,6 +85,8 @@ class CrmEnv:
     extra_plugins: tuple[object, ...] = ()  # plugin objects registered directly (in-process only)
 
     def environ(self, **extra: str) -> dict[str, str]:
+        """The environment of a ``crm`` subprocess: this one's without ``CRM_*`` variables, then
+        this CRM's home, database, key and plugins, then ``extra``."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
         env.update(CRM_HOME=str(self.home), CRM_DATABASE_URL=self.database_url,
                    CRM_SECRET_KEY=self.secret_key, CRM_PLUGINS=",".join(self.plugins))

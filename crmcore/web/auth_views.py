@@ -31,6 +31,8 @@ def _require_sign_in():
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    """The login form; on success, go to the page the visitor asked for (same site only). Failed
+    logins back off per account."""
     next_url = safe_next(request.values.get("next"), url_for("sync.window"))
     if g.user is not None and request.method == "GET":
         return redirect(next_url)
@@ -56,6 +58,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """End the session and go back to the login page."""
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
@@ -63,4 +66,5 @@ def logout():
 
 @bp.route("/")
 def home():
+    """The home page: the Sync window."""
     return redirect(url_for("sync.window"))

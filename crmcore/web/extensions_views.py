@@ -12,6 +12,7 @@ bp = Blueprint("extensions", __name__, url_prefix="/extensions")
 
 @bp.route("")
 def index():
+    """The Extension Store (admin only): available and installed extensions."""
     require_admin(web_user(), "open the Extension Store")
     crm = web_crm()
     with crm.session() as session:
@@ -38,6 +39,8 @@ def install():
 
 @bp.route("/uninstall", methods=["GET", "POST"])
 def uninstall():
+    """Uninstall the extensions named in ``name`` (admin only): GET asks to confirm, POST
+    uninstalls (``purge=yes`` also drops their data)."""
     crm, user = web_crm(), web_user()
     require_admin(user, "uninstall extensions")
     names = [n for n in request.values.getlist("name") if n]

@@ -33,6 +33,7 @@ def record_url(module: str, record_id: int | None) -> str | None:
 
 @bp.route("/<name>/log")
 def log(name: str):
+    """The Sync Log of a connection: its latest runs, newest first, with per-side counts."""
     connection, owner = _connection(name)
     with web_crm().session() as db:
         runs = logview.runs(db, connection.id, name, RUNS_SHOWN)
@@ -52,6 +53,8 @@ def _filters(name: str) -> tuple[str | None, str | None]:
 
 @bp.route("/<name>/log/<int:run>")
 def run_detail(name: str, run: int):
+    """The records of one run, filtered by ``?side=`` and ``?action=``, with a link to the same
+    records as CSV."""
     connection, owner = _connection(name)
     side, action = _filters(name)
     with web_crm().session() as db:
@@ -82,6 +85,7 @@ def run_csv(name: str, run: int):
 
 @bp.route("/<name>/debug-log")
 def debug_log(name: str):
+    """The Debug Log of a connection (one run's with ``?run=``), newest first."""
     connection, owner = _connection(name)
     run = request.args.get("run", type=int)
     with web_crm().session() as db:
@@ -92,6 +96,7 @@ def debug_log(name: str):
 
 @bp.route("/<name>/attention")
 def needs_attention(name: str):
+    """Needs attention: records skipped run after run, with their reasons and links to them."""
     connection, owner = _connection(name)
     with web_crm().session() as db:
         rows = attention.needs_attention(db, connection.id)

@@ -24,15 +24,20 @@ PENDING = "pending_sign_in"
 
 
 def label_of(name: str) -> str:
+    """The label a person reads for connector ``name``. Raises :class:`NotFound` for an unknown
+    one."""
     return connections.get_connector(web_crm(), name).label
 
 
 def callback_url(name: str) -> str:
+    """The absolute URL of the web sign-in callback of connector ``name``."""
     return url_for("sync.callback", name=name, _external=True)
 
 
 @bp.route("")
 def window():
+    """The Sync window: the user's connectors with their state, and the available ones
+    (``?available=1``)."""
     crm, user = web_crm(), web_user()
     rows = connections.connectors_overview(crm, user)
     for row in rows:
@@ -153,6 +158,8 @@ def settings(name: str):
 
 @bp.route("/<name>/test", methods=["POST"])
 def test_connection(name: str):
+    """Test connection: the stored sign-in still yields a usable access token (refreshed if near
+    expiry); the outcome is flashed."""
     try:
         flash(web_signin.check(web_crm(), web_user(), name), "success")
     except CrmError as exc:

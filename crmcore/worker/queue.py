@@ -53,6 +53,8 @@ class Timing:
 
     @property
     def cron(self) -> str:
+        """The procrastinate cron of the periodic tasks (a sixth field for seconds under a minute).
+        """
         if self.tick_seconds >= 60:
             return f"*/{max(1, self.tick_seconds // 60)} * * * *"
         return f"* * * * * */{max(1, self.tick_seconds)}"  # procrastinate's 6th field: seconds
