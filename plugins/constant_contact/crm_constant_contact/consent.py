@@ -16,6 +16,7 @@ UNSUBSCRIBED = "unsubscribed"
 
 
 class OptOutPermission(Transform):
+    """The opt-out <-> ``permission_to_send`` transform the module docstring describes."""
     name = "opt-out-permission"
     crm_types = ("boolean",)
     remote_types = ("string",)

@@ -11,11 +11,13 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 @hookimpl
 def crm_extension_manifest() -> Path:
+    """The constant-contact extension's manifest file."""
     return MANIFEST
 
 
 @hookimpl
 def crm_register_connectors(register) -> None:
+    """Register the Constant Contact connector."""
     from crm_constant_contact.connector import ConstantContactConnector
 
     register(ConstantContactConnector())
@@ -23,6 +25,7 @@ def crm_register_connectors(register) -> None:
 
 @hookimpl
 def crm_register_commands(cli) -> None:
+    """Add ``crm constant-contact`` (fields, sandbox) and ``crm demo`` to the command line."""
     from crm_constant_contact.cli import constant_contact  # built only when commands are
 
     cli.add_command(constant_contact)

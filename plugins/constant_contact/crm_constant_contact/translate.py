@@ -105,6 +105,8 @@ def flatten(contact: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def to_record(contact: Mapping[str, Any]) -> RemoteRecord:
+    """The sync's view of a Constant Contact contact (a ``GET /contacts`` item): id, flattened
+    values, last change (UTC; ``updated_at``, else ``created_at``) and whether it is deleted."""
     stamp = contact.get("updated_at") or contact.get("created_at")
     updated = parse_time(stamp) if stamp else datetime.fromtimestamp(0, timezone.utc)
     return RemoteRecord(remote_id=contact["contact_id"], values=flatten(contact),

@@ -31,6 +31,7 @@ class RowResult:
     reason: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        """The row's report as JSON-ready data (``crm contacts import --json``)."""
         return {"line": self.line, "action": self.action, "id": self.id, "reason": self.reason}
 
 

@@ -53,18 +53,22 @@ class ImportReport:
     stopped: str | None = None  # why the import stopped part way, or None when it read every row
 
     def count(self, action: str) -> int:
+        """How many rows ended as ``action`` (created, updated, unchanged, skipped, failed)."""
         return sum(1 for r in self.rows if r.action == action)
 
     @property
     def imported(self) -> list[int]:
+        """The ids of the contacts the import created."""
         return [r.id for r in self.rows if r.action == "created"]
 
     @property
     def errors(self) -> list[tuple[int, str]]:
+        """``(line, reason)`` of every row that failed."""
         return [(r.line, r.reason or "") for r in self.rows if r.action == "failed"]
 
     @property
     def saved(self) -> int:
+        """How many rows were written (created or updated)."""
         return sum(1 for r in self.rows if r.action in ("created", "updated"))
 
     def as_dict(self) -> dict[str, Any]:

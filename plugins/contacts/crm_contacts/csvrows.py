@@ -39,6 +39,7 @@ class Record:
 
     @property
     def blank(self) -> bool:
+        """Whether the row is readable and every cell empty (skipped without a report)."""
         return self.problem is None and not any(c.strip() for c in self.cells)
 
 

@@ -16,17 +16,20 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 @hookimpl
 def crm_extension_manifest() -> Path:
+    """The contacts extension's manifest file."""
     return MANIFEST
 
 
 @hookimpl
 def crm_register_modules(register) -> None:
+    """Register the contacts module: its table, fields and record store."""
     register(ModuleSpec(name=MODULE, label="Contacts", tables=[Contact], fields=list(FIELDS),
                         records=ContactStore()))
 
 
 @hookimpl
 def crm_register_commands(cli) -> None:
+    """Add ``crm contacts`` to the command line."""
     from crm_contacts.cli import contacts  # the CLI is only imported when commands are built
 
     cli.add_command(contacts)
@@ -50,6 +53,7 @@ def crm_migrations() -> Path:
 
 @hookimpl
 def crm_register_web_pages(register) -> None:
+    """Add the Contacts pages (menu entry "Contacts") to the web application."""
     from crm_contacts.web import bp  # Flask is only imported when the web app is built
 
     register(bp, menu="Contacts", module=MODULE)

@@ -43,6 +43,8 @@ def values_of(contact: Contact) -> dict[str, Any]:
 
 
 def snapshot(contact: Contact) -> RecordSnapshot:
+    """The sync's view of ``contact``: id, field values, owner, whether it is in the recycle bin,
+    last change (UTC)."""
     return RecordSnapshot(id=contact.id, values=values_of(contact), owner_id=contact.owner_id,
                           deleted=contact.deleted_at is not None, modified_at=contact.modified_at)
 

@@ -47,11 +47,15 @@ def _owner_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
 
 
 def show(session: Session, record_id: int) -> dict[str, Any]:
+    """Contact ``record_id`` as JSON-ready data, with its owner's name. Raises :class:`NotFound`
+    when there is none."""
     contact = STORE.get(session, record_id)
     return as_dict(contact, _owner_names(session, [contact.owner_id]).get(contact.owner_id))
 
 
 def add(session: Session, user: User, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Create a contact owned by ``user`` from ``values`` and return it as :func:`show` does.
+    Raises :class:`ValidationError` for a value the field refuses."""
     return show(session, STORE.create(session, values, user))
 
 
@@ -71,6 +75,8 @@ def update(session: Session, user: User, record_id: int,
 
 @dataclass
 class Outcome:
+    """What a delete or restore did to one contact: id, name, and whether it changed (False: it
+    already was so)."""
     id: int
     name: str
     changed: bool

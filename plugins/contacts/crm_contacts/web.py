@@ -59,6 +59,7 @@ def index():
 
 @bp.route("/<int:record_id>")
 def show(record_id: int):
+    """A contact's page."""
     with _open() as (session, _user):
         record = service.show(session, record_id)
     return render_template("contacts/show.html", record=record, fields=FIELDS,
@@ -67,6 +68,7 @@ def show(record_id: int):
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
+    """The new-contact form; saves with the CLI's validation and messages."""
     values: dict[str, Any] = {}
     error = hint = None
     if request.method == "POST":
@@ -86,6 +88,7 @@ def new():
 
 @bp.route("/<int:record_id>/edit", methods=["GET", "POST"])
 def edit(record_id: int):
+    """The edit form of a contact; saves with the CLI's validation and messages."""
     error = hint = None
     if request.method == "POST":
         values = _values_from_form()
@@ -106,6 +109,7 @@ def edit(record_id: int):
 
 @bp.route("/<int:record_id>/delete", methods=["POST"])
 def delete(record_id: int):
+    """Move a contact to the recycle bin."""
     with _open() as (session, user):
         outcome = service.delete(session, user, [record_id])[0]
     flash(f"Moved contact {outcome.id} ({outcome.name}) to the recycle bin." if outcome.changed
@@ -115,6 +119,7 @@ def delete(record_id: int):
 
 @bp.route("/<int:record_id>/restore", methods=["POST"])
 def restore(record_id: int):
+    """Restore a contact from the recycle bin."""
     with _open() as (session, user):
         outcome = service.restore(session, user, [record_id])[0]
     flash(f"Restored contact {outcome.id} ({outcome.name})." if outcome.changed
