@@ -105,11 +105,13 @@ class Sandbox:
 
     @property
     def running(self) -> bool:
+        """Whether the sandbox's HTTP server is serving."""
         return self._server is not None
 
     # ----- addresses --------------------------------------------------------------------------
     @property
     def client_id(self) -> str:
+        """The client id (API key) of the sandbox's one registered app."""
         return self._oauth.client_id
 
     @property
@@ -119,28 +121,34 @@ class Sandbox:
 
     @property
     def client_secret(self) -> str:
+        """The client secret of the sandbox's app (a test value; never a real one)."""
         return self._oauth.client_secret
 
     @property
     def base_url(self) -> str:
+        """``http://host:port`` of the running sandbox; ``RuntimeError`` before it starts."""
         if not self.port:
             raise RuntimeError("start the sandbox first: a free port is chosen when it starts")
         return f"http://{self.host}:{self.port}"
 
     @property
     def auth_url(self) -> str:
+        """The OAuth authorization endpoint."""
         return self.base_url + AUTHORIZE_PATH
 
     @property
     def token_url(self) -> str:
+        """The OAuth token endpoint."""
         return self.base_url + TOKEN_PATH
 
     @property
     def revoke_url(self) -> str:
+        """The OAuth token revocation endpoint."""
         return self.base_url + REVOKE_PATH
 
     @property
     def api_url(self) -> str:
+        """The V3 API base URL (``.../v3``)."""
         return self.base_url + "/v3"
 
     # ----- seeding and inspection (no HTTP) ---------------------------------------------------
@@ -177,6 +185,7 @@ class Sandbox:
         return sorted(found, key=lambda c: (c["updated_at"], c["contact_id"]))
 
     def get_contact(self, contact_id: str) -> dict[str, Any] | None:
+        """Contact ``contact_id`` with every sub-resource, or ``None`` when the store has none."""
         with self._lock:
             record = self.store.get(contact_id)
             return records.full(record) if record else None
@@ -201,6 +210,8 @@ class Sandbox:
             return soft_delete(self.store, contact_id)
 
     def create_list(self, name: str, description: str | None = None) -> str:
+        """Create a contact list and return its ``list_id``. Raises ``ValueError`` for a taken name
+        or past the list limit."""
         with self._lock:
             if self.store.list_id_for_name(name):
                 raise ValueError(f"a list named {name!r} already exists")
@@ -209,11 +220,14 @@ class Sandbox:
             return self.store.create_list(name, description)["list_id"]
 
     def lists(self) -> list[dict[str, Any]]:
+        """Every contact list, each with its ``membership_count``."""
         with self._lock:
             return [{**r, "membership_count": len(self.store.members.get(r["list_id"], ()))}
                     for r in self.store.lists.values()]
 
     def create_custom_field(self, label: str, type: str = "string") -> str:  # noqa: A002 - V3 name
+        """Create a custom field (``type``: one of the V3 custom field types) and return its id.
+        Raises ``ValueError`` for an unknown type or a taken name."""
         with self._lock:
             if type not in CUSTOM_FIELD_TYPES:
                 raise ValueError(f"type must be one of {CUSTOM_FIELD_TYPES}")
@@ -224,6 +238,7 @@ class Sandbox:
             return self.store.create_custom_field(label, type)["custom_field_id"]
 
     def custom_fields(self) -> list[dict[str, Any]]:
+        """Every custom field definition."""
         with self._lock:
             return [dict(r) for r in self.store.custom_fields.values()]
 
@@ -248,10 +263,12 @@ class Sandbox:
 
     @property
     def auto_approve(self) -> bool:
+        """Whether the consent page approves by itself (no person clicks Allow Access)."""
         return self._oauth.auto_approve
 
     @auto_approve.setter
     def auto_approve(self, value: bool) -> None:
+        """Set whether the consent page approves by itself."""
         self._oauth.auto_approve = value
 
     # ----- counters and limits ----------------------------------------------------------------
@@ -262,9 +279,11 @@ class Sandbox:
 
     @property
     def request_total(self) -> int:
+        """How many requests the sandbox answered since the counts were last reset."""
         return self._app.count_snapshot()[1]
 
     def reset_counts(self) -> None:
+        """Reset the request counts (``requests``, ``request_total``)."""
         self._app.reset_counts()
 
     @property
@@ -279,6 +298,7 @@ class Sandbox:
         self.limits.reset()
 
     def reset_rate_limits(self) -> None:
+        """Forget the requests the rate limits counted so far (per second and per day)."""
         self.limits.reset()
 
     def exhaust_daily_quota(self) -> None:
