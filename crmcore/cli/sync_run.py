@@ -7,7 +7,7 @@ import click
 
 from crmcore.cli.context import acting_user, pass_crm
 from crmcore.cli.output import json_option, print_json, print_table
-from crmcore.errors import CrmError
+from crmcore.errors import CrmError, NotFound
 from crmcore.sync import logview
 from crmcore.sync import settings as sync_settings
 from crmcore.sync.runlog import ACTIONS, CRM_SIDE, WARNING
@@ -133,7 +133,11 @@ def log_command(crm, connector, run, side, action, csv_path, limit, owner, as_js
         if run is None:
             rows = logview.runs(session, connection.id, connector, limit)
         else:
-            run_row = logview.get_run(session, connection.id, run)
+            try:
+                run_row = logview.get_run(session, connection.id, run)
+            except NotFound as exc:  # the hint with this connector's name, not a placeholder
+                raise NotFound(exc.message,
+                               f"See the run numbers with 'crm sync log {connector}'.") from None
             if side not in (None, "crm", "remote", connector):
                 raise CrmError(f"Unknown side {side!r}.", f"Use --side crm or --side {connector}.")
             stored_side = None if side is None else (CRM_SIDE if side == "crm" else connector)

@@ -22,7 +22,8 @@ def serve(crm, host: str, port: int, threads: int = 8, secure_cookies: bool = Fa
 @click.command("web")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (keep 127.0.0.1 behind a reverse proxy).")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+              help="Port to listen on.")
 @click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Requests served at once.")
 @click.option("--secure-cookies", is_flag=True, envvar="CRM_WEB_SECURE_COOKIES",

@@ -73,7 +73,10 @@ def status_command(crm, as_json: bool) -> None:
                        ("queued", "Queued"), ("running", "Running"), ("failed", "Failed"),
                        ("next_run_at", "Next run (UTC)"), ("last_error", "Last error")],
                 empty="No connections yet.")
-    if actor.is_admin:
+    if actor.is_admin and crm.engine.dialect.name != "postgresql":
+        click.echo("\nWorkers need PostgreSQL; on this database the background sync is "
+                   "'crm scheduler run'.")
+    elif actor.is_admin:
         click.echo(f"\nWorkers registered: {len(alive)}"
                    + (f" (last heartbeat {alive[0]['last_heartbeat']:%Y-%m-%d %H:%M:%S})"
                       if alive else " (start one with 'crm worker')"))

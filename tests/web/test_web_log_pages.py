@@ -49,3 +49,17 @@ def test_failed_runs_say_why_and_skips_that_persist_need_attention(web):
     admin = web.login()
     assert "Charles Babbage" in admin.get(f"/sync/{CC}/attention?user=bob").text
     assert admin.get(f"/sync/{CC}/log/{failed}").status_code == 404  # not admin's own connection
+
+
+def test_a_run_of_one_record_says_record_not_records(web):
+    web.install(CC)
+    with web.crm.session() as session:
+        bob = get_user(session, "bob")
+    row = connections.configure(web.crm, bob, CC, client_id="id", client_secret="secret")
+    with web.crm.session() as session:
+        one = _run(session, row.id, "success", [("skipped", "Charles Babbage", 7, "no email address")])
+        two = _run(session, row.id, "success", [("skipped", "Charles Babbage", 7, "no email address"),
+                                                ("skipped", "Cher", 8, "no last name")])
+    client = web.login("bob", "bob-password-1")
+    assert "(1 record)" in client.get(f"/sync/{CC}/log/{one}").text
+    assert "(2 records)" in client.get(f"/sync/{CC}/log/{two}").text

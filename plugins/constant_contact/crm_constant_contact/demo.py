@@ -6,6 +6,7 @@ local Constant Contact sandbox started in this process with its real rate limits
 """
 from __future__ import annotations
 
+import shlex
 import time
 from collections.abc import Callable
 
@@ -82,8 +83,9 @@ def run_demo(crm: CRM, echo: Callable[[str], None], admin: str = "admin",
         second = _sync(crm, connection_id, echo, "8. Second two-way sync")
         if then is not None:
             then(user, connection_id)
+    home = f"CRM_HOME={shlex.quote(str(crm.settings.home))} "  # often a mktemp -d the user never saw
     echo(f"Done in {time.monotonic() - started:.1f} s. See the log any time: "
-         f"'crm sync log {CONNECTOR}' and 'crm sync log {CONNECTOR} RUN'.")
+         f"'{home}crm sync log {CONNECTOR}' and '{home}crm sync log {CONNECTOR} RUN'.")
     return first, second
 
 

@@ -160,3 +160,11 @@ def test_a_dry_run_neither_waits_for_nor_blocks_a_running_sync(world):
     assert dry.outcome == "success" and dry.counts["constant-contact"]["created"] == 1
     with world.crm.session() as s:
         assert lock.checkpoint(s, world.connection_id, "contacts").running_run_id == 999
+
+
+def test_an_unknown_run_number_names_the_command_that_lists_the_runs(world):
+    world.sync()
+    result = world.env.invoke(["sync", "log", "constant-contact", "999"])
+    assert result.exit_code != 0
+    assert "No sync run 999" in result.output
+    assert "'crm sync log constant-contact'" in result.output  # the real name, not a placeholder

@@ -119,6 +119,8 @@ def test_demo_runs_offline_as_the_readme_says(tmp_path):
     assert "no email address" in out.stdout
     assert "deleted  Ada Lovelace (deleted in Constant Contact)" in out.stdout
     assert "deleted  Katherine Johnson (deleted in the CRM)" in out.stdout
+    # CRM_HOME=$(mktemp -d) hides the home: the closing hint names it, so the command works
+    assert f"'CRM_HOME={tmp_path / 'home'} crm sync log constant-contact'" in out.stdout
     log = subprocess.run([str(exe), "sync", "log", "constant-contact", "--json"], env=env,
                          capture_output=True, text=True)
     runs = json.loads(log.stdout)
