@@ -116,9 +116,9 @@ def _change(crm, user, sandbox, fraction: float) -> int:
     with crm.session() as session:
         owner = session.get(User, user.id)
         for link in picked[:k]:
-            records.update(session, link.record_id, {"title": f"Changed {rng.randrange(1e6)}"}, owner)
+            records.update(session, link.record_id, {"title": f"Changed {rng.randrange(1_000_000)}"}, owner)
     for link in picked[k:]:
-        sandbox.update_contact(link.remote_id, {"job_title": f"Remote {rng.randrange(1e6)}"})
+        sandbox.update_contact(link.remote_id, {"job_title": f"Remote {rng.randrange(1_000_000)}"})
     return k
 
 

@@ -1,6 +1,8 @@
 """``crm init``."""
 from __future__ import annotations
 
+import sys
+
 import click
 
 from sqlmodel import select
@@ -37,7 +39,7 @@ def _admin_password(crm, name: str, from_stdin: bool) -> None:
 
     with crm.session() as session:
         has_one = bool(session.exec(select(User).where(User.name == name)).one().password_hash)
-    if not from_stdin and (has_one or not click.get_text_stream("stdin").isatty()):
+    if not from_stdin and (has_one or not sys.stdin.isatty()):
         if not has_one:
             click.echo(f"Set {name}'s password for the web with 'crm users set-password {name}'.")
         return

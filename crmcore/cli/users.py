@@ -1,6 +1,8 @@
 """``crm users``."""
 from __future__ import annotations
 
+import sys
+
 import click
 
 from crmcore import users as users_service
@@ -41,7 +43,7 @@ def list_(crm, as_json: bool) -> None:
 
 def read_new_password(prompt: str = "New password") -> str:
     """A password from a hidden prompt (typed twice) on a terminal, else one line of stdin."""
-    stdin = click.get_text_stream("stdin")
+    stdin = sys.stdin
     if stdin.isatty():
         return click.prompt(prompt, hide_input=True, confirmation_prompt=True, err=True)
     return stdin.readline().rstrip("\r\n")
