@@ -55,7 +55,7 @@ def connectors_cmd(crm, as_json: bool, user_name: str | None) -> None:
 @sync_group.command("configure", context_settings={"ignore_unknown_options": True,
                                                   "allow_extra_args": True})
 @click.argument("name")
-@click.option("--client-id", help="The app's client id (Constant Contact: the API key).")
+@click.option("--client-id", help="The OAuth app's client id (some services call it the API key).")
 @click.option("--client-secret", metavar="-|SECRET",
               help="The app's client secret (stored encrypted). Leave it out to be asked for it "
               "(hidden input) or to read it from standard input; '-' reads standard input too. "

@@ -28,7 +28,7 @@ def _flag(value: str | None) -> bool | None:
 @click.option("--frequency", metavar="EVERY",
               help="Background Sync Frequency: off, or e.g. 15m, 1h, 1d (at least 5m).")
 @click.option("--direction", metavar="WAY",
-              help="Sync Direction: both, to-crm, or to-CONNECTOR (e.g. to-constant-contact).")
+              help="Sync Direction: both, to-crm, or to-CONNECTOR (the connector's name).")
 @click.option("--contacts", type=ON_OFF, help="Enable Contacts Sync for this connection "
               "(the same as --enable-module/--disable-module contacts).")
 @click.option("--enable-module", "enable_modules", multiple=True, metavar="MODULE",

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmcore.sync.models import SyncLink
+
+if TYPE_CHECKING:
+    from crmcore.sync.ops import CrmOp
 
 
 def normalise_email(value: Any) -> str | None:
@@ -55,7 +58,7 @@ class Batch:
     """What one batch decided: CRM writes to make and links to save, applied at commit."""
 
     links: dict[int, LinkState] = field(default_factory=dict)  # by record id
-    crm_ops: list[tuple[str, int | None, dict[str, Any]]] = field(default_factory=list)
+    crm_ops: list["CrmOp"] = field(default_factory=list)  # updates, restores, deletes
     created: list[tuple[dict[str, Any], LinkState, Any]] = field(default_factory=list)  # new CRM
     # records: their values, their link and their log item (both get the id at the commit)
     mark_for_push: set[int] = field(default_factory=set)

@@ -2,7 +2,7 @@
 
 Validated by ``schemas/sync-settings.schema.json`` before anything is saved. Directions are stored
 as ``both``, ``to-remote`` and ``to-crm``; people type and read ``to-<connector>`` for the middle
-one (``to-constant-contact``).
+one (``to-<connector name>``).
 """
 from __future__ import annotations
 

@@ -13,15 +13,15 @@ class Killed(Exception):
 
 
 def _commit_owner():
-    from crmcore.sync.engine import SyncEngine
+    from crmcore.sync.applier import Applier
 
-    return SyncEngine
+    return Applier
 
 
 def count_commits(monkeypatch: pytest.MonkeyPatch, run: Callable[[], Any]) -> int:
     """Run ``run`` and return how many batch commits it made."""
     owner = _commit_owner()
-    original = owner._commit
+    original = owner.commit
     count = 0
 
     def counting(self, *args: Any, **kwargs: Any) -> None:
@@ -30,7 +30,7 @@ def count_commits(monkeypatch: pytest.MonkeyPatch, run: Callable[[], Any]) -> in
         original(self, *args, **kwargs)
 
     with monkeypatch.context() as mp:
-        mp.setattr(owner, "_commit", counting)
+        mp.setattr(owner, "commit", counting)
         run()
     return count
 
@@ -38,7 +38,7 @@ def count_commits(monkeypatch: pytest.MonkeyPatch, run: Callable[[], Any]) -> in
 def at_commit(monkeypatch: pytest.MonkeyPatch, point: int, run: Callable[[], Any]) -> None:
     """Run ``run`` with the ``point``-th batch commit (1-based) dying before it writes."""
     owner = _commit_owner()
-    original = owner._commit
+    original = owner.commit
     count = 0
 
     def dying(self, *args: Any, **kwargs: Any) -> None:
@@ -49,5 +49,5 @@ def at_commit(monkeypatch: pytest.MonkeyPatch, point: int, run: Callable[[], Any
         original(self, *args, **kwargs)
 
     with monkeypatch.context() as mp:
-        mp.setattr(owner, "_commit", dying)
+        mp.setattr(owner, "commit", dying)
         run()

@@ -1,4 +1,5 @@
-"""Consent owned by Constant Contact, skips with reasons, one-way directions, Sync Records From."""
+"""Consent owned by Constant Contact, skips with reasons, Sync Records From (one-way directions
+are engine tests over the fake connector: tests/engine)."""
 from __future__ import annotations
 
 import time
@@ -58,27 +59,6 @@ def test_skips_carry_reasons_a_person_can_act_on(world):
     assert run.counts["constant-contact"]["created"] == 1  # three phones are allowed
     assert run.counts["constant-contact"]["skipped"] == 2 and run.counts["crm"]["skipped"] == 1
     assert world.sandbox.requests.get("POST /v3/contacts", 0) == 1  # never a 400 from the server
-
-
-def test_to_crm_never_writes_to_constant_contact(world):
-    world.settings(direction="to-crm")
-    world.add(first_name="Crm", last_name="Only", email="crm@example.com")
-    world.seed(world.contact("cc@example.com", "Remote", "Person"))
-    world.sandbox.reset_counts()
-    world.sync()
-    assert all(k.startswith("GET") for k in world.sandbox.requests), world.sandbox.requests
-    assert world.remote("crm@example.com") is None
-    assert world.by_email("cc@example.com")["last_name"] == "Person"
-
-
-def test_to_constant_contact_never_writes_to_the_crm(world):
-    world.settings(direction="to-constant-contact")
-    world.add(first_name="Crm", last_name="Only", email="crm@example.com")
-    world.seed(world.contact("cc@example.com", "Remote", "Person"))
-    before = world.contacts()
-    world.sync()
-    assert world.contacts() == before
-    assert world.remote("crm@example.com")["last_name"] == "Only"
 
 
 def test_sync_records_from_leaves_older_records_out(world):
