@@ -138,7 +138,7 @@ def crm_register_connectors(register: "Callable[[Connector], None]") -> None:
 
     Called once per process, when the core first needs the connector registry.
 
-    :param register: call it with one :class:`crmcore.sync.connector.Connector` per connector.
+    :param register: call it with one :class:`crmcore.api.Connector` per connector.
         The connector declares its OAuth server and scopes, remote fields and limits, mandatory
         fields, default mapping and options schema, and opens sessions that read and write batches.
 

@@ -82,7 +82,10 @@ def check(crm: CRM, user: User, connector_name: str) -> str:
     through the token endpoint when near expiry, which checks the client credentials too).
     Returns a sentence for the user; raises :class:`CrmError` (not signed in, refused)."""
     from crmcore.auth.connections import open_api_client
+    from crmcore.auth.credentials import test_connection, uses_oauth
 
+    if not uses_oauth(get_connector(crm, connector_name)):  # Basic, API key, none: ask the service
+        return f"Connected: the connection is {test_connection(crm, user, connector_name)}."
     with crm.session() as session:
         row = get_connection(session, user, connector_name)
         connection_id = row.id

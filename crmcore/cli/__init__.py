@@ -100,7 +100,8 @@ def _core_command_modules() -> list:
     """Core groups that need the sync package; imported here so ``crm --help`` stays cheap."""
     import importlib
 
-    names = ["crmcore.cli.sync", "crmcore.cli.scheduler", "crmcore.cli.worker", "crmcore.cli.web"]
+    names = ["crmcore.cli.sync", "crmcore.cli.scheduler", "crmcore.cli.worker", "crmcore.cli.web",
+             "crmcore.cli.dev"]
     found = []
     for name in names:
         try:

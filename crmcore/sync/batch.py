@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmcore.sync.models import SyncLink
+
+if TYPE_CHECKING:
+    from crmcore.sync.ops import CrmOp
 
 
 def normalise_email(value: Any) -> str | None:
@@ -39,18 +42,19 @@ class LinkState:
     remote_deleted: bool = False
     row_id: int | None = None
     remote_values: dict[str, Any] | None = None
+    remote_version: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> "LinkState":
         """The link state of a ``crm_sync_link`` row."""
         return cls(row.record_id, row.remote_id, row.crm_fingerprint, row.remote_fingerprint,
                    row.remote_updated_at, row.crm_deleted, row.remote_deleted, row.id,
-                   row.remote_values)
+                   row.remote_values, row.remote_version)
 
 
 LINK_COLUMNS = [SyncLink.__table__.c[name] for name in (
     "record_id", "remote_id", "crm_fingerprint", "remote_fingerprint", "remote_updated_at",
-    "crm_deleted", "remote_deleted", "id", "remote_values")]
+    "crm_deleted", "remote_deleted", "id", "remote_values", "remote_version")]
 
 
 @dataclass
@@ -58,7 +62,7 @@ class Batch:
     """What one batch decided: CRM writes to make and links to save, applied at commit."""
 
     links: dict[int, LinkState] = field(default_factory=dict)  # by record id
-    crm_ops: list[tuple[str, int | None, dict[str, Any]]] = field(default_factory=list)
+    crm_ops: list["CrmOp"] = field(default_factory=list)  # updates, restores, deletes
     created: list[tuple[dict[str, Any], LinkState, Any]] = field(default_factory=list)  # new CRM
     # records: their values, their link and their log item (both get the id at the commit)
     mark_for_push: set[int] = field(default_factory=set)

@@ -1,235 +1,191 @@
-"""The pull half of a run: remote changes into the CRM, first matches by email, conflicts."""
+"""The pull half of a run: remote changes into the CRM, first matches by email, conflicts.
+
+Reads from the connector's cursor (stored with each page's checkpoint); a cursor the connector
+refuses (:class:`CursorInvalid`) means a full read, which links by remote id, then by email, and
+deletes nothing for being absent.
+"""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
+
+from crmcore.contract.cursors import OVERLAP, CursorInvalid  # noqa: F401  (OVERLAP re-exported)
+from crmcore.contract.records import RemoteRecord
 from crmcore.modules import RecordSnapshot
+from crmcore.sync.applier import Applier
 from crmcore.sync.batch import Batch, LinkState, normalise_email
-from crmcore.sync.connector import RemoteRecord
 from crmcore.sync.lock import checkpoint
-from crmcore.sync.mapping import normalise
 from crmcore.sync.models import SyncLink
+from crmcore.sync.resolve import Resolver
 from crmcore.sync.runlog import CRM_SIDE, Item
-
-# Remote changes are read from the newest updated_at seen, minus this overlap, in case a change
-# committed late carries an earlier time; re-reading a record is harmless (fingerprints).
-OVERLAP = timedelta(seconds=2)
+from crmcore.sync.state import RunContext, RunState
 
 
-class PullSteps:
-    """Methods of :class:`crmcore.sync.engine.SyncEngine` that read and apply remote changes."""
+class Puller:
+    """Reads remote changes and decides what each means for the CRM."""
+
+    def __init__(self, ctx: RunContext, state: RunState, resolver: Resolver,
+                 applier: Applier) -> None:
+        self.ctx = ctx
+        self.state = state
+        self.resolver = resolver
+        self.applier = applier
 
     def pull(self) -> None:
-        """Read remote changes since the high-water mark and apply them.
+        """Read remote changes from the stored cursor and apply them, page by page; each page's
+        cursor is committed with its batch. A cursor the connector no longer accepts
+        (:class:`CursorInvalid`) means a full read from None: links by remote id, then by
+        email, so nothing is created twice, and absence from the read deletes nothing."""
+        with self.ctx.crm.session() as session:
+            point = checkpoint(session, self.ctx.connection_id, self.ctx.module.name)
+            self.state.seen_before = point.remote_high_water  # records up to here: handled
+            cursor = point.remote_cursor
+        self.ctx.remote.records_from = self.ctx.config.records_from
+        try:
+            self._read(cursor)
+        except CursorInvalid as exc:
+            if cursor is None:
+                raise
+            self.ctx.progress(f"{exc.message} Reading everything from {self.ctx.connector.label} again.")
+            self.state.cursor_reset = exc.reason
+            self._read(None)
 
-        A change committed late may carry a time just before the mark, so the last ``OVERLAP``
-        before it is read again, unless that window had already settled when the mark was read
-        (by the remote side's clock): a quiet connection costs one request.
-        """
-        with self.crm.session() as session:
-            point = checkpoint(session, self.connection_id, self.module.name)
-            self.seen_before = mark = point.remote_high_water  # records up to here: handled
-            settled = point.remote_settled
-        since = mark if (mark is None or settled) else mark - OVERLAP
-        if self.config.records_from and (since is None or since < self.config.records_from):
-            since = self.config.records_from
-        high_water, read_at = self._read(since)
-        mark = max(filter(None, (mark, high_water)), default=None)
-        if mark is not None and not self.config.dry_run:
-            self._commit(Batch(), high_water=mark,
-                         settled=read_at is not None and read_at - mark >= OVERLAP)
-
-    def _read(self, since: datetime | None) -> tuple[datetime | None, datetime | None]:
-        """One pass over the remote changes after ``since``: (newest time seen, read time)."""
+    def _read(self, cursor: str | None) -> None:
+        """One pass over the remote changes after ``cursor``. The newest remote time seen is
+        committed with the page that carries a cursor (or at the end), not before: it tells an
+        overlap re-read apart, so it must not run ahead of the read position."""
         total = 0
-        high_water = read_at = None
-        for page in self.remote.read_changes(since, self.mapping.remote_fields):
-            read_at = read_at or page.read_at
-            if not page.records:
-                continue
-            total += len(page.records)
-            if page.high_water and (high_water is None or page.high_water > high_water):
-                high_water = page.high_water
-            self._pull_page(page.records)
-            self.progress(f"Read {total} changed records from {self.connector.label}.")
-        return high_water, read_at
+        floor = self.ctx.config.records_from
+        newest: datetime | None = None
+        pending = False  # records committed since the last cursor
+        for page in self.ctx.remote.read_changes(cursor, self.ctx.mapping.remote_fields):
+            records = page.records
+            if floor is not None:  # only records changed since take part
+                records = [r for r in records if r.updated_at is None or r.updated_at >= floor]
+            seen = max((r.updated_at for r in records if r.updated_at is not None), default=None)
+            if seen is not None and page.high_water is not None:
+                seen = min(seen, page.high_water)  # the connector's trusted mark caps it
+            if seen is not None and (newest is None or seen > newest):
+                newest = seen
+            mark = newest if page.cursor is not None else None
+            if records:
+                total += len(records)
+                self._pull_page(records, page.cursor, mark)
+                self.ctx.progress(f"Read {total} changed records from {self.ctx.connector.label}.")
+                pending = page.cursor is None
+            elif page.cursor is not None and not self.ctx.config.dry_run:
+                self.applier.commit(Batch(), cursor=page.cursor, high_water=mark)
+                pending = False
+        if pending and newest is not None and not self.ctx.config.dry_run:
+            self.applier.commit(Batch(), high_water=newest)
 
-    def _pull_page(self, records: list[RemoteRecord]) -> None:
+    def _pull_page(self, records: list[RemoteRecord], cursor: str | None = None,
+                   high_water: datetime | None = None) -> None:
         batch = Batch()
-        with self.crm.session() as session:
-            links = self._links_by(session, SyncLink.remote_id, [r.remote_id for r in records])
-            emails = {normalise_email(r.values.get(self.connector.email_field))
+        with self.ctx.crm.session() as session:
+            links = self.applier.links_by(session, SyncLink.remote_id, [r.remote_id for r in records])
+            emails = {normalise_email(r.values.get(self.ctx.connector.email_field))
                       for r in records if r.remote_id not in links and not r.deleted}
             emails.discard(None)
-            by_email = self.store.find_by_email(session, emails) if emails else {}
+            by_email = self.ctx.store.find_by_email(session, emails) if emails else {}
             candidates = {i for ids in by_email.values() for i in ids}
             record_ids = {link.record_id for link in links.values()} | candidates
-            snaps = self.store.get_many(session, record_ids)
-            taken = self._links_by(session, SyncLink.record_id, candidates)
+            snaps = self.ctx.store.get_many(session, record_ids)
+            taken = self.applier.links_by(session, SyncLink.record_id, candidates)
         for record in records:
             link = links.get(record.remote_id)
             if link is not None:
                 self._pull_linked(batch, record, link, snaps.get(link.record_id))
             elif record.deleted:  # unlinked and deleted: its email still blocks a create there
-                email = normalise_email(record.values.get(self.connector.email_field))
+                email = normalise_email(record.values.get(self.ctx.connector.email_field))
                 if email:
-                    self.deleted_remote[email] = record
+                    self.state.deleted_remote[email] = record
             else:
-                email = normalise_email(record.values.get(self.connector.email_field))
+                email = normalise_email(record.values.get(self.ctx.connector.email_field))
                 matches = [i for i in by_email.get(email, [])] if email else []
                 self._pull_unlinked(batch, record, matches, snaps, taken)
-        self._commit(batch)
-
-    def _seen(self, link: LinkState, record: RemoteRecord, fingerprint: str | None = None) -> None:
-        """Record in the link what the remote side holds now."""
-        link.remote_fingerprint = fingerprint or self.mapping.remote_fingerprint(record.values)
-        link.remote_updated_at = record.updated_at
-        link.remote_deleted = record.deleted
-        link.remote_values = {k: record.values.get(k) for k in self.mapping.remote_fields}
+        self.applier.commit(batch, cursor=cursor, high_water=high_water)
 
     def _pull_linked(self, batch: Batch, record: RemoteRecord, link: LinkState,
                      snap: RecordSnapshot | None) -> None:
-        remote_fp = self.mapping.remote_fingerprint(record.values)
+        remote_fp = self.ctx.mapping.remote_fingerprint(record.values)
         if remote_fp == link.remote_fingerprint and record.deleted == link.remote_deleted:
             return  # our own write read back, or an overlap re-read
-        if snap is None or self.link_only:  # CRM record gone for good, or a one-way settle read
+        if snap is None or self.state.link_only:  # CRM record gone for good, or a one-way settle read
             return
         if record.deleted and snap.deleted:  # deleted on both sides: nothing to do
-            self._seen(link, record, remote_fp)
+            self.resolver.seen(link, record, remote_fp)
             link.crm_deleted = True
             batch.links[link.record_id] = link
             return
         crm_changed = (snap.deleted != link.crm_deleted or (
-            not snap.deleted and self.mapping.crm_fingerprint(snap.values) != link.crm_fingerprint))
-        if crm_changed and self.config.direction == "both":
-            if self._crm_wins(snap.modified_at, record.updated_at):
-                why = ("the CRM change is newer" if self.config.conflict_policy == "most-recent"
-                       else f"policy {self.config.conflict_policy}")
-                self.log.add(Item(CRM_SIDE, "skipped", self.module.name,
-                                  self._name(snap.values), snap.id, record.remote_id,
+            not snap.deleted and self.ctx.mapping.crm_fingerprint(snap.values) != link.crm_fingerprint))
+        if crm_changed and self.ctx.config.direction == "both":
+            if self.resolver.crm_wins(snap.modified_at, record.updated_at):
+                why = ("the CRM change is newer" if self.ctx.config.conflict_policy == "most-recent"
+                       else f"policy {self.ctx.config.conflict_policy}")
+                self.ctx.log.add(Item(CRM_SIDE, "skipped", self.ctx.module.name,
+                                  self.resolver.name(snap.values), snap.id, record.remote_id,
                                   f"conflict: changed on both sides; {why}, so the CRM version "
-                                  f"is kept and sent to {self.connector.label}"))
-                self._seen(link, record, remote_fp)
+                                  f"is kept and sent to {self.ctx.connector.label}"))
+                self.resolver.seen(link, record, remote_fp)
                 batch.links[link.record_id] = link
                 return
-            self.log.add(Item(self.side, "skipped", self.module.name, self._name(snap.values),
+            self.ctx.log.add(Item(self.ctx.side, "skipped", self.ctx.module.name, self.resolver.name(snap.values),
                               snap.id, record.remote_id,
-                              f"conflict: changed on both sides; the {self.connector.label} "
+                              f"conflict: changed on both sides; the {self.ctx.connector.label} "
                               "change is newer, so it replaces the CRM version"))
-        self._apply_remote(batch, record, link, snap, remote_fp)
-
-    def _apply_remote(self, batch: Batch, record: RemoteRecord, link: LinkState,
-                      snap: RecordSnapshot, remote_fp: str) -> None:
-        self._seen(link, record, remote_fp)
-        batch.links[link.record_id] = link
-        name = self._name(snap.values, record.values)
-        if record.deleted:
-            if not snap.deleted:
-                batch.crm_ops.append(("delete", snap.id, {}))
-                self.log.add(Item(CRM_SIDE, "deleted", self.module.name, name, snap.id,
-                                  record.remote_id, f"deleted in {self.connector.label}"))
-                self.pulled.add(snap.id)
-            link.crm_deleted = True
-            return
-        mapped = self.mapping.to_crm(record.values, snap.values)
-        if mapped.skip_reason:
-            self.log.add(Item(CRM_SIDE, "skipped", self.module.name, name, snap.id,
-                              record.remote_id, mapped.skip_reason))
-            return
-        diff = {k: v for k, v in mapped.values.items() if snap.values.get(k) != v}
-        new_values = {**snap.values, **mapped.values}
-        if snap.deleted:
-            batch.crm_ops.append(("restore", snap.id, diff))
-            self.log.add(Item(CRM_SIDE, "updated", self.module.name, name, snap.id,
-                              record.remote_id, f"restored: changed in {self.connector.label} "
-                              "after it was deleted in the CRM"))
-        elif diff:
-            batch.crm_ops.append(("update", snap.id, diff))
-            self.log.add(Item(CRM_SIDE, "updated", self.module.name, name, snap.id,
-                              record.remote_id, None))
-        self.pulled.add(snap.id)
-        link.crm_deleted = False
-        link.crm_fingerprint = self.mapping.crm_fingerprint(new_values)
+        self.resolver.apply_remote(batch, record, link, snap, remote_fp)
 
     def _pull_unlinked(self, batch: Batch, record: RemoteRecord, matches: list[int],
                        snaps: dict[int, RecordSnapshot], taken: dict[int, LinkState]) -> None:
         # an overlap re-read of a record that an earlier run already tried: act on it again (it may
         # be one that committed late), but do not log the same skip a second time
-        again = self.seen_before is not None and record.updated_at <= self.seen_before
-        skip = self._skip_once if again else self.log.add
-        email = record.values.get(self.connector.email_field)
+        again = self.state.seen_before is not None and record.updated_at <= self.state.seen_before
+        skip = self._skip_once if again else self.ctx.log.add
+        email = record.values.get(self.ctx.connector.email_field)
         name = str(email or "")  # for log lines; the mapped name is used where a record is made
-        remote_fp = self.mapping.remote_fingerprint(record.values)
+        remote_fp = self.ctx.mapping.remote_fingerprint(record.values)
         already = {link.record_id for link in batch.links.values()}
         free = [m for m in matches if m not in taken and m not in already]
         if matches and not free:  # the CRM record with this email is linked elsewhere: no twin
-            skip(Item(CRM_SIDE, "skipped", self.module.name, name, matches[0],
+            skip(Item(CRM_SIDE, "skipped", self.ctx.module.name, name, matches[0],
                               record.remote_id,
                               f"CRM record {matches[0]} has the email {email} but is linked to "
-                              f"another {self.connector.label} contact; merge the two there or "
+                              f"another {self.ctx.connector.label} contact; merge the two there or "
                               "change one email"))
             return
         matches = free
         if len(matches) > 1:
-            skip(Item(CRM_SIDE, "skipped", self.module.name, name, None, record.remote_id,
+            skip(Item(CRM_SIDE, "skipped", self.ctx.module.name, name, None, record.remote_id,
                               f"ambiguous match: {len(matches)} CRM records have the email "
                               f"{email}; merge them or change one email"))
             return
         if len(matches) == 1:
             snap = snaps[matches[0]]
             link = LinkState(snap.id, record.remote_id)
-            link.crm_fingerprint = self.mapping.crm_fingerprint(snap.values)
-            self._seen(link, record, remote_fp)
+            link.crm_fingerprint = self.ctx.mapping.crm_fingerprint(snap.values)
+            self.resolver.seen(link, record, remote_fp)
             batch.links[snap.id] = link
-            if self.mapping.equal(snap.values, record.values):
+            if self.ctx.mapping.equal(snap.values, record.values):
                 return
-            if self.link_only:  # one-way to the remote: the next push sends the CRM's values
+            if self.state.link_only:  # one-way to the remote: the next push sends the CRM's values
                 link.crm_fingerprint = None
                 return
-            self._merge_first_match(batch, record, link, snap)
+            self.resolver.merge_first_match(batch, record, link, snap)
             return
-        if self.link_only:
+        if self.state.link_only:
             return
-        mapped = self.mapping.to_crm(record.values)
+        mapped = self.ctx.mapping.to_crm(record.values)
         if mapped.skip_reason:
-            skip(Item(CRM_SIDE, "skipped", self.module.name, name, None, record.remote_id,
+            skip(Item(CRM_SIDE, "skipped", self.ctx.module.name, name, None, record.remote_id,
                       mapped.skip_reason))
             return
         link = LinkState(-1, record.remote_id)
-        self._seen(link, record, remote_fp)
-        item = Item(CRM_SIDE, "created", self.module.name,
-                    self.store.display_name(mapped.values) or name, None, record.remote_id)
+        self.resolver.seen(link, record, remote_fp)
+        item = Item(CRM_SIDE, "created", self.ctx.module.name,
+                    self.ctx.store.display_name(mapped.values) or name, None, record.remote_id)
         batch.created.append((mapped.values, link, item))  # the item gets its id at the commit
-        self.log.add(item)
+        self.ctx.log.add(item)
 
     def _skip_once(self, item: Item) -> None:
         """A skip of a re-read record: logged by the run that first met it."""
-
-    def _merge_first_match(self, batch: Batch, record: RemoteRecord, link: LinkState,
-                           snap: RecordSnapshot, why: str | None = None) -> None:
-        """Two records met for the first time: lose nothing. A field empty on one side takes
-        the other side's value; where both differ, the more recent side wins."""
-        mapped = self.mapping.to_crm(record.values, snap.values, require_mandatory=False)
-        if mapped.skip_reason:
-            self.log.add(Item(CRM_SIDE, "skipped", self.module.name, self._name(snap.values),
-                              snap.id, record.remote_id, mapped.skip_reason))
-            return
-        crm_wins = self._crm_wins(snap.modified_at, record.updated_at)
-        if self.config.direction == "to-crm":
-            crm_wins = False
-        merged = dict(snap.values)
-        for name, remote_value in mapped.values.items():
-            crm_value = snap.values.get(name)
-            if normalise(remote_value) is None or (normalise(crm_value) is not None and crm_wins):
-                continue
-            merged[name] = remote_value
-        diff = {k: v for k, v in merged.items() if snap.values.get(k) != v}
-        if diff:
-            batch.crm_ops.append(("update", snap.id, diff))
-            self.log.add(Item(CRM_SIDE, "updated", self.module.name, self._name(merged),
-                              snap.id, record.remote_id,
-                              why or f"first match by email with a {self.connector.label} contact"))
-            self.pulled.add(snap.id)
-        if self.config.direction == "both" and not self.mapping.equal(merged, record.values):
-            batch.mark_for_push.add(snap.id)  # the CRM holds values the remote lacks
-            if self.config.dry_run:
-                self.extra_push.add(snap.id)

@@ -12,16 +12,17 @@ so a run killed half way re-baselines again (each step is idempotent).
 """
 from __future__ import annotations
 
-from typing import Any
-
 from sqlmodel import select
 
 from crmcore.modules import RecordSnapshot
 from crmcore.sync.batch import Batch, LinkState
-from crmcore.sync.connector import RemoteRecord
+from crmcore.contract.records import RemoteRecord
 from crmcore.sync.lock import checkpoint
 from crmcore.sync.models import SyncLink
+from crmcore.sync.applier import Applier
+from crmcore.sync.resolve import Resolver
 from crmcore.sync.runlog import CRM_SIDE, Item
+from crmcore.sync.state import RunContext, RunState
 
 WHY = "field mapping changed"
 
@@ -45,49 +46,56 @@ def describe_change(known: list | None, now: list) -> str:
     return "; ".join(parts) or "its fields were reordered"
 
 
-class RebaselineSteps:
-    """Methods of :class:`crmcore.sync.engine.SyncEngine` run when the field mapping changed."""
+class Rebaseliner:
+    """Re-baselines every linked pair when the field mapping changed (see the module docstring)."""
+
+    def __init__(self, ctx: RunContext, state: RunState, resolver: Resolver,
+                 applier: Applier) -> None:
+        self.ctx = ctx
+        self.state = state
+        self.resolver = resolver
+        self.applier = applier
 
     def rebaseline_if_mapping_changed(self) -> None:
         """After a field-mapping change (its signature differs from the checkpoint's), merge every
         linked pair once as a first match is (empty sides filled, differing values decided by
         the conflict policy and logged, nothing cleared), note it in the run, then remember the
         new signature. Does nothing when the mapping is unchanged; writes nothing in a dry run."""
-        signature = self.mapping.signature()
-        with self.crm.session() as session:
-            point = checkpoint(session, self.connection_id, self.module.name)
+        signature = self.ctx.mapping.signature()
+        with self.ctx.crm.session() as session:
+            point = checkpoint(session, self.ctx.connection_id, self.ctx.module.name)
             known = point.mapping
             if known == signature:
                 return
             linked = session.exec(select(SyncLink.id).where(
-                SyncLink.connection_id == self.connection_id,
-                SyncLink.module == self.module.name).limit(1)).first() is not None
+                SyncLink.connection_id == self.ctx.connection_id,
+                SyncLink.module == self.ctx.module.name).limit(1)).first() is not None
             if not linked:  # nothing was fingerprinted yet: just remember the mapping
-                if not self.config.dry_run:
+                if not self.ctx.config.dry_run:
                     point.mapping = signature
                     session.add(point)
                 return
         why = describe_change(known, signature)
-        self.progress(f"The {WHY} ({why}): re-baselining the linked records with "
-                      f"{self.connector.label}.")
+        self.ctx.progress(f"The {WHY} ({why}): re-baselining the linked records with "
+                      f"{self.ctx.connector.label}.")
         pairs = 0
-        for page in self.remote.read_changes(None, self.mapping.remote_fields):
+        for page in self.ctx.remote.read_changes(None, self.ctx.mapping.remote_fields):
             if page.records:
                 pairs += self._rebaseline_page(page.records)
-        self.log.notes.append(f"re-baselined {pairs} linked records: the {WHY} since the last "
+        self.ctx.log.notes.append(f"re-baselined {pairs} linked records: the {WHY} since the last "
                               f"run ({why}); empty fields were filled from the other side, "
                               "nothing was cleared")
-        if not self.config.dry_run:
-            with self.crm.session() as session:
-                point = checkpoint(session, self.connection_id, self.module.name)
+        if not self.ctx.config.dry_run:
+            with self.ctx.crm.session() as session:
+                point = checkpoint(session, self.ctx.connection_id, self.ctx.module.name)
                 point.mapping = signature
                 session.add(point)
 
     def _rebaseline_page(self, records: list[RemoteRecord]) -> int:
         batch = Batch()
-        with self.crm.session() as session:
-            links = self._links_by(session, SyncLink.remote_id, [r.remote_id for r in records])
-            snaps = self.store.get_many(session, {link.record_id for link in links.values()})
+        with self.ctx.crm.session() as session:
+            links = self.applier.links_by(session, SyncLink.remote_id, [r.remote_id for r in records])
+            snaps = self.ctx.store.get_many(session, {link.record_id for link in links.values()})
         pairs = 0
         for record in records:
             link = links.get(record.remote_id)
@@ -95,72 +103,49 @@ class RebaselineSteps:
             if (snap is None or snap.deleted or record.deleted or link.crm_deleted
                     or link.remote_deleted):
                 continue  # deletes are decided by the usual rules; their fields do not matter
-            if (link.crm_fingerprint == self.mapping.crm_fingerprint(snap.values)
-                    and link.remote_fingerprint == self.mapping.remote_fingerprint(record.values)):
+            if (link.crm_fingerprint == self.ctx.mapping.crm_fingerprint(snap.values)
+                    and link.remote_fingerprint == self.ctx.mapping.remote_fingerprint(record.values)):
                 continue  # already a baseline under the mapping in force: nothing to redo
             pairs += 1
             self._rebaseline_pair(batch, record, link, snap)
-        self._commit(batch)
+        self.applier.commit(batch)
         return pairs
 
     def _rebaseline_pair(self, batch: Batch, record: RemoteRecord, link: LinkState,
                          snap: RecordSnapshot) -> None:
-        link.crm_fingerprint = self.mapping.crm_fingerprint(snap.values)
-        self._seen(link, record)
+        link.crm_fingerprint = self.ctx.mapping.crm_fingerprint(snap.values)
+        self.resolver.seen(link, record)
         batch.links[snap.id] = link
-        if self.mapping.equal(snap.values, record.values):
+        if self.ctx.mapping.equal(snap.values, record.values):
             return
-        direction = self.config.direction
+        direction = self.ctx.config.direction
         crm_wins = direction == "to-remote" or (
-            direction == "both" and self._crm_wins(snap.modified_at, record.updated_at))
-        differ = self._both_filled_and_different(snap.values, record.values)
+            direction == "both" and self.resolver.crm_wins(snap.modified_at, record.updated_at))
+        differ = self.resolver.both_filled_and_different(snap.values, record.values)
         if differ:
             fields = ", ".join(differ) + (" differs" if len(differ) == 1 else " differ")
             if crm_wins:
-                why = ("the CRM change is newer" if self.config.conflict_policy == "most-recent"
-                       or direction != "both" else f"policy {self.config.conflict_policy}")
-                self.log.add(Item(CRM_SIDE, "skipped", self.module.name, self._name(snap.values),
+                why = ("the CRM change is newer" if self.ctx.config.conflict_policy == "most-recent"
+                       or direction != "both" else f"policy {self.ctx.config.conflict_policy}")
+                self.ctx.log.add(Item(CRM_SIDE, "skipped", self.ctx.module.name, self.resolver.name(snap.values),
                                   snap.id, record.remote_id,
                                   f"{WHY}: {fields} on the two sides; {why}, so the CRM "
-                                  f"value is kept and sent to {self.connector.label}"))
+                                  f"value is kept and sent to {self.ctx.connector.label}"))
             else:
                 why = ("sync direction" if direction != "both" else
-                       "the " + self.connector.label + " change is newer"
-                       if self.config.conflict_policy == "most-recent"
-                       else f"policy {self.config.conflict_policy}")
-                self.log.add(Item(self.side, "skipped", self.module.name, self._name(snap.values),
+                       "the " + self.ctx.connector.label + " change is newer"
+                       if self.ctx.config.conflict_policy == "most-recent"
+                       else f"policy {self.ctx.config.conflict_policy}")
+                self.ctx.log.add(Item(self.ctx.side, "skipped", self.ctx.module.name, self.resolver.name(snap.values),
                                   snap.id, record.remote_id,
                                   f"{WHY}: {fields} on the two sides; {why}, so the "
-                                  f"{self.connector.label} value replaces the CRM's"))
+                                  f"{self.ctx.connector.label} value replaces the CRM's"))
         if direction == "to-remote":
             # the CRM is never written; send its values only when that clears nothing there
-            if not self._would_clear(snap.values, record.values):
+            if not self.resolver.would_clear(snap.values, record.values):
                 batch.mark_for_push.add(snap.id)
-                if self.config.dry_run:
-                    self.extra_push.add(snap.id)
+                if self.ctx.config.dry_run:
+                    self.state.extra_push.add(snap.id)
             return
-        self._merge_first_match(batch, record, link, snap,
+        self.resolver.merge_first_match(batch, record, link, snap,
                                 f"{WHY}: re-baselined as a first match (empty fields filled)")
-
-    def _both_filled_and_different(self, crm_values: dict[str, Any],
-                                   remote_values: dict[str, Any]) -> list[str]:
-        """Labels of the CRM fields whose value differs, neither side being empty."""
-        out = []
-        for entry in self.mapping.entries:
-            crm_key = entry.transform.key_from_crm(crm_values.get(entry.crm))
-            remote_key = entry.transform.key_from_remote(
-                tuple(remote_values.get(r) for r in entry.remote))
-            if crm_key is not None and remote_key is not None and crm_key != remote_key:
-                out.append(self.mapping.crm_label(entry.crm).lower())
-        return out
-
-    def _would_clear(self, crm_values: dict[str, Any], remote_values: dict[str, Any]) -> bool:
-        for entry in self.mapping.entries:
-            if not entry.to_remote_side:
-                continue
-            remote_key = entry.transform.key_from_remote(
-                tuple(remote_values.get(r) for r in entry.remote))
-            if remote_key is not None and entry.transform.key_from_crm(
-                    crm_values.get(entry.crm)) is None:
-                return True
-        return False

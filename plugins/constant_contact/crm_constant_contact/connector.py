@@ -86,6 +86,7 @@ class ConstantContactConnector(Connector):
     fields = _fields()
     email_field = "email_address"
     transforms = {"opt-out-permission": OptOutPermission()}
+    consent_fields = ("permission_to_send",)  # Constant Contact owns consent
     # An import holds up to 40,000 contacts and 4 MB, which typical rows reach near 35,000; batches
     # of 20,000 cost about one more import per 100,000 changes and keep a 100k-per-side first
     # sync under 500 MB (430 MB with the sandbox in the same process; 40,000: 510 MB).
@@ -133,6 +134,10 @@ class ConstantContactConnector(Connector):
 
     def is_quota_exhausted(self, status: int, body: Any) -> bool:
         return status == 429 and isinstance(body, dict) and body.get("error_key") == "quota_exceeded"
+
+    def parse_error(self, status: int, body: bytes, headers: Any) -> str | None:
+        """Constant Contact's ``error_message``(s) in an error answer (``translate.parse_error``)."""
+        return translate.parse_error(status, body, headers)
 
     def open(self, api: "ApiClient", options: dict[str, Any]) -> ConnectorSession:
         from crm_constant_contact.session import ConstantContactSession

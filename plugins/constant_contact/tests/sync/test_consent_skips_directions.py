@@ -1,4 +1,5 @@
-"""Consent owned by Constant Contact, skips with reasons, one-way directions, Sync Records From."""
+"""Consent owned by Constant Contact, skips with reasons, Sync Records From (one-way directions
+are engine tests over the fake connector: tests/engine)."""
 from __future__ import annotations
 
 import time
@@ -60,27 +61,6 @@ def test_skips_carry_reasons_a_person_can_act_on(world):
     assert world.sandbox.requests.get("POST /v3/contacts", 0) == 1  # never a 400 from the server
 
 
-def test_to_crm_never_writes_to_constant_contact(world):
-    world.settings(direction="to-crm")
-    world.add(first_name="Crm", last_name="Only", email="crm@example.com")
-    world.seed(world.contact("cc@example.com", "Remote", "Person"))
-    world.sandbox.reset_counts()
-    world.sync()
-    assert all(k.startswith("GET") for k in world.sandbox.requests), world.sandbox.requests
-    assert world.remote("crm@example.com") is None
-    assert world.by_email("cc@example.com")["last_name"] == "Person"
-
-
-def test_to_constant_contact_never_writes_to_the_crm(world):
-    world.settings(direction="to-constant-contact")
-    world.add(first_name="Crm", last_name="Only", email="crm@example.com")
-    world.seed(world.contact("cc@example.com", "Remote", "Person"))
-    before = world.contacts()
-    world.sync()
-    assert world.contacts() == before
-    assert world.remote("crm@example.com")["last_name"] == "Only"
-
-
 def test_sync_records_from_leaves_older_records_out(world):
     old = world.add(first_name="Old", last_name="Record", email="old@example.com")
     world.add(first_name="New", last_name="Record", email="new@example.com")
@@ -97,5 +77,5 @@ def test_contacts_sync_off_stops_the_run(world):
     world.settings(contacts_enabled=False)
     world.add(first_name="Ada", last_name="Lovelace", email="ada@example.com")
     run = world.sync(expect="skipped")
-    assert "sync is off" in run.error and "--contacts on" in run.hint
+    assert "sync is off" in run.error and "--enable-module contacts" in run.hint
     assert world.sandbox.contacts() == []

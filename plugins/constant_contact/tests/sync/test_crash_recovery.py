@@ -29,6 +29,8 @@ from crm_constant_contact import translate
 from crm_constant_contact.connector import ConstantContactConnector
 from crmcore.http import ApiClient
 from crmcore.sync import engine as sync_engine
+from crmcore.sync.applier import Applier
+from crmcore.sync.push import Pusher
 from crmcore.sync.mapping_store import get_mapping
 from crmcore.sync.models import SyncCheckpoint
 
@@ -200,13 +202,13 @@ def die_in_pull_after_first_page(world, mp):
 
 
 def die_before_second_pull_commit(world, mp):
-    mp.setattr(sync_engine.SyncEngine, "_commit", nth_call(2, sync_engine.SyncEngine._commit, before=True))
+    mp.setattr(Applier, "commit", nth_call(2, Applier.commit, before=True))
 
 
 def die_between_pull_and_push(world, mp):
     def push(self):
         raise Killed("killed between pull and push")
-    mp.setattr(sync_engine.SyncEngine, "push", push)
+    mp.setattr(Pusher, "push", push)
 
 
 def die_after_first_batch_writes(world, mp):
@@ -232,7 +234,7 @@ def die_after_the_push_commit(world, mp):
 def die_during_deletes(world, mp):
     real = cc_session.ConstantContactSession.delete
 
-    def delete(self, remote_ids):
+    def delete(self, remote_ids, versions=None):
         real(self, list(remote_ids)[:1])  # the first one is deleted, then the process dies
         raise Killed("killed during deletes")
     mp.setattr(cc_session.ConstantContactSession, "delete", delete)

@@ -1,0 +1,1 @@
+"""Developer tools: ``crm dev new-connector`` (a connector package skeleton)."""

@@ -1,0 +1,159 @@
+"""Applies a batch's decisions: CRM writes, links, log rows and the checkpoint, in one
+transaction; and reads links in bulk. The only part of the engine that writes the database."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, update
+from sqlmodel import Session, select
+
+from crmcore.changes import record_change
+from crmcore.errors import CrmError
+from crmcore.models import User, utcnow
+from crmcore.sync.batch import LINK_COLUMNS, Batch, LinkState
+from crmcore.sync.lock import checkpoint, heartbeat
+from crmcore.sync.models import SyncLink
+from crmcore.sync.ops import CrmDelete, CrmRestore, CrmUpdate
+from crmcore.sync.runlog import CRM_SIDE, Item
+from crmcore.sync.state import RunContext, RunState
+
+
+class Applier:
+    """Writes what the puller and the pusher decided, batch by batch (see :meth:`commit`)."""
+
+    def __init__(self, ctx: RunContext, state: RunState) -> None:
+        self.ctx = ctx
+        self.state = state
+
+    def name(self, values: dict[str, Any] | None) -> str:
+        return (self.ctx.store.display_name(values) or "") if values else ""
+
+    def links_by(self, session: Session, column, values: Iterable) -> dict:
+        """Links of this connection and module by ``column`` (record or remote id), in chunks."""
+        values = list(values)
+        found: dict = {}
+        table = SyncLink.__table__
+        by_remote = column is SyncLink.remote_id
+        key = table.c.remote_id if by_remote else table.c.record_id
+        for start in range(0, len(values), 500):
+            chunk = values[start:start + 500]
+            rows = session.execute(select(*LINK_COLUMNS).where(
+                table.c.connection_id == self.ctx.connection_id,
+                table.c.module == self.ctx.module.name, key.in_(chunk)))
+            for row in rows:  # plain rows, no ORM objects: a batch reads hundreds
+                found[row.remote_id if by_remote else row.record_id] = LinkState.from_row(row)
+        return found
+
+    def commit(self, batch: Batch, seq: int | None = None, high_water: datetime | None = None,
+                cursor: str | None = None, retry: set[int] | None = None) -> None:
+        """Apply a batch's CRM writes, links, log rows and checkpoint in one transaction."""
+        if self.ctx.config.dry_run:
+            self.ctx.log.flush(None)
+            return
+        with self.ctx.crm.session() as session:
+            owner = session.get(User, self.ctx.owner.id)
+            written: set[int] = set()
+            for (values, link, item), new_id in zip(batch.created,
+                                                    self._create(session, batch.created, owner)):
+                if isinstance(new_id, int):
+                    link.record_id = item.record_id = new_id
+                    batch.links[new_id] = link
+                    written.add(new_id)
+            for op in batch.crm_ops:
+                record_id, values = op.record_id, op.values
+                try:  # stores validate before writing, so a refusal leaves the session clean
+                    if isinstance(op, CrmUpdate):
+                        self.ctx.store.update(session, record_id, values, owner)
+                    elif isinstance(op, CrmRestore):
+                        self.ctx.store.restore(session, record_id, owner)
+                        if values:
+                            self.ctx.store.update(session, record_id, values, owner)
+                    elif isinstance(op, CrmDelete):
+                        self.ctx.store.delete(session, record_id, owner)
+                except CrmError as exc:
+                    self.refused(record_id, values, exc)
+                    batch.links.pop(record_id, None)
+                    continue
+                written.add(record_id)
+            # fingerprint what the store kept (it may normalise), so the next run sees no change
+            for record_id, snap in self.ctx.store.get_many(session, written).items():
+                link = batch.links.get(record_id)
+                if link is not None and not snap.deleted:
+                    link.crm_fingerprint = self.ctx.mapping.crm_fingerprint(snap.values)
+            for record_id in batch.mark_for_push:  # differs from the remote: the push sends it
+                if record_id in batch.links:
+                    batch.links[record_id].crm_fingerprint = None
+            for record_id in batch.mark_for_push:
+                record_change(session, self.ctx.module.name, record_id, "update", self.ctx.owner.id)
+            if batch.dropped_links:
+                session.execute(delete(SyncLink.__table__).where(
+                    SyncLink.__table__.c.id.in_(sorted(batch.dropped_links))))
+            self._save_links(session, batch.links.values())
+            if retry is not None:
+                point_row = checkpoint(session, self.ctx.connection_id, self.ctx.module.name)
+                point_row.retry_ids = sorted(retry) or None
+                session.add(point_row)
+            point = checkpoint(session, self.ctx.connection_id, self.ctx.module.name)
+            if seq is not None:
+                point.crm_seq = max(point.crm_seq, seq)
+            if high_water is not None and (point.remote_high_water is None
+                                           or high_water > point.remote_high_water):
+                point.remote_high_water = high_water
+            if cursor is not None:
+                point.remote_cursor = cursor
+            session.add(point)
+            heartbeat(session, self.ctx.connection_id, self.ctx.module.name, self.ctx.log.run_id or -1)
+            self.ctx.log.flush(session)
+            if self.ctx.on_commit:
+                self.ctx.on_commit(session)
+
+    def _create(self, session: Session, created: list, owner: User) -> list:
+        """Create the batch's new CRM records at once when the store can; log the refused."""
+        values_list = [values for values, _, _ in created]
+        if not values_list:
+            return []
+        create_many = getattr(self.ctx.store, "create_many", None)
+        if create_many is not None:
+            results = create_many(session, values_list, owner)
+        else:
+            results = []
+            for values in values_list:
+                try:
+                    results.append(self.ctx.store.create(session, values, owner))
+                except CrmError as exc:
+                    results.append(exc)
+        for (values, link, item), result in zip(created, results):
+            if not isinstance(result, int):
+                self.ctx.log.discard_item(item)
+                self.refused(None, values, result, link.remote_id)
+        return results
+
+    def refused(self, record_id: int | None, values: dict[str, Any], exc: Exception,
+                 remote_id: str | None = None) -> None:
+        reason = getattr(exc, "message", str(exc))
+        self.ctx.log.add(Item(CRM_SIDE, "skipped", self.ctx.module.name, self.name(values) if values else "",
+                          record_id, remote_id, f"the CRM refused it: {reason}"))
+
+    def _save_links(self, session: Session, links: Iterable[LinkState]) -> None:
+        """Insert new links and update known ones in two statements, not one per link."""
+        now = utcnow()
+        inserts, updates = [], []
+        for link in links:
+            row = {"remote_id": link.remote_id, "crm_fingerprint": link.crm_fingerprint,
+                   "remote_fingerprint": link.remote_fingerprint,
+                   "remote_updated_at": link.remote_updated_at, "remote_values": link.remote_values,
+                   "remote_version": link.remote_version,
+                   "crm_deleted": link.crm_deleted, "remote_deleted": link.remote_deleted,
+                   "synced_at": now}
+            if link.row_id is None:
+                inserts.append({**row, "connection_id": self.ctx.connection_id,
+                                "module": self.ctx.module.name, "record_id": link.record_id})
+            else:
+                updates.append({**row, "link_id": link.row_id})
+        if updates:
+            session.execute(update(SyncLink.__table__).where(SyncLink.__table__.c.id == bindparam("link_id"))
+                            .values({k: bindparam(k) for k in updates[0] if k != "link_id"}), updates)
+        if inserts:
+            session.execute(insert(SyncLink.__table__), inserts)
