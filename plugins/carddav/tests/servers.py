@@ -50,7 +50,18 @@ class Server:
             self.process.kill()
 
 
-def start(kind: str, folder: Path) -> Server:
+def start(kind: str, folder: Path, attempts: int = 3) -> Server:
+    """Start a server on a free port (another port when someone else took that one meanwhile)."""
+    for attempt in range(attempts):
+        try:
+            return _start(kind, folder)
+        except RuntimeError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _start(kind: str, folder: Path) -> Server:
     port = free_port()
     folder.mkdir(parents=True, exist_ok=True)
     log = open(folder / "server.log", "wb")
@@ -70,8 +81,12 @@ def start(kind: str, folder: Path) -> Server:
     root = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
-            requests.request("PROPFIND", root + home, auth=(USER, PASSWORD), timeout=2,
-                             headers={"Depth": "0"})
+            resp = requests.request("PROPFIND", root + home, auth=(USER, PASSWORD), timeout=2,
+                                    headers={"Depth": "0"})
+            time.sleep(0.1)
+            if resp.status_code != 207 or proc.poll() is not None:  # not ours: the port was taken
+                proc.kill()
+                raise RuntimeError(f"{kind} could not listen on port {port}")
             return Server(kind, root, home, proc)
         except requests.ConnectionError:
             if proc.poll() is not None:
