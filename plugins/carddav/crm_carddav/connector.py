@@ -10,7 +10,7 @@ from importlib.resources import files
 from typing import TYPE_CHECKING, Any, Mapping
 from xml.etree import ElementTree as ET
 
-from crmcore.api import Connector, ConnectorSession, FieldSpec, HttpBasic, Transform
+from crmcore.api import Connector, ConnectorSession, FieldSpec, HttpBasic, MappingSkip, Transform
 
 from crm_carddav import vcard
 
@@ -18,19 +18,8 @@ if TYPE_CHECKING:
     from crmcore.api import ApiClient
 
 YEARLESS = 1904  # the year a CRM date carries for a birthday known only by month and day (leap)
-_LABELS = {"given_name": "Given name", "family_name": "Family name", "full_name": "Formatted name (FN)",
-           "organization": "Organization", "title": "Title", "note": "Note",
-           "birthday": "Birthday (YYYY-MM-DD or --MM-DD)"}
-
-
-def _fields() -> list[FieldSpec]:
-    out = []
-    for name in vcard.FIELDS:
-        kind, _, what = name.partition("_")
-        label = _LABELS.get(name) or f"{what.replace('_', ' ').capitalize()} ({kind})"
-        ftype = "email" if what == "email" else "text" if name == "note" else "string"
-        out.append(FieldSpec(name, label, type=ftype))
-    return out
+FIELDS = [FieldSpec(n, n.replace("_", " ").capitalize(), type="email" if n.endswith("_email") else
+                   "text" if n == "note" else "string") for n in vcard.FIELDS]
 
 
 @lru_cache(maxsize=1)
@@ -52,20 +41,15 @@ class VCardDate(Transform):
         return (self.key_from_crm(value),)
 
     def to_crm(self, values: tuple[Any, ...], current: Any = None) -> Any:
-        from crmcore.api import MappingSkip
-
-        raw = (values[0] or "").strip() if isinstance(values[0], str) else values[0]
-        if not raw:
-            return None
-        found = self._FORM.match(raw)
+        raw = self.key_from_remote(values)
+        found = self._FORM.match(raw or "")
         try:
-            year, month, day = (int(g) if g else None for g in found.groups()) if found else (0, 0, 0)
-            if year:
-                return date(year, month, day)
-            if isinstance(current, date) and (current.month, current.day) == (month, day):
-                return current
-            return date(YEARLESS, month, day)
-        except (TypeError, ValueError):
+            year, month, day = (int(g or 0) for g in found.groups()) if raw else (0, 0, 0)
+            if not raw or year:
+                return date(year, month, day) if raw else None
+            keep = isinstance(current, date) and (current.month, current.day) == (month, day)
+            return current if keep else date(YEARLESS, month, day)
+        except (AttributeError, ValueError):
             raise MappingSkip(f"birthday {raw!r} is not a date (YYYY-MM-DD or --MM-DD)") from None
 
     def key_from_crm(self, value: Any) -> Any:
@@ -74,7 +58,7 @@ class VCardDate(Transform):
         return f"--{value:%m-%d}" if value.year == YEARLESS else value.isoformat()
 
     def key_from_remote(self, values: tuple[Any, ...]) -> Any:
-        return (values[0] or "").strip() or None if isinstance(values[0], str) else values[0]
+        return str(values[0]).strip() or None if values[0] is not None else None
 
 
 class CardDavConnector(Connector):
@@ -86,7 +70,7 @@ class CardDavConnector(Connector):
     module = "contacts"
     extension = "carddav"
     auth = HttpBasic()
-    fields = _fields()
+    fields = FIELDS
     email_field = "work_email"
     transforms = {"vcard-date": VCardDate()}
     write_batch_size = 100  # one addressbook-multiget of the stored cards per batch

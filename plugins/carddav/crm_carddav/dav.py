@@ -11,32 +11,29 @@ Protocol facts: discovery by ``/.well-known/carddav`` (RFC 6764 section 6), ``cu
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape as xml_escape
+
+from crmcore.api import CrmError
 
 DAV, CARD = "DAV:", "urn:ietf:params:xml:ns:carddav"
 MULTIGET_BATCH = 100  # hrefs per addressbook-multiget; Radicale and Xandikos take far more
 _HEAD = '<?xml version="1.0" encoding="utf-8"?>\n'
 
 
-class Response(Protocol):
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
+Send = Callable[[str, str, dict[str, str], bytes | None], Any]  # -> .status, .headers, .body
 
 
-Send = Callable[[str, str, dict[str, str], bytes | None], Response]
-
-
-class DavError(Exception):
+class DavError(CrmError):
     """The server answered something the protocol does not allow here (``status``: its HTTP status)."""
 
     def __init__(self, message: str, status: int = 0) -> None:
-        super().__init__(message)
+        super().__init__(f"The CardDAV server: {message}.", "Check the connection with 'crm sync test "
+                         "carddav', then run the sync again (it resumes where it stopped).")
         self.status = status
 
 
@@ -62,12 +59,7 @@ class Entry:
     props: dict[str, ET.Element] = field(default_factory=dict)  # "{ns}name" -> element
 
     def text(self, name: str) -> str | None:
-        el = self.props.get(name)
-        return None if el is None else (el.text or "")
-
-    @property
-    def etag(self) -> str | None:
-        return self.text(f"{{{DAV}}}getetag")
+        return None if self.props.get(name) is None else (self.props[name].text or "")
 
 
 @dataclass
@@ -127,7 +119,7 @@ class CardDav:
         self.requests = 0
 
     def _req(self, method: str, url: str, body: bytes | str | None = None,
-             **headers: str) -> Response:
+             **headers: str) -> Any:
         hdrs = {k.replace("_", "-"): v for k, v in headers.items()}
         if body is not None and "Content-Type" not in hdrs:
             hdrs["Content-Type"] = 'application/xml; charset="utf-8"'
@@ -226,7 +218,7 @@ class CardDav:
                 elif entry.href.endswith("/"):
                     continue
                 else:
-                    changed[entry.href] = entry.etag
+                    changed[entry.href] = entry.text(f"{{{DAV}}}getetag")
             if not new_token:
                 raise DavError("sync-collection answered without a sync-token")
             token = new_token
@@ -238,7 +230,7 @@ class CardDav:
         ``sync-collection``: the caller compares them with the ETags it saw last."""
         own = path_of(self.url, self.url).rstrip("/")
         entries = self._multistatus("PROPFIND", self.url, _propfind(["d:getetag", "d:resourcetype"]), "1")
-        return {e.href: e.etag for e in entries
+        return {e.href: e.text(f"{{{DAV}}}getetag") for e in entries
                 if e.href.rstrip("/") != own and not e.href.endswith("/") and e.status == 200}
 
     def multiget(self, hrefs: Iterable[str], batch: int = MULTIGET_BATCH) -> Iterator[tuple[str, str | None, bytes | None]]:
@@ -251,7 +243,7 @@ class CardDav:
                     f"<d:getetag/><c:address-data/></d:prop>{inner}</c:addressbook-multiget>")
             for entry in self._multistatus("REPORT", self.url, body.encode(), "1"):
                 data = entry.text(f"{{{CARD}}}address-data")
-                yield entry.href, entry.etag, data.encode("utf-8") if data is not None else None
+                yield entry.href, entry.text(f"{{{DAV}}}getetag"), data.encode("utf-8") if data is not None else None
 
     # -- writing ------------------------------------------------------------------------------
     def put(self, href: str, card: str, etag: str | None = None) -> str | None:
@@ -279,13 +271,3 @@ class CardDav:
 
 def _brief(body: bytes) -> str:
     return body[:200].decode("utf-8", "replace").strip()
-
-
-def requests_sender(session: Any, auth: tuple[str, str] | None = None, timeout: float = 30) -> Send:
-    """A ``send`` over a ``requests.Session`` (redirects not followed: discovery follows them)."""
-    def send(method: str, url: str, headers: dict[str, str], body: bytes | None) -> Response:
-        resp = session.request(method, url, headers=headers, data=body, auth=auth,
-                               allow_redirects=False, timeout=timeout)
-        resp.status, resp.body = resp.status_code, resp.content
-        return resp
-    return send

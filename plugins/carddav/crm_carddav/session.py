@@ -74,13 +74,12 @@ class CardDavSession(ConnectorSession):
         if kind != "etags":
             try:
                 result = self.book.sync(value or None)
+                yield from self._pages(result.changed, result.removed, f"sync:{result.token}")
+                return
             except SyncTokenInvalid as exc:
                 raise CursorInvalid(f"the server refused the sync token ({exc.status})") from None
             except SyncUnsupported:
-                result = None
-            if result is not None:
-                yield from self._pages(result.changed, result.removed, f"sync:{result.token}")
-                return
+                pass  # compare ETags instead
         seen = _unpack(value) if kind == "etags" else {}
         now = self.book.etags()
         changed = {h: e for h, e in now.items() if seen.get(h) != e}
@@ -90,13 +89,9 @@ class CardDavSession(ConnectorSession):
         now = datetime.now(timezone.utc)
         tombstones = [RemoteRecord(h, {}, now, deleted=True) for h in removed]
         hrefs = sorted(changed)
-        if not hrefs:
-            yield RemotePage(tombstones, cursor=cursor)
-            return
-        for start in range(0, len(hrefs), PAGE):
-            chunk = hrefs[start:start + PAGE]
-            records = list(self.read_many(chunk).values())
+        for start in range(0, len(hrefs), PAGE) or [0]:  # one page, maybe only tombstones, at least
             last = start + PAGE >= len(hrefs)
+            records = list(self.read_many(hrefs[start:start + PAGE]).values())
             yield RemotePage(records + (tombstones if last else []), cursor=cursor if last else None)
 
     def read_many(self, remote_ids: Sequence[str]) -> dict[str, RemoteRecord]:
@@ -119,10 +114,7 @@ class CardDavSession(ConnectorSession):
         """Creates with ``If-None-Match: *`` as ``<uuid>.vcf``; updates change the stored card
         (read in one multiget) with ``If-Match``: a 412 is a stale outcome."""
         book = self.book
-        updates = [w.remote_id for w in writes if w.remote_id]
-        missing = [h for h in updates if h not in self._cards]
-        if missing:
-            self.read_many(missing)
+        self.read_many([w.remote_id for w in writes if w.remote_id and w.remote_id not in self._cards])
         outcomes = []
         for w in writes:
             if w.remote_id and w.remote_id not in self._cards:
@@ -139,22 +131,19 @@ class CardDavSession(ConnectorSession):
             text = vcard.write_card(stored, w.values)
             try:
                 new_etag = book.put(href, text, etag)
-            except Stale:
-                outcomes.append(WriteOutcome(w.key, href, stale=True))
-                continue
-            except DavError as exc:
-                outcomes.append(WriteOutcome(w.key, w.remote_id, error=str(exc)))
+            except DavError as exc:  # Stale: 412, the card changed since it was read
+                stale = isinstance(exc, Stale)
+                outcomes.append(WriteOutcome(w.key, w.remote_id or None, error=None if stale else str(exc),
+                                             stale=stale))
                 continue
             self._cards.pop(href, None)
-            values = vcard.read_card(text).values
             outcomes.append(WriteOutcome(w.key, href, RemoteRecord(
-                href, values, datetime.now(timezone.utc), version=new_etag)))
-        unknown = [o.remote_id for o in outcomes if o.record and o.record.version is None]
-        if unknown:  # servers that give no ETag on PUT (RFC 6352 6.3.2.3): read them back
-            fresh = self.read_many(unknown)
-            for o in outcomes:
-                if o.record and o.record.version is None and o.remote_id in fresh:
-                    o.record = fresh[o.remote_id]
+                href, vcard.read_card(text).values, datetime.now(timezone.utc), version=new_etag)))
+        # servers that give no ETag on PUT (RFC 6352 6.3.2.3): read those cards back
+        fresh = self.read_many([o.remote_id for o in outcomes if o.record and o.record.version is None])
+        for o in outcomes:
+            if o.record and o.record.version is None and o.remote_id in fresh:
+                o.record = fresh[o.remote_id]
         return outcomes
 
     def delete(self, remote_ids: Sequence[str],

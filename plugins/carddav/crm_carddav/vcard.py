@@ -10,18 +10,20 @@ not understand (a vCard 4.0 ``PHOTO:data:...;base64,...`` URI loses everything a
 """
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from vobject.base import ParseError, textLineToContentLine
+from vobject.base import ParseError, foldOneLine, textLineToContentLine
 
 EMAIL_KINDS = ("work", "home")  # the untyped first email counts as work
 PHONE_KINDS = ("cell", "work", "home")
 ADDRESS_KINDS = ("work", "home")
 ADDRESS_PARTS = ("street", "city", "region", "postal_code", "country")  # ADR components 2..6
 SIMPLE = {"organization": "ORG", "title": "TITLE", "note": "NOTE", "birthday": "BDAY"}
+SIMPLE_FIELD = {v: k for k, v in SIMPLE.items()} | {"FN": "full_name"}
 NAME_FIELDS = ("given_name", "family_name")
 FIELDS: tuple[str, ...] = (
     *NAME_FIELDS, "full_name", *(f"{k}_email" for k in EMAIL_KINDS),
@@ -126,28 +128,20 @@ def read_card(data: bytes | str) -> Card:
             if f"{name}:{kind}" not in sources and free:
                 sources[f"{name}:{kind}"] = free.pop(0)
     for slot, i in sources.items():
-        ln = lines[i]
-        name, _, kind = slot.partition(":")
-        if name == "EMAIL":
-            values[f"{kind}_email"] = unescape(ln.value).strip() or None
-        elif name == "TEL":
-            number = unescape(ln.value).strip()
-            values[f"{kind}_phone"] = (number[4:] if number.lower().startswith("tel:") else number) or None
+        ln, (name, _, kind) = lines[i], slot.partition(":")
+        text = unescape(ln.value)
+        if name in ("EMAIL", "TEL"):
+            suffix = "email" if name == "EMAIL" else "phone"
+            values[f"{kind}_{suffix}"] = text.strip()[4:] if text.lower().startswith("tel:") else text
         elif name == "ADR":
-            parts = (components(ln.value) + [""] * 7)[2:7]
-            for part, text in zip(ADDRESS_PARTS, parts):
-                values[f"{kind}_{part}"] = text.strip() or None
+            values.update(zip([f"{kind}_{p}" for p in ADDRESS_PARTS], (components(ln.value) + [""] * 7)[2:7]))
         elif name == "N":
-            parts = components(ln.value) + ["", ""]
-            values["family_name"], values["given_name"] = parts[0].strip() or None, parts[1].strip() or None
-        elif name == "FN":
-            values["full_name"] = unescape(ln.value).strip() or None
-        elif name == "ORG":
-            values["organization"] = components(ln.value)[0].strip() or None
-        elif name == "BDAY":
-            values["birthday"] = _birthday(ln)
+            values["family_name"], values["given_name"] = (components(ln.value) + ["", ""])[:2]
+        elif name in ("ORG", "BDAY"):
+            values[SIMPLE_FIELD[name]] = components(ln.value)[0] if name == "ORG" else _birthday(ln)
         else:
-            values[{"TITLE": "title", "NOTE": "note"}[name]] = unescape(ln.value).strip() or None
+            values[SIMPLE_FIELD[name]] = text
+    values = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in values.items()}
     if "N" not in sources and values["full_name"]:
         given, _, family = values["full_name"].rpartition(" ")
         values["given_name"], values["family_name"] = given or None, family
@@ -184,62 +178,58 @@ def write_card(stored: bytes | str, values: dict[str, Any]) -> str:
     changed = {k: v for k, v in values.items()
                if k in FIELDS and _text(v) != _text(card.values.get(k))}
 
-    def put(slot: str, name: str, value: str | None, kind: str | None = None) -> None:
+    def old(slot: str) -> list[str]:
         i = card.sources.get(slot)
-        if value is None:
+        return components(card.lines[i].value) + [""] * 7 if i is not None else [""] * 7
+
+    def put(slot: str, name: str, parts: list[str] | None, kind: str | None = None) -> None:
+        """Set the property of ``slot`` from its (unescaped) components, or remove it."""
+        i = card.sources.get(slot)
+        if not parts or not any(parts):
             if i is not None:
                 lines[i] = None
             return
-        if i is not None and lines[i] is not None:
-            old = lines[i]
-            lines[i] = Line("", old.group, old.name, old.params, value)
+        value = ";".join(escape(p or "") for p in parts)
+        params = lines[i].params if i is not None else {"TYPE": [kind if v4 else kind.upper()]} if kind else {}
+        line = Line("", lines[i].group if i is not None else None, name, params, value)
+        if i is not None:
+            lines[i] = line
         else:
-            params = {"TYPE": [kind if v4 else kind.upper()]} if kind else {}
-            lines.insert(len(lines) - 1, Line("", None, name, params, value))
+            lines.insert(len(lines) - 1, line)
 
-    for kind in EMAIL_KINDS:
-        if f"{kind}_email" in changed:
-            put(f"EMAIL:{kind}", "EMAIL", _opt(changed[f"{kind}_email"], escape), kind)
-    for kind in PHONE_KINDS:
-        if f"{kind}_phone" in changed:
-            number = _text(changed[f"{kind}_phone"])
-            i = card.sources.get(f"TEL:{kind}")
-            if number and i is not None and card.lines[i].value.lower().startswith("tel:"):
-                number = "tel:" + number
-            put(f"TEL:{kind}", "TEL", _opt(number, escape), kind)
+    for name, kinds, suffix in (("EMAIL", EMAIL_KINDS, "email"), ("TEL", PHONE_KINDS, "phone")):
+        for kind in (k for k in kinds if f"{k}_{suffix}" in changed):
+            text, uri = _text(changed[f"{kind}_{suffix}"]), old(f"{name}:{kind}")[0].lower().startswith("tel:")
+            put(f"{name}:{kind}", name, [("tel:" if uri else "") + text] if text else None, kind)
     for kind in ADDRESS_KINDS:
         keys = [f"{kind}_{p}" for p in ADDRESS_PARTS]
         if any(k in changed for k in keys):
-            i = card.sources.get(f"ADR:{kind}")
-            head = (components(card.lines[i].value) + ["", ""])[:2] if i is not None else ["", ""]
             parts = [_text(values.get(k, card.values[k])) or "" for k in keys]
-            put(f"ADR:{kind}", "ADR", ";".join(escape(p) for p in head + parts) if any(parts) else None, kind)
+            put(f"ADR:{kind}", "ADR", old(f"ADR:{kind}")[:2] + parts if any(parts) else None, kind)
     if "organization" in changed:
-        i = card.sources.get("ORG")
-        rest = components(card.lines[i].value)[1:] if i is not None else []
         org = _text(changed["organization"])
-        put("ORG", "ORG", ";".join(escape(p) for p in [org, *rest]) if org else None)
-    for field, name in (("title", "TITLE"), ("note", "NOTE")):
+        i = card.sources.get("ORG")
+        put("ORG", "ORG", [org, *(components(card.lines[i].value)[1:] if i is not None else [])] if org else None)
+    for field in ("title", "note", "birthday"):
         if field in changed:
-            put(name, name, _opt(changed[field], escape))
-    if "birthday" in changed:
-        put("BDAY", "BDAY", _bday_value(_text(changed["birthday"]), v4))
+            text = _text(changed[field])
+            put(SIMPLE[field], SIMPLE[field], [_bday_value(text, v4) if field == "birthday" else text])
     names = {k: _text(values.get(k, card.values[k])) for k in NAME_FIELDS}
     names_changed = any(k in changed for k in NAME_FIELDS)
     if names_changed or ("N" not in card.sources and not v4):
-        i = card.sources.get("N")
-        rest = (components(card.lines[i].value) + [""] * 5)[2:5] if i is not None else ["", "", ""]
-        put("N", "N", ";".join(escape(p or "") for p in [names["family_name"], names["given_name"], *rest]))
+        put("N", "N", [names["family_name"] or "", names["given_name"] or "", *old("N")[2:5]])
     full = card.values["full_name"]
     if "full_name" in changed or names_changed or not full:
         full = _text(changed.get("full_name")) or " ".join(n for n in names.values() if n)
-    if not full:
-        after = {**card.values, **changed}
-        full = next((_text(after.get(k)) for k in ("organization", "work_email", "home_email")
-                     if _text(after.get(k))), "")
+    after = {**card.values, **changed}
+    full = full or next((_text(after[k]) for k in ("organization", "work_email", "home_email") if _text(after[k])), "")
     if full != card.values["full_name"]:
-        put("FN", "FN", escape(full))
-    return "".join(_fold(_serialise(ln)) for ln in lines if ln is not None)
+        put("FN", "FN", [full])
+    out = io.StringIO()
+    for ln in lines:
+        if ln is not None:
+            foldOneLine(out, _serialise(ln))  # 75 octets, never inside a UTF-8 character
+    return out.getvalue()
 
 
 def _text(value: Any) -> str | None:
@@ -249,21 +239,14 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _opt(value: Any, encode) -> str | None:
-    text = _text(value)
-    return encode(text) if text else None
-
-
 def _bday_value(value: str | None, v4: bool) -> str | None:
-    if not value:
-        return None
-    found = _BDAY.match(value)
+    """``YYYY-MM-DD`` / ``--MM-DD`` as the card's version writes it (4.0: ``YYYYMMDD``, ``--MMDD``)."""
+    found = _BDAY.match(value or "")
     if not found:
-        return escape(value)
+        return value
     year, month, day = found.groups()
-    if v4:
-        return f"{year}{month}{day}" if year else f"--{month}{day}"
-    return f"{year}-{month}-{day}" if year else f"--{month}-{day}"
+    sep = "" if v4 else "-"
+    return f"{year}{sep}{month}{sep}{day}" if year else f"--{month}{sep}{day}"
 
 
 def _serialise(ln: Line) -> str:
@@ -274,17 +257,3 @@ def _serialise(ln: Line) -> str:
         quoted = [f'"{v}"' if re.search(r'[:;,]', v) else v for v in vals]
         head += f";{key}={','.join(quoted)}"
     return f"{head}:{ln.value}"
-
-
-def _fold(line: str, limit: int = 75) -> str:
-    """One content line folded at ``limit`` octets, never inside a UTF-8 character (RFC 6350 3.2)."""
-    out, chunk, size = [], "", 0
-    for ch in line:
-        n = len(ch.encode("utf-8"))
-        if size + n > limit:
-            out.append(chunk)
-            chunk, size, limit = "", 1, 75  # continuation lines begin with a space
-        chunk += ch
-        size += n
-    out.append(chunk)
-    return "\r\n ".join(out) + "\r\n"

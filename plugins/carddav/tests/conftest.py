@@ -8,9 +8,9 @@ import pytest
 import requests
 
 sys.path.insert(0, str(Path(__file__).parent))
-from servers import Server, start  # noqa: E402
+from servers import Server, requests_sender, start  # noqa: E402
 
-from crm_carddav.dav import CardDav, requests_sender  # noqa: E402
+from crm_carddav.dav import CardDav  # noqa: E402
 
 KINDS = ("radicale", "xandikos")
 

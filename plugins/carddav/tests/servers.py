@@ -9,8 +9,11 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
+
+from crm_carddav.dav import Send
 
 USER, PASSWORD = "alice", "s3cret-app-password"
 MKCOL = ('<?xml version="1.0" encoding="utf-8"?><d:mkcol xmlns:d="DAV:" '
@@ -94,3 +97,13 @@ def _start(kind: str, folder: Path) -> Server:
             time.sleep(0.05)
     proc.kill()
     raise RuntimeError(f"{kind} did not listen on port {port}")
+
+
+def requests_sender(session: Any, auth: tuple[str, str] | None = None, timeout: float = 30) -> Send:
+    """A ``send`` over a ``requests.Session`` (redirects not followed: discovery follows them)."""
+    def send(method: str, url: str, headers: dict[str, str], body: bytes | None) -> requests.Response:
+        resp = session.request(method, url, headers=headers, data=body, auth=auth,
+                               allow_redirects=False, timeout=timeout)
+        resp.status, resp.body = resp.status_code, resp.content
+        return resp
+    return send

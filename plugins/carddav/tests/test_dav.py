@@ -6,7 +6,8 @@ import uuid
 import pytest
 import requests
 
-from crm_carddav.dav import CardDav, DavError, Stale, SyncTokenInvalid, requests_sender
+from crm_carddav.dav import CardDav, DavError, Stale, SyncTokenInvalid
+from servers import requests_sender
 from crm_carddav.vcard import new_card, read_card, write_card
 
 
