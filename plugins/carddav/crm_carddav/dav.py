@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape as xml_escape
 
@@ -61,6 +61,11 @@ class Entry:
     def text(self, name: str) -> str | None:
         return None if self.props.get(name) is None else (self.props[name].text or "")
 
+    @property
+    def is_book(self) -> bool:
+        rtype = self.props.get(f"{{{DAV}}}resourcetype")
+        return rtype is not None and rtype.find(f"{{{CARD}}}addressbook") is not None
+
 
 @dataclass
 class SyncResult:
@@ -77,8 +82,9 @@ def _status(text: str | None) -> int:
 
 
 def path_of(href: str, base: str) -> str:
-    """The unquoted absolute path of ``href`` relative to ``base`` (hrefs may be full URLs)."""
-    return unquote(urlsplit(urljoin(base, href)).path)
+    """The absolute path of ``href`` (still percent-encoded) relative to ``base`` (hrefs may be
+    full URLs): the card's remote id."""
+    return urlsplit(urljoin(base, href)).path
 
 
 def parse_multistatus(body: bytes, base: str) -> tuple[list[Entry], str | None]:
@@ -159,8 +165,7 @@ class CardDav:
             if not entries:
                 continue
             entry = entries[0]
-            rtype = entry.props.get(f"{{{DAV}}}resourcetype")
-            if rtype is not None and rtype.find(f"{{{CARD}}}addressbook") is not None:
+            if entry.is_book:
                 return urljoin(url, entry.href)
             home = self._href(entry, f"{{{CARD}}}addressbook-home-set")
             if home:
@@ -180,11 +185,8 @@ class CardDav:
 
     def _first_book(self, home: str) -> str | None:
         entries = self._multistatus("PROPFIND", home, _propfind(["d:resourcetype"]), "1")
-        for entry in sorted(entries, key=lambda e: e.href):
-            rtype = entry.props.get(f"{{{DAV}}}resourcetype")
-            if rtype is not None and rtype.find(f"{{{CARD}}}addressbook") is not None:
-                return urljoin(home, entry.href)
-        return None
+        books = sorted(e.href for e in entries if e.is_book)
+        return urljoin(home, books[0]) if books else None
 
     # -- reading ------------------------------------------------------------------------------
     def sync(self, token: str | None) -> SyncResult:
@@ -215,9 +217,7 @@ class CardDav:
                 elif entry.status == 404:
                     removed.append(entry.href)
                     changed.pop(entry.href, None)
-                elif entry.href.endswith("/"):
-                    continue
-                else:
+                elif not entry.href.endswith("/"):
                     changed[entry.href] = entry.text(f"{{{DAV}}}getetag")
             if not new_token:
                 raise DavError("sync-collection answered without a sync-token")
@@ -243,7 +243,8 @@ class CardDav:
                     f"<d:getetag/><c:address-data/></d:prop>{inner}</c:addressbook-multiget>")
             for entry in self._multistatus("REPORT", self.url, body.encode(), "1"):
                 data = entry.text(f"{{{CARD}}}address-data")
-                yield entry.href, entry.text(f"{{{DAV}}}getetag"), data.encode("utf-8") if data is not None else None
+                yield (entry.href, entry.text(f"{{{DAV}}}getetag"),
+                       data.encode("utf-8") if data is not None else None)
 
     # -- writing ------------------------------------------------------------------------------
     def put(self, href: str, card: str, etag: str | None = None) -> str | None:

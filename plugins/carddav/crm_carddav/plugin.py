@@ -1,4 +1,7 @@
-"""The CardDAV plugin: its manifest, its connector and its migrations, through the public hooks."""
+"""The CardDAV plugin: its manifest, its connector and its migrations, through the public hooks.
+
+No install or uninstall hooks: connections, links (each card's ETag as the version) and sync
+tokens (as cursors) live in the core's sync tables."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,16 +22,6 @@ def crm_register_connectors(register) -> None:
     from crm_carddav.connector import CardDavConnector
 
     register(CardDavConnector())
-
-
-@hookimpl
-def crm_extension_install(context) -> None:
-    """Nothing to create: connections, links, versions and cursors live in the core's sync tables."""
-
-
-@hookimpl
-def crm_extension_uninstall(context, purge: bool) -> None:
-    """Nothing of its own to remove; the core keeps or purges the sync data."""
 
 
 @hookimpl
