@@ -59,7 +59,7 @@ def test_two_way_sync_keeps_cards_whole_and_deletes_both_ways(env, server, book,
     dav.put(f"{book}grace.vcf", grace.replace("END:VCARD", PHOTO + "\r\nEND:VCARD"))
     assert env.invoke(["contacts", "add", "--first-name", "Ada", "--last-name", "Lovelace",
                        "--email", "ada@example.com", "--title", "Analyst"]).exit_code == 0
-    connect(env, server, server.root + "/")  # discovered from the server's root
+    connect(env, server, book)
     sync(env)
     people = {c["email"]: c for c in contacts(env)}
     assert set(people) == {"ada@example.com", "grace@navy.example"}
@@ -109,3 +109,20 @@ def test_a_forgotten_sync_token_reads_everything_again_without_duplicates(env, s
     assert len(people) == 3  # nothing created twice, nothing deleted for being absent
     assert sorted(c["email"] for c in people) == ["p0@example.com", "p1@example.com", "p2@example.com"]
     assert summary["counts"].get("crm", {}).get("created", 0) == 0
+
+
+@pytest.mark.slow
+def test_the_real_command_reads_the_password_from_stdin_and_says_when_it_is_wrong(env, server, book):
+    if server.kind == "xandikos":
+        pytest.skip("Xandikos has no authentication of its own")
+    user, password = server.auth
+    done = env.run(["sync", "configure", "carddav", "--url", book, "--username", user], input="wrong\n")
+    assert done.returncode == 0, done.stderr
+    done = env.run(["sync", "test", "carddav"])
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "crm sync configure carddav" in done.stdout + done.stderr
+    assert "needs new credentials" in env.run(["sync", "connectors"]).stdout
+    done = env.run(["sync", "configure", "carddav", "--url", book, "--username", user], input=password + "\n")
+    assert done.returncode == 0 and password not in done.stdout + done.stderr
+    done = env.run(["sync", "test", "carddav"])
+    assert done.returncode == 0 and "ready" in done.stdout, done.stdout + done.stderr
