@@ -19,15 +19,21 @@ from crmcore.errors import CrmError, NotFound, PermissionDenied, ValidationError
 from crmcore.extensions.store import install as install_extensions
 from crmcore.extensions.store import require_installed
 from crmcore.hookspecs import hookimpl
-from crmcore.http import ApiClient, ApiError, QuotaExhausted, RateLimited, TransientError
+from crmcore.http import (ApiClient, ApiError, ApiResponse, QuotaExhausted, RateLimited,
+                          TransientError)
 from crmcore.initialise import initialise
 from crmcore.migrations.batches import update_in_batches
 from crmcore.migrations.lineage import Migrations
 from crmcore.models import User, UTCField, utcnow
 from crmcore.modules import FieldSpec, ModuleSpec, RecordSnapshot, RecordStore
-from crmcore.sync.connector import (Connector, ConnectorSession, OAuthServer, RemotePage,
-                                    RemoteRecord, RemoteWrite, WriteOutcome)
-from crmcore.sync.mapping import OMIT, Transform
+from crmcore.contract.auth import (CONFIGURED, NEEDS_NEW_CREDENTIALS, NEEDS_REAUTHORIZATION,
+                                   NOT_CONFIGURED, READY, ApiKey, AuthKind, CredentialsRejected,
+                                   HttpBasic, NoAuth, OAuth2, OAuthServer, connection_state)
+from crmcore.contract.connector import Connector, ConnectorSession
+from crmcore.contract.cursors import OVERLAP, CursorInvalid, TimestampCursor
+from crmcore.contract.records import (STALE, RemotePage, RemoteRecord, RemoteValues, RemoteWrite,
+                                      WriteOutcome)
+from crmcore.contract.transforms import OMIT, Mapped, MappingSkip, Transform, normalise
 from crmcore.sync.runner import RunSummary, sync_connection
 from crmcore.users import get_user
 
@@ -65,6 +71,16 @@ def set_http_options(crm: CRM, connection_id: int, **options: Any) -> None:
         row.options = {**(row.options or {}), HTTP_OPTION: {**(row.options or {}).get(HTTP_OPTION, {}),
                                                             **options}}
         session.add(row)
+
+
+def test_connection(crm: CRM, user: User, connector_name: str) -> str:
+    """Check ``user``'s saved credentials for a connector with the connector's
+    ``ConnectorSession.test_connection`` (``crm sync test``) and record the outcome: returns the
+    new state (READY). Raises :class:`CredentialsRejected` (the state becomes "needs new
+    credentials" or "needs re-authorization") or another :class:`CrmError` with a hint."""
+    from crmcore.auth.credentials import test_connection as run
+
+    return run(crm, user, connector_name)
 
 
 def web_crm() -> CRM:
@@ -107,6 +123,11 @@ __all__ = [
     "initialise", "install_extensions", "require_installed", "get_user",
     "configure", "authorize", "set_http_options", "sync_connection", "RunSummary", "run_items",
     "update_in_batches", "Migrations",
+    # the connector contract (crmcore.contract)
+    "OAuth2", "HttpBasic", "ApiKey", "NoAuth", "AuthKind", "CredentialsRejected",
+    "NOT_CONFIGURED", "CONFIGURED", "READY", "NEEDS_REAUTHORIZATION", "NEEDS_NEW_CREDENTIALS",
+    "connection_state", "CursorInvalid", "TimestampCursor", "OVERLAP", "STALE", "RemoteValues",
+    "MappingSkip", "Mapped", "normalise", "ApiResponse", "test_connection",
     "echo", "visible",
     "web_crm", "web_user", "set_password", "serve_web",
 ]

@@ -72,20 +72,49 @@ class TokenSource(Protocol):
 
 
 def error_details(body: Any) -> tuple[str | None, str | None]:
-    """(error_key, message) from an error body: ``[{"error_key","error_message"}]``,
-    ``{"error_key","error_message"}`` or ``{"error","error_description"}``."""
-    items = body if isinstance(body, list) else [body]
-    keys, messages = [], []
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        key = item.get("error_key") or item.get("error")
-        message = item.get("error_message") or item.get("error_description") or item.get("message")
-        if isinstance(key, str):
-            keys.append(key)
-        if isinstance(message, str):
-            messages.append(message)
-    return (keys[0] if keys else None), ("; ".join(messages) if messages else None)
+    """(error code, message) from a decoded error body in a standard shape, else (None, None):
+    OAuth 2.0 ``{"error", "error_description"}`` (RFC 6749 section 5.2) or problem details
+    ``{"type", "title", "detail"}`` (RFC 9457). A service's own shape is its connector's
+    ``parse_error``."""
+    if not isinstance(body, dict):
+        return None, None
+    key = body.get("error") if isinstance(body.get("error"), str) else None
+    message = next((body[k] for k in ("error_description", "detail", "title")
+                    if isinstance(body.get(k), str)), None)
+    return key, message
+
+
+class ApiResponse:
+    """A response as received (``ApiClient.request(..., raw=True)``): ``status`` (int),
+    ``headers`` (case-insensitive mapping; a repeated header's values joined by ", ") and
+    ``body`` (bytes, possibly empty)."""
+
+    def __init__(self, status: int, headers: Any, body: bytes, header_lists: Any = None) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self._lists = header_lists
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8 (undecodable bytes replaced)."""
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The body as JSON; raises ``ValueError`` when it is not."""
+        import json as _json
+
+        return _json.loads(self.body)
+
+    def header_list(self, name: str) -> list[str]:
+        """Every value of header ``name`` as received (repeated headers kept apart)."""
+        if self._lists is not None and hasattr(self._lists, "getlist"):
+            return [str(v).strip() for v in self._lists.getlist(name)]
+        value = self.headers.get(name)
+        return [value.strip()] if isinstance(value, str) else []
+
+    def __repr__(self) -> str:
+        return f"ApiResponse(status={self.status}, {len(self.body)} bytes)"
 
 
 class _Throttle:
@@ -115,7 +144,12 @@ class _Throttle:
 
 
 class ApiClient:
-    """An authorised client of one remote API (``base_url``), safe to share between threads.
+    """An authenticated client of one remote API (``base_url``), safe to share between threads.
+
+    ``tokens`` supplies the credentials: an object with ``access_token()`` and
+    ``refresh_after_unauthorized(used)`` (OAuth bearer tokens), and optionally
+    ``apply(secret, headers, params)`` to place them otherwise (Basic, an API key); None sends
+    none. ``parse_error(status, body, headers)``: the connector's reading of an error body.
 
     ``timeout`` (seconds) bounds connecting and each read. A plain ``http://`` base URL is
     refused (:class:`crmcore.errors.CrmError`) unless it is on a loopback address or
@@ -127,7 +161,8 @@ class ApiClient:
                  is_quota_exhausted: Callable[[int, Any], bool] = lambda s, b: False,
                  on_exchange: Callable[[dict], None] | None = None,
                  sleep: Callable[[float], None] = time.sleep,
-                 allow_insecure_http: bool = False) -> None:
+                 allow_insecure_http: bool = False,
+                 parse_error: Callable[[int, bytes, Any], str | None] | None = None) -> None:
         check_plain_http({"API URL": base_url}, allow_insecure_http)
         self.base_url = base_url.rstrip("/")
         parts = urlsplit(self.base_url)
@@ -141,6 +176,7 @@ class ApiClient:
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.is_quota_exhausted = is_quota_exhausted
+        self.parse_error = parse_error
         self.on_exchange = on_exchange
         self._sleep = sleep
         self._throttle = _Throttle(rate_per_second, sleep)
@@ -187,19 +223,46 @@ class ApiClient:
     # -- calls ----------------------------------------------------------------------------------
 
     def get(self, path: str, params: dict | None = None) -> Any:
-        return _decode(self.request("GET", path, params=params))
+        """GET ``path`` and return the decoded JSON (or text; None when empty)."""
+        return self.request("GET", path, params=params)
 
     def post(self, path: str, json: Any) -> Any:
-        return _decode(self.request("POST", path, json=json))
+        """POST ``json`` to ``path`` and return the decoded answer."""
+        return self.request("POST", path, json=json)
 
     def put(self, path: str, json: Any) -> Any:
-        return _decode(self.request("PUT", path, json=json))
+        """PUT ``json`` to ``path`` and return the decoded answer."""
+        return self.request("PUT", path, json=json)
 
     def delete(self, path: str) -> None:
+        """DELETE ``path``."""
         self.request("DELETE", path)
 
-    def request(self, method: str, path: str, *, params: dict | None = None, json: Any = None,
-                ok: Sequence[int] = (200, 201, 202, 204)) -> requests.Response:
+    def request(self, method: str, path_or_url: str, *, json: Any = None,
+                data: bytes | str | None = None, headers: dict[str, str] | None = None,
+                params: dict | None = None, raw: bool = False,
+                expect: tuple[int, ...] = ()) -> Any:
+        """Send one authenticated request and return its answer.
+
+        ``method``: any HTTP method (WebDAV's ``PROPFIND``, ``REPORT`` included).
+        ``path_or_url``: see :meth:`url_for`. ``json``: a body sent as JSON; ``data``: a raw body
+        (bytes, or str sent as UTF-8: XML, a vCard), with its ``Content-Type`` in ``headers``.
+        ``headers`` are added to the authentication header. Returns the decoded JSON (the text
+        when it is not JSON, None when empty), or with ``raw=True`` the :class:`ApiResponse`.
+        2xx answers and the statuses in ``expect`` (e.g. 207, 404, 412) are returned; any other
+        raises :class:`ApiError` (:class:`RateLimited`, :class:`QuotaExhausted`,
+        :class:`TransientError` after retries), worded with the connector's ``parse_error``.
+        A 401 refreshes the token once (OAuth) or raises the credentials source's error."""
+        response = self._call(method, path_or_url, params=params, json=json, data=data,
+                              headers=headers, expect=expect)
+        if raw:
+            return ApiResponse(response.status_code, response.headers, response.content,
+                               getattr(getattr(response, "raw", None), "headers", None))
+        return _decode(response)
+
+    def _call(self, method: str, path: str, *, params: dict | None = None, json: Any = None,
+              data: bytes | str | None = None, headers: dict[str, str] | None = None,
+              expect: Sequence[int] = ()) -> requests.Response:
         method = method.upper()
         url = self.url_for(path)
         secrets = self.secrets
@@ -208,14 +271,15 @@ class ApiClient:
         refreshed = False
         while True:
             self._throttle.wait()
-            token = self.tokens.access_token()
-            secrets.add(token)
+            token = self.tokens.access_token() if self.tokens is not None else ""
+            if token:
+                secrets.add(token)
             started = time.monotonic()
             try:
-                response = self._send(method, url, token, params, json)
+                response = self._send(method, url, token, params, json, data, headers)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 self._count(label)
-                self._report(method, url, params, json, None, started)
+                self._report(method, url, params, json if data is None else data, None, started)
                 may_retry = (isinstance(exc, requests.ConnectionError)
                              and not isinstance(exc, requests.ReadTimeout)) or method in _IDEMPOTENT
                 if may_retry and retries < self.max_retries:
@@ -224,39 +288,51 @@ class ApiClient:
                     continue
                 raise self._unreachable(exc, label, retries) from None
             self._count(label)
-            self._report(method, url, params, json, response, started)
+            self._report(method, url, params, json if data is None else data, response, started)
             status = response.status_code
-            if status in ok:
+            if 200 <= status < 300 or status in expect:
                 return response
             body = _body(response)
-            if status == 401 and not refreshed:
+            if status == 401 and not refreshed and self.tokens is not None:
                 refreshed = True
                 self.tokens.refresh_after_unauthorized(token)
                 continue
             if self.is_quota_exhausted(status, body):
-                raise self._error(QuotaExhausted, status, body, label, token)
+                raise self._error(QuotaExhausted, status, body, label, token, response=response)
             if (status == 429 or status >= 500) and retries < self.max_retries:
                 retries += 1
                 self._sleep(self._backoff(retries))
                 continue
             if status == 429:
-                raise self._error(RateLimited, status, body, label, token, retries)
+                raise self._error(RateLimited, status, body, label, token, retries, response)
             if status >= 500:
-                raise self._error(TransientError, status, body, label, token, retries)
-            raise self._error(ApiError, status, body, label, token)
+                raise self._error(TransientError, status, body, label, token, retries, response)
+            raise self._error(ApiError, status, body, label, token, response=response)
 
     def close(self) -> None:
         self._session.close()
 
     # -- internals ------------------------------------------------------------------------------
 
-    def _send(self, method: str, url: str, token: str, params: dict | None,
-              json: Any) -> requests.Response:
-        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    def _send(self, method: str, url: str, token: str, params: dict | None, json: Any,
+              data: bytes | str | None = None,
+              extra: dict[str, str] | None = None) -> requests.Response:
+        headers = {"Accept": "application/json"}
+        apply = getattr(self.tokens, "apply", None)
+        if apply is not None:  # Basic, an API key, nothing: the credentials source says how
+            params = dict(params or {})
+            apply(token, headers, params)
+            params = params or None
+        elif token:
+            headers["Authorization"] = f"Bearer {token}"
         if json is not None:
             headers["Content-Type"] = "application/json"
-        return self._session.request(method, url, params=params, json=json, headers=headers,
-                                     timeout=self.timeout, allow_redirects=False)
+        if extra:
+            headers.update(extra)
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        return self._session.request(method, url, params=params, json=json, data=data,
+                                     headers=headers, timeout=self.timeout, allow_redirects=False)
 
     def _unreachable(self, exc: Exception, label: str, retries: int) -> TransientError:
         host = urlsplit(self._origin).netloc
@@ -302,13 +378,21 @@ class ApiClient:
         })
 
     def _error(self, cls: type[ApiError], status: int, body: Any, label: str, token: str,
-               retries: int = 0) -> ApiError:
+               retries: int = 0, response: requests.Response | None = None) -> ApiError:
         secrets = self.secrets
-        secrets.add(token)
+        if token:
+            secrets.add(token)
         body = secrets.scrub_value(body)  # the service may echo a secret: scrub before anything
         if isinstance(body, str):
             body = body[:2000]
         key, remote = error_details(body)
+        if self.parse_error is not None and response is not None:
+            try:
+                own = self.parse_error(status, response.content or b"", response.headers)
+            except Exception:  # a parser tripping on a strange body must not hide the error
+                own = None
+            if own:
+                remote = secrets.scrub(str(own))
         said = remote[:500] if remote else None
         detail = f": {said}" if said else ""
         hint = getattr(self.tokens, "reauthorize_hint", None) or "Sign in to the service again."

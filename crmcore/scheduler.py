@@ -74,17 +74,25 @@ def due(crm: CRM, now: datetime, user_id: int | None = None) -> list[Due]:
         if user_id is not None:
             query = query.where(Connection.user_id == user_id)
         for connection, owner in session.exec(query.order_by(Connection.id)):
-            item = due_item(session, connection, owner, now)
+            item = due_item(session, connection, owner, now, _module_of(crm, connection.connector))
             if item is not None:
                 found.append(item)
     return found
 
 
-def due_item(session, connection: Connection, owner: User, now: datetime) -> Due | None:
-    """``connection`` as a :class:`Due` if it is enabled, scheduled and due at ``now``."""
+def _module_of(crm: CRM, connector_name: str) -> str | None:
+    info = crm.plugins.connectors.get(connector_name)
+    return info.connector.module if info is not None else None
+
+
+def due_item(session, connection: Connection, owner: User, now: datetime,
+             module: str | None = None) -> Due | None:
+    """``connection`` as a :class:`Due` if it is enabled (for ``module``, its connector's),
+    scheduled and due at ``now``."""
     settings = sync_settings.load(session, connection.id)
     span = frequency_span(settings.frequency)
-    if span is None or not settings.contacts_enabled or connection.state != SIGNED_IN:
+    if span is None or connection.state != SIGNED_IN or (
+            module is not None and not sync_settings.module_enabled(settings, module)):
         return None
     if settings.next_run_at is not None and settings.next_run_at > now:
         return None
@@ -97,7 +105,8 @@ def still_due(crm: CRM, connection_id: int, now: datetime) -> Due | None:
         connection = session.get(Connection, connection_id)
         if connection is None:
             return None
-        return due_item(session, connection, session.get(User, connection.user_id), now)
+        return due_item(session, connection, session.get(User, connection.user_id), now,
+                        _module_of(crm, connection.connector))
 
 
 def backoff(frequency: timedelta, failures: int) -> timedelta:

@@ -17,6 +17,7 @@ When you add a revision (any lineage), this test runs it on the 0.1.0 data at on
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -44,7 +45,9 @@ Rows = dict[str, dict[tuple, dict[str, Any]]]
 #: (table, column) of 0.1.0 -> (table, column) where a later revision moved its values.
 MOVED: dict[tuple[str, str], tuple[str, str]] = {}
 #: (table, column) of 0.1.0 that a later revision dropped on purpose.
-DROPPED: set[tuple[str, str]] = set()
+DROPPED: set[tuple[str, str]] = {
+    ("crm_sync_settings", "contacts_enabled"),  # core 0005: into modules (checked below)
+}
 AFTER_UPGRADE: list[Callable[[Connection, Rows], None]] = []
 
 
@@ -52,6 +55,26 @@ def after_upgrade(check: Callable[[Connection, Rows], None]) -> Callable[[Connec
     """Register ``check(conn, released_rows)``, run after the upgrade, before the sync."""
     AFTER_UPGRADE.append(check)
     return check
+
+
+@after_upgrade
+def _contacts_enabled_became_a_module_flag_and_the_mark_a_cursor(conn: Connection, released: Rows) -> None:
+    """core 0005: ``contacts_enabled`` -> ``modules`` ({} when on, {"contacts": false} when off);
+    a checkpoint's high-water mark and settled flag -> the timestamp cursor they mean."""
+    from crmcore.api import TimestampCursor
+
+    after = read_rows(conn)
+    for key, row in released["crm_sync_settings"].items():
+        modules = after["crm_sync_settings"][key]["modules"]
+        modules = json.loads(modules) if isinstance(modules, str) else modules
+        assert modules == ({} if row["contacts_enabled"] else {"contacts": False})
+    for key, row in released["crm_sync_checkpoint"].items():
+        cursor = TimestampCursor.parse(after["crm_sync_checkpoint"][key]["remote_cursor"])
+        mark = row["remote_high_water"]
+        mark = datetime.fromisoformat(mark) if isinstance(mark, str) else mark
+        assert cursor is not None and cursor.mark.replace(tzinfo=None) == (
+            mark.astimezone(timezone.utc).replace(tzinfo=None) if mark.tzinfo else mark)
+        assert cursor.settled == bool(row["remote_settled"])
 
 
 # -- the frozen database ---------------------------------------------------------------------------

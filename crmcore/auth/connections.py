@@ -28,7 +28,9 @@ from crmcore.http import ApiClient
 from crmcore.models import User, utcnow
 from crmcore.redact import Secrets
 from crmcore.secrets import ensure_key_file
-from crmcore.sync.connector import Connector
+from crmcore.contract.auth import CredentialsRejected, connection_state, secret_names
+from crmcore.contract.connector import Connector
+from crmcore.auth.credentials import StaticCredentials, saved_settings, uses_oauth
 from crmcore.users import get_user, require_admin
 
 AVAILABLE = "available"  # the connector's extension is not installed yet
@@ -69,6 +71,14 @@ def _current_settings(row: Connection, crm: CRM, *, with_secret: bool = True) ->
             "auth_url": row.auth_url, "token_url": row.token_url, "api_url": row.api_url,
             "revoke_url": row.revoke_url, "redirect_uri": row.redirect_uri,
             "scopes": row.scopes.split()}
+
+
+def _options_of(connector: Connector) -> str:
+    """``--url URL --username USERNAME`` for the required settings of a connector's schema."""
+    schema = connector.settings_schema or {}
+    return " ".join(f"--{n.replace('_', '-')} {n.upper()}" for n in schema.get("required", [])
+                    if not (schema.get("properties", {}).get(n) or {}).get("writeOnly")) + \
+        " (asks for the secrets)" * bool(secret_names(schema))
 
 
 class AccountChangeUnconfirmed(CrmError):
@@ -243,12 +253,21 @@ def connectors_overview(crm: CRM, user: User) -> list[dict[str, Any]]:
                 entry["next"] = f"crm extensions install {connector.extension} (admin)"
             elif row is None:
                 entry["state"] = NOT_CONFIGURED
-                entry["next"] = f"crm sync configure {name} --client-id ID (asks for the secret)"
-            else:
+                entry["next"] = (f"crm sync configure {name} --client-id ID (asks for the secret)"
+                                 if uses_oauth(connector) else
+                                 f"crm sync configure {name} {_options_of(connector)}")
+            elif uses_oauth(connector):
                 entry["state"] = row.state
                 entry["next"] = (f"crm sync authorize {name}"
                                  if row.state in (CONFIGURED, REAUTH_REQUIRED) else "")
-                entry["sync"] = sync_status(session, row.id)
+            else:
+                entry["state"] = connection_state(row.state, connector.auth)
+                entry["next"] = {CONFIGURED: f"crm sync test {name}",
+                                 REAUTH_REQUIRED: f"crm sync configure {name} ... then crm sync "
+                                                  f"test {name}"}.get(row.state, "")
+            entry["status"] = connection_state(row.state if row else None, connector.auth)
+            if row is not None:
+                entry["sync"] = sync_status(session, row.id, connector.module)
                 if entry["sync"]["failures"] and not entry["next"]:
                     entry["next"] = f"crm sync log {name}"
             rows.append(entry)
@@ -313,10 +332,20 @@ def open_api_client(crm: CRM, connection_id: int, *, on_exchange=None,
         if row is None:
             raise NotSignedIn(f"No connection with id {connection_id}.",
                               "See 'crm sync connectors'.")
-        require_usable(row)
         connector = get_connector(crm, row.connector)
         api_url = row.api_url
         insecure = allows_insecure_http(row)
-    tokens = ConnectionTokenSource(crm, connection_id, connector.name, secrets=secrets)
+        if uses_oauth(connector):
+            require_usable(row)
+            tokens: Any = ConnectionTokenSource(crm, connection_id, connector.name, secrets=secrets)
+        else:
+            if row.state == REAUTH_REQUIRED:
+                raise CredentialsRejected(
+                    f"The {connector.label} connection needs new credentials.",
+                    f"Give them with 'crm sync configure {connector.name} ...', then "
+                    f"'crm sync test {connector.name}'.")
+            tokens = StaticCredentials(crm, connection_id, connector,
+                                       saved_settings(crm, row), secrets=secrets)
     return ApiClient(api_url, tokens, is_quota_exhausted=connector.is_quota_exhausted,
-                     on_exchange=on_exchange, allow_insecure_http=insecure, **client_options)
+                     on_exchange=on_exchange, allow_insecure_http=insecure,
+                     parse_error=connector.parse_error, **client_options)

@@ -98,7 +98,13 @@ def connection_secrets(connection: Connection, vault: Vault) -> list[str]:
     """Every secret value stored for the connection: client secret and tokens (decrypted)."""
     found: list[str] = []
     if connection.client_secret_enc:
-        found.append(vault.decrypt(connection.client_secret_enc))
+        secret = vault.decrypt(connection.client_secret_enc)
+        found.append(secret)
+        if secret.startswith("{"):  # a non-OAuth connection's secrets (crmcore.auth.credentials)
+            try:
+                found += [str(v) for v in json.loads(secret).values() if v]
+            except (ValueError, AttributeError):
+                pass
     token = load_token(connection, vault)
     if token:
         found += [token.get("access_token"), token.get("refresh_token")]

@@ -10,6 +10,7 @@ import sys
 import click
 
 from crmcore.auth import connections
+from crmcore.auth.credentials import uses_oauth
 from crmcore.cli.context import acting_user, pass_crm
 from crmcore.cli.output import json_option, print_json, print_table
 
@@ -51,7 +52,8 @@ def connectors_cmd(crm, as_json: bool, user_name: str | None) -> None:
                       "'crm extensions list'.")
 
 
-@sync_group.command("configure")
+@sync_group.command("configure", context_settings={"ignore_unknown_options": True,
+                                                  "allow_extra_args": True})
 @click.argument("name")
 @click.option("--client-id", help="The app's client id (Constant Contact: the API key).")
 @click.option("--client-secret", metavar="-|SECRET",
@@ -79,11 +81,17 @@ def connectors_cmd(crm, as_json: bool, user_name: str | None) -> None:
               help="Do not ask before settings that may reach another account (the next sync "
                    "then starts fresh there).")
 @_user_option
+@click.pass_context
 @pass_crm
-def configure_cmd(crm, name: str, client_id, client_secret, auth_url, token_url, api_url,
+def configure_cmd(crm, ctx, name: str, client_id, client_secret, auth_url, token_url, api_url,
                   revoke_url, scopes, redirect_uri, no_offline: bool, allow_insecure_http,
                   reset_secrets: bool, yes: bool, user_name) -> None:
-    """Save the OAuth settings of your NAME connection; unset options keep their saved values.
+    """Save the settings of your NAME connection; unset options keep their saved values.
+
+    An OAuth connector takes the options below. Any other connector takes one option per
+    setting of its settings schema (e.g. '--url URL --username NAME'; 'crm sync connectors'
+    shows them); its secrets (a password, an API key) are read from standard input or asked for
+    with hidden input, one line each, then 'crm sync test NAME' checks them.
 
     The client secret is read from standard input, or asked for with hidden input, whenever it
     is needed and not saved yet:
@@ -98,6 +106,13 @@ def configure_cmd(crm, name: str, client_id, client_secret, auth_url, token_url,
     notes: list[str] = []
     with crm.session() as session:
         user = connections.target_user(session, acting_user(session), user_name)
+    connector = connections.get_connector(crm, name)
+    if not uses_oauth(connector):
+        _configure_settings(crm, user, connector, ctx.args, api_url, bool(allow_insecure_http))
+        return
+    if ctx.args:
+        raise click.UsageError(f"No such option: {ctx.args[0]} ({name} takes the OAuth options "
+                               "listed by 'crm sync configure --help').")
     if client_secret == "-" or (client_secret is None and (
             reset_secrets or not connections.has_client_secret(crm, user, name))):
         client_secret = _read_secret()
@@ -123,11 +138,55 @@ def configure_cmd(crm, name: str, client_id, client_secret, auth_url, token_url,
         click.echo(f"Next: 'crm sync authorize {name}' to sign in.")
 
 
-def _read_secret() -> str | None:
+def _configure_settings(crm, user, connector, args: list[str], api_url: str | None,
+                        insecure: bool) -> None:
+    """``crm sync configure`` for a connector whose settings schema says what to ask."""
+    from crmcore.auth.credentials import configure_settings, saved_settings
+    from crmcore.contract.auth import secret_names
+
+    schema = connector.settings_schema or {}
+    props = schema.get("properties") or {}
+    given: dict = {"url": api_url} if api_url else {}
+    rest = list(args)
+    while rest:
+        option = rest.pop(0)
+        if not option.startswith("--"):
+            raise click.UsageError(f"Unexpected argument {option!r}.")
+        key, _, value = option[2:].partition("=")
+        key = key.replace("-", "_")
+        if key not in props:
+            known = ", ".join("--" + p.replace("_", "-") for p in props) or "none"
+            raise click.UsageError(f"No such setting for {connector.name}: --{key} (known: {known}).")
+        if not _ and not value:
+            if not rest:
+                raise click.UsageError(f"--{key.replace('_', '-')} needs a value.")
+            value = rest.pop(0)
+        prop = props[key] if isinstance(props[key], dict) else {}
+        if prop.get("type") == "integer":
+            value = int(value)
+        elif prop.get("type") == "boolean":
+            value = value.lower() in ("1", "true", "on", "yes")
+        given[key] = value
+    with crm.session() as session:
+        from sqlmodel import select
+
+        from crmcore.auth.models import Connection
+        row = session.exec(select(Connection).where(Connection.user_id == user.id,
+                                                    Connection.connector == connector.name)).first()
+        saved = saved_settings(crm, row) if row is not None else {}
+    for key in secret_names(schema):
+        if given.get(key) == "-" or (key not in given and not saved.get(key)):
+            given[key] = _read_secret(props[key].get("title") or key)
+    configure_settings(crm, user, connector, given, allow_insecure_http=insecure)
+    click.echo(f"Saved the settings of {user.name}'s {connector.name} connection (secrets "
+               f"encrypted). Next: 'crm sync test {connector.name}' to check them.")
+
+
+def _read_secret(what: str = "Client secret") -> str | None:
     """The client secret from a hidden prompt (a terminal) or the first line of standard input."""
     stdin = sys.stdin
     if stdin.isatty():
-        value = click.prompt("Client secret (hidden)", hide_input=True, default="",
+        value = click.prompt(f"{what} (hidden)", hide_input=True, default="",
                              show_default=False, err=True)
     else:
         value = stdin.readline()
@@ -174,3 +233,21 @@ def revoke_cmd(crm, name: str, user_name) -> None:
               else "the service could not confirm it; you can also remove the app's access there")
     click.echo(f"Access revoked: {user.name}'s {name} tokens are forgotten and its syncs stop "
                f"({remote}). Sign in again with 'crm sync authorize {name}'.")
+
+
+@sync_group.command("test")
+@click.argument("name")
+@_user_option
+@pass_crm
+def test_cmd(crm, name: str, user_name) -> None:
+    """Test connection: check the saved credentials of NAME with one request to the service.
+
+    Says "ready" when the service answers as expected; otherwise what failed and what to do
+    (new credentials: 'crm sync configure NAME ...'; OAuth: 'crm sync authorize NAME').
+    """
+    from crmcore.auth.credentials import test_connection
+
+    with crm.session() as session:
+        user = connections.target_user(session, acting_user(session), user_name)
+    state = test_connection(crm, user, name)
+    click.echo(f"Connected: {user.name}'s {name} connection is {state}.")

@@ -29,22 +29,29 @@ def _flag(value: str | None) -> bool | None:
               help="Background Sync Frequency: off, or e.g. 15m, 1h, 1d (at least 5m).")
 @click.option("--direction", metavar="WAY",
               help="Sync Direction: both, to-crm, or to-CONNECTOR (e.g. to-constant-contact).")
-@click.option("--contacts", type=ON_OFF, help="Enable Contacts Sync for this connection.")
+@click.option("--contacts", type=ON_OFF, help="Enable Contacts Sync for this connection "
+              "(the same as --enable-module/--disable-module contacts).")
+@click.option("--enable-module", "enable_modules", multiple=True, metavar="MODULE",
+              help="Sync MODULE over this connection (repeatable).")
+@click.option("--disable-module", "disable_modules", multiple=True, metavar="MODULE",
+              help="Stop syncing MODULE over this connection (repeatable).")
 @click.option("--conflict-policy", type=click.Choice(["most-recent", "crm-wins", "remote-wins"]),
               help="Who wins when both sides changed (default most-recent, ties to the CRM).")
 @click.option("--user", "owner", metavar="NAME", help="The user whose connection (admins only).")
 @json_option
 @pass_crm
 def settings_command(crm, connector, sync_records_from, debug, frequency, direction, contacts,
-                     conflict_policy, owner, as_json):
+                     enable_modules, disable_modules, conflict_policy, owner, as_json):
     """Show or change the sync settings of a connection (changing is for admins).
 
     With no option it shows them. An admin can turn one user's contacts sync off with
     '--contacts off --user NAME'.
     """
+    modules = {**({"contacts": _flag(contacts)} if contacts is not None else {}),
+               **{m: True for m in enable_modules}, **{m: False for m in disable_modules}}
     changes = {"sync_records_from": sync_records_from, "debug": _flag(debug),
                "frequency": frequency, "direction": direction,
-               "contacts_enabled": _flag(contacts), "conflict_policy": conflict_policy}
+               "modules": modules or None, "conflict_policy": conflict_policy}
     with crm.session() as session:
         actor = acting_user(session)
     connection, owner_user = connection_for(crm, actor, connector, owner)
@@ -55,7 +62,8 @@ def settings_command(crm, connector, sync_records_from, debug, frequency, direct
         else:
             row = sync_settings.load(session, connection.id)
             changed = False
-        shown = sync_settings.as_dict(row, connector)
+        module = connector_module(crm, connector)
+        shown = sync_settings.as_dict(row, connector, module)
     if as_json:
         print_json({"user": owner_user.name, "connector": connector, **shown})
         return
@@ -63,7 +71,8 @@ def settings_command(crm, connector, sync_records_from, debug, frequency, direct
         click.echo(f"Saved the sync settings of {owner_user.name}'s {connector} connection.")
     labels = {"sync_records_from": "Sync Records From", "debug": "Debug Mode",
               "frequency": "Background Sync Frequency", "direction": "Sync Direction",
-              "contacts_enabled": "Enable Contacts Sync", "conflict_policy": "Conflict policy"}
+              f"{module}_enabled": f"Enable {module_label(crm, module)} Sync",
+              "conflict_policy": "Conflict policy"}
     for key, label in labels.items():
         value = shown[key]
         click.echo(f"{label + ':':28} {('on' if value else 'off') if isinstance(value, bool) else value}")
@@ -209,3 +218,16 @@ def debug_log_command(crm, connector, run, limit, owner, as_json):
 def attach(group: click.Group) -> None:
     for command in (settings_command, now_command, log_command, debug_log_command):
         group.add_command(command)
+
+
+def connector_module(crm, connector: str) -> str:
+    """The module a registered connector syncs."""
+    from crmcore.auth.connections import get_connector
+
+    return get_connector(crm, connector).module
+
+
+def module_label(crm, module: str) -> str:
+    """A module's label ("Contacts"), or its name when it is not loaded."""
+    found = crm.plugins.modules.get(module)
+    return found.spec.label if found is not None else module

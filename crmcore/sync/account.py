@@ -74,6 +74,7 @@ def start_fresh_if_account_changed(crm: CRM, connection_id: int, module: str,
         point.crm_seq = 0
         point.remote_high_water = None
         point.remote_settled = False
+        point.remote_cursor = None
         point.retry_ids = None
         point.mapping = None
         point.account = now

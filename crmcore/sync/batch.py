@@ -36,17 +36,18 @@ class LinkState:
     remote_deleted: bool = False
     row_id: int | None = None
     remote_values: dict[str, Any] | None = None
+    remote_version: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> "LinkState":
         return cls(row.record_id, row.remote_id, row.crm_fingerprint, row.remote_fingerprint,
                    row.remote_updated_at, row.crm_deleted, row.remote_deleted, row.id,
-                   row.remote_values)
+                   row.remote_values, row.remote_version)
 
 
 LINK_COLUMNS = [SyncLink.__table__.c[name] for name in (
     "record_id", "remote_id", "crm_fingerprint", "remote_fingerprint", "remote_updated_at",
-    "crm_deleted", "remote_deleted", "id", "remote_values")]
+    "crm_deleted", "remote_deleted", "id", "remote_values", "remote_version")]
 
 
 @dataclass

@@ -74,6 +74,8 @@ class SyncEngine(PullSteps, PushSteps, RebaselineSteps):
         self.deleted_remote: dict[str, Any] = {}  # unlinked deleted remote records, by email
         self.retry: set[int] = set()  # records to look at again next run (see SyncCheckpoint)
         self.last_write_at = 0.0
+        self.cursor_reset: str | None = None
+        self._restored: set[str] = set()  # remote ids whose stale delete restored the CRM record  # why the cursor was dropped for a full read
         self.batch_size = max(1, connector.write_batch_size)
 
     # -- helpers ------------------------------------------------------------------------------
@@ -118,7 +120,7 @@ class SyncEngine(PullSteps, PushSteps, RebaselineSteps):
         return crm_time >= remote_time
 
     def _commit(self, batch: Batch, seq: int | None = None, high_water: datetime | None = None,
-                settled: bool | None = None, retry: set[int] | None = None) -> None:
+                cursor: str | None = None, retry: set[int] | None = None) -> None:
         """Apply a batch's CRM writes, links, log rows and checkpoint in one transaction."""
         if self.config.dry_run:
             self.log.flush(None)
@@ -169,10 +171,10 @@ class SyncEngine(PullSteps, PushSteps, RebaselineSteps):
             if seq is not None:
                 point.crm_seq = max(point.crm_seq, seq)
             if high_water is not None and (point.remote_high_water is None
-                                           or high_water >= point.remote_high_water):
+                                           or high_water > point.remote_high_water):
                 point.remote_high_water = high_water
-                if settled is not None:
-                    point.remote_settled = settled
+            if cursor is not None:
+                point.remote_cursor = cursor
             session.add(point)
             heartbeat(session, self.connection_id, self.module.name, self.log.run_id or -1)
             self.log.flush(session)
@@ -214,6 +216,7 @@ class SyncEngine(PullSteps, PushSteps, RebaselineSteps):
             row = {"remote_id": link.remote_id, "crm_fingerprint": link.crm_fingerprint,
                    "remote_fingerprint": link.remote_fingerprint,
                    "remote_updated_at": link.remote_updated_at, "remote_values": link.remote_values,
+                   "remote_version": link.remote_version,
                    "crm_deleted": link.crm_deleted, "remote_deleted": link.remote_deleted,
                    "synced_at": now}
             if link.row_id is None:

@@ -19,7 +19,8 @@ class SyncSettings(SQLModel, table=True):
     debug: bool = False
     frequency: str = Field(default="15m", max_length=16)
     direction: str = Field(default="both", max_length=32)  # both | to-remote | to-crm
-    contacts_enabled: bool = True
+    # which modules this connection syncs: {module name: enabled}; a module not named is enabled
+    modules: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     conflict_policy: str = Field(default="most-recent", max_length=32)
     # scheduler bookkeeping
     next_run_at: datetime | None = UTCField()
@@ -45,6 +46,8 @@ class SyncLink(SQLModel, table=True):
     remote_updated_at: datetime | None = UTCField()
     # the mapped remote values as last synced: tells a connector which fields an update clears
     remote_values: dict | None = Field(default=None, sa_column=Column(JSON))
+    # the remote record's version as last synced (an ETag, a revision), for If-Match; None: none
+    remote_version: str | None = Field(default=None, sa_column=Column(Text))
     crm_deleted: bool = False
     remote_deleted: bool = False
     synced_at: datetime = UTCField(default_now=True)
@@ -58,9 +61,12 @@ class SyncCheckpoint(SQLModel, table=True):
     connection_id: int = Field(primary_key=True, foreign_key="crm_connection.id")
     module: str = Field(primary_key=True, max_length=64)
     crm_seq: int = 0
+    # the newest remote updated_at the engine has handled (tells an overlap re-read apart)
     remote_high_water: datetime | None = UTCField()
-    # whether, when the mark was read, the OVERLAP before it had settled (no re-read needed)
+    # unused since core revision 0005 (the settled flag lives in a TimestampCursor)
     remote_settled: bool = False
+    # the connector's opaque change cursor after the last committed page (None: read everything)
+    remote_cursor: str | None = Field(default=None, sa_column=Column(Text))
     # CRM records a push skipped for a reason that may clear without them changing (an ambiguous
     # email whose twin goes away): looked at again by the next push
     retry_ids: list | None = Field(default=None, sa_column=Column(JSON))

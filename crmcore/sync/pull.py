@@ -1,7 +1,9 @@
 """The pull half of a run: remote changes into the CRM, first matches by email, conflicts."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
+
+from crmcore.contract.cursors import OVERLAP, CursorInvalid  # noqa: F401  (OVERLAP re-exported)
 from crmcore.modules import RecordSnapshot
 from crmcore.sync.batch import Batch, LinkState, normalise_email
 from crmcore.sync.connector import RemoteRecord
@@ -10,50 +12,61 @@ from crmcore.sync.mapping import normalise
 from crmcore.sync.models import SyncLink
 from crmcore.sync.runlog import CRM_SIDE, Item
 
-# Remote changes are read from the newest updated_at seen, minus this overlap, in case a change
-# committed late carries an earlier time; re-reading a record is harmless (fingerprints).
-OVERLAP = timedelta(seconds=2)
 
 
 class PullSteps:
     """Methods of :class:`crmcore.sync.engine.SyncEngine` that read and apply remote changes."""
 
     def pull(self) -> None:
-        """Read remote changes since the high-water mark and apply them.
-
-        A change committed late may carry a time just before the mark, so the last ``OVERLAP``
-        before it is read again, unless that window had already settled when the mark was read
-        (by the remote side's clock): a quiet connection costs one request.
-        """
+        """Read remote changes from the stored cursor and apply them, page by page; each page's
+        cursor is committed with its batch. A cursor the connector no longer accepts
+        (:class:`CursorInvalid`) means a full read from None: links by remote id, then by
+        email, so nothing is created twice, and absence from the read deletes nothing."""
         with self.crm.session() as session:
             point = checkpoint(session, self.connection_id, self.module.name)
-            self.seen_before = mark = point.remote_high_water  # records up to here: handled
-            settled = point.remote_settled
-        since = mark if (mark is None or settled) else mark - OVERLAP
-        if self.config.records_from and (since is None or since < self.config.records_from):
-            since = self.config.records_from
-        high_water, read_at = self._read(since)
-        mark = max(filter(None, (mark, high_water)), default=None)
-        if mark is not None and not self.config.dry_run:
-            self._commit(Batch(), high_water=mark,
-                         settled=read_at is not None and read_at - mark >= OVERLAP)
+            self.seen_before = point.remote_high_water  # records up to here: handled
+            cursor = point.remote_cursor
+        self.remote.records_from = self.config.records_from
+        try:
+            self._read(cursor)
+        except CursorInvalid as exc:
+            if cursor is None:
+                raise
+            self.progress(f"{exc.message} Reading everything from {self.connector.label} again.")
+            self.cursor_reset = exc.reason
+            self._read(None)
 
-    def _read(self, since: datetime | None) -> tuple[datetime | None, datetime | None]:
-        """One pass over the remote changes after ``since``: (newest time seen, read time)."""
+    def _read(self, cursor: str | None) -> None:
+        """One pass over the remote changes after ``cursor``. The newest remote time seen is
+        committed with the page that carries a cursor (or at the end), not before: it tells an
+        overlap re-read apart, so it must not run ahead of the read position."""
         total = 0
-        high_water = read_at = None
-        for page in self.remote.read_changes(since, self.mapping.remote_fields):
-            read_at = read_at or page.read_at
-            if not page.records:
-                continue
-            total += len(page.records)
-            if page.high_water and (high_water is None or page.high_water > high_water):
-                high_water = page.high_water
-            self._pull_page(page.records)
-            self.progress(f"Read {total} changed records from {self.connector.label}.")
-        return high_water, read_at
+        floor = self.config.records_from
+        newest: datetime | None = None
+        pending = False  # records committed since the last cursor
+        for page in self.remote.read_changes(cursor, self.mapping.remote_fields):
+            records = page.records
+            if floor is not None:  # only records changed since take part
+                records = [r for r in records if r.updated_at is None or r.updated_at >= floor]
+            seen = max((r.updated_at for r in records if r.updated_at is not None), default=None)
+            if seen is not None and page.high_water is not None:
+                seen = min(seen, page.high_water)  # the connector's trusted mark caps it
+            if seen is not None and (newest is None or seen > newest):
+                newest = seen
+            mark = newest if page.cursor is not None else None
+            if records:
+                total += len(records)
+                self._pull_page(records, page.cursor, mark)
+                self.progress(f"Read {total} changed records from {self.connector.label}.")
+                pending = page.cursor is None
+            elif page.cursor is not None and not self.config.dry_run:
+                self._commit(Batch(), cursor=page.cursor, high_water=mark)
+                pending = False
+        if pending and newest is not None and not self.config.dry_run:
+            self._commit(Batch(), high_water=newest)
 
-    def _pull_page(self, records: list[RemoteRecord]) -> None:
+    def _pull_page(self, records: list[RemoteRecord], cursor: str | None = None,
+                   high_water: datetime | None = None) -> None:
         batch = Batch()
         with self.crm.session() as session:
             links = self._links_by(session, SyncLink.remote_id, [r.remote_id for r in records])
@@ -77,7 +90,7 @@ class PullSteps:
                 email = normalise_email(record.values.get(self.connector.email_field))
                 matches = [i for i in by_email.get(email, [])] if email else []
                 self._pull_unlinked(batch, record, matches, snaps, taken)
-        self._commit(batch)
+        self._commit(batch, cursor=cursor, high_water=high_water)
 
     def _seen(self, link: LinkState, record: RemoteRecord, fingerprint: str | None = None) -> None:
         """Record in the link what the remote side holds now."""
@@ -85,6 +98,7 @@ class PullSteps:
         link.remote_updated_at = record.updated_at
         link.remote_deleted = record.deleted
         link.remote_values = {k: record.values.get(k) for k in self.mapping.remote_fields}
+        link.remote_version = record.version
 
     def _pull_linked(self, batch: Batch, record: RemoteRecord, link: LinkState,
                      snap: RecordSnapshot | None) -> None:

@@ -8,7 +8,7 @@ from crmcore.changes import changes_since
 from crmcore.models import utcnow
 from crmcore.modules import RecordSnapshot
 from crmcore.sync.batch import Batch, LinkState, normalise_email
-from crmcore.sync.connector import RemoteRecord, RemoteWrite, WriteOutcome
+from crmcore.contract.records import STALE, RemoteRecord, RemoteWrite, WriteOutcome
 from crmcore.sync.lock import checkpoint
 from crmcore.sync.models import SyncLink
 from crmcore.sync.runlog import CRM_SIDE, WARNING, Item
@@ -86,7 +86,8 @@ class PushSteps:
                                   snap.id, link.remote_id if link else None, warning))
             writes.append(RemoteWrite(key=record_id, values=mapped.values,
                                       remote_id=link.remote_id if link else None,
-                                      previous=link.remote_values if link else None))
+                                      previous=link.remote_values if link else None,
+                                      version=link.remote_version if link else None))
         # a create whose email a deleted remote contact still holds is decided like a 409 (revive
         # or not), not left to a bulk import that would revive it without asking
         held = {w.key: self.deleted_remote.get(normalise_email(w.values.get(self.connector.email_field)))
@@ -96,9 +97,10 @@ class PushSteps:
         outcomes = (self._write([w for w in writes if w.remote_id])
                     + self._write([w for w in writes if not w.remote_id and w.key not in held])
                     + [WriteOutcome(key, conflict_remote_id=rid) for key, rid in held.items()])
+        outcomes, rewritten = self._resolve_stale(batch, outcomes, snaps, links, writes)
         second_round = self._resolve_conflicts(batch, outcomes, snaps, writes)
         outcomes = [o for o in outcomes if not o.conflict_remote_id] + self._write(second_round)
-        by_key = {w.key: w for w in writes + second_round}
+        by_key = {w.key: w for w in writes + rewritten + second_round}
         for outcome in outcomes:
             self._after_write(batch, outcome, snaps[outcome.key], links.get(outcome.key),
                               by_key[outcome.key], left_out.get(outcome.key, set()))
@@ -254,6 +256,57 @@ class PushSteps:
             again.append(RemoteWrite(key=snap.id, values=values[snap.id], remote_id=remote.remote_id))
         return again
 
+    def _resolve_stale(self, batch: Batch, outcomes: list[WriteOutcome],
+                       snaps: dict[int, RecordSnapshot], links: dict[int, LinkState],
+                       writes: list[RemoteWrite]) -> tuple[list[WriteOutcome], list[RemoteWrite]]:
+        """Updates the remote refused because the record changed since it was read (a version
+        mismatch): read it again and let the conflict policy decide, logged. The CRM winning
+        means writing again over the new version (once; stale again: retried next run); the
+        remote winning means its values come to the CRM. Never a silent overwrite."""
+        stale = [o for o in outcomes if o.stale]
+        if not stale:
+            return outcomes, []
+        kept = [o for o in outcomes if not o.stale]
+        by_key = {w.key: w for w in writes}
+        fresh = self.remote.read_many([by_key[o.key].remote_id for o in stale])
+        again: list[RemoteWrite] = []
+        for outcome in stale:
+            write, snap, link = by_key[outcome.key], snaps[outcome.key], links.get(outcome.key)
+            record = fresh.get(write.remote_id)
+            name = self._name(snap.values)
+            if record is None or link is None:
+                kept.append(WriteOutcome(write.key, remote_id=write.remote_id,
+                                         error="changed and then removed in "
+                                               f"{self.connector.label} while this sync wrote it"))
+                continue
+            crm_wins = (self.config.direction == "to-remote"
+                        or self._crm_wins(snap.modified_at, record.updated_at))
+            if crm_wins:
+                self.log.add(Item(CRM_SIDE, "skipped", self.module.name, name, snap.id,
+                                  record.remote_id,
+                                  f"conflict: changed on both sides (the write met a newer version "
+                                  f"in {self.connector.label}); the CRM version is kept and sent"))
+                again.append(RemoteWrite(key=write.key, values=write.values,
+                                         remote_id=write.remote_id,
+                                         previous=link.remote_values, version=record.version))
+                continue
+            self.log.add(Item(self.side, "skipped", self.module.name, name, snap.id,
+                              record.remote_id,
+                              f"conflict: changed on both sides (the write met a newer version in "
+                              f"{self.connector.label}); that change is newer, so it replaces "
+                              "the CRM version"))
+            self._apply_remote(batch, record, link, snap,
+                               self.mapping.remote_fingerprint(record.values))
+        for outcome in self._write(again):
+            if outcome.stale:  # changed again meanwhile: next run
+                self.retry.add(outcome.key)
+                kept.append(WriteOutcome(outcome.key, remote_id=outcome.remote_id,
+                                         error=f"changed again in {self.connector.label} while "
+                                               "this sync wrote it; retried next run"))
+            else:
+                kept.append(outcome)
+        return kept, again
+
     def _after_write(self, batch: Batch, outcome: WriteOutcome, snap: RecordSnapshot,
                      link: LinkState | None, write: RemoteWrite,
                      left_out: set[str] = frozenset()) -> None:
@@ -302,8 +355,13 @@ class PushSteps:
         if not deletes:
             return
         ids = [link.remote_id for _, link in deletes]
-        results = ({i: None for i in ids} if self.config.dry_run else self.remote.delete(ids))
+        results = ({i: None for i in ids} if self.config.dry_run else self._send_deletes(deletes))
+        stale = [(snap, link) for snap, link in deletes if results.get(link.remote_id) == STALE]
+        if stale:
+            results.update(self._resolve_stale_deletes(batch, stale))
         for snap, link in deletes:
+            if link.remote_id in self._restored:
+                continue
             error = results.get(link.remote_id)
             name = self._name(snap.values)
             if error:
@@ -317,3 +375,44 @@ class PushSteps:
             batch.links[snap.id] = link
             self.log.add(Item(self.side, "deleted", self.module.name, name, snap.id,
                               link.remote_id, "deleted in the CRM"))
+
+    def _send_deletes(self, deletes: list[tuple[RecordSnapshot, LinkState]]) -> dict[str, str | None]:
+        ids = [link.remote_id for _, link in deletes]
+        versions = {link.remote_id: link.remote_version for _, link in deletes if link.remote_version}
+        return self.remote.delete(ids, versions) if versions else self.remote.delete(ids)
+
+    def _resolve_stale_deletes(self, batch: Batch,
+                               stale: list[tuple[RecordSnapshot, LinkState]]) -> dict[str, str | None]:
+        """Deletes refused because the remote record changed since it was read: the policy
+        decides between the CRM's deletion (sent again over the new version) and the remote
+        change (the CRM record is restored with it), logged."""
+        fresh = self.remote.read_many([link.remote_id for _, link in stale])
+        again: list[tuple[RecordSnapshot, LinkState]] = []
+        results: dict[str, str | None] = {}
+        for snap, link in stale:
+            record = fresh.get(link.remote_id)
+            if record is None or record.deleted:
+                results[link.remote_id] = None  # gone meanwhile: what was asked for
+                continue
+            name = self._name(snap.values)
+            if self.config.direction == "to-remote" or self._crm_wins(snap.modified_at,
+                                                                      record.updated_at):
+                self.log.add(Item(CRM_SIDE, "skipped", self.module.name, name, snap.id,
+                                  link.remote_id, "conflict: deleted in the CRM and changed in "
+                                  f"{self.connector.label}; the deletion is newer and is sent"))
+                link.remote_version = record.version
+                again.append((snap, link))
+                continue
+            self.log.add(Item(self.side, "skipped", self.module.name, name, snap.id,
+                              link.remote_id, "conflict: deleted in the CRM and changed in "
+                              f"{self.connector.label} since; that change is newer, so the CRM "
+                              "record is restored with it"))
+            self._restored.add(link.remote_id)
+            self._apply_remote(batch, record, link, snap,
+                               self.mapping.remote_fingerprint(record.values))
+        if again:
+            for remote_id, reason in self._send_deletes(again).items():
+                results[remote_id] = (f"changed again in {self.connector.label} while this "
+                                      "sync deleted it; retried next run" if reason == STALE
+                                      else reason)
+        return results

@@ -76,10 +76,10 @@ def sync_connection(crm: CRM, connection_id: int, *, dry_run: bool = False,
     summary = RunSummary(None, connector.name, connector.module,
                          sync_settings.direction_for_user(settings.direction, connector.name),
                          "skipped", dry_run=dry_run)
-    if not settings.contacts_enabled:
+    if not sync_settings.module_enabled(settings, connector.module):
         summary.error = f"{module.spec.label} sync is off for this connection."
         summary.hint = (f"An admin turns it on with 'crm sync settings {connector.name} "
-                        f"--contacts on --user {owner.name}'.")
+                        f"--enable-module {connector.module} --user {owner.name}'.")
         return summary
     hint = f"Wait for it to finish, or see 'crm sync log {connector.name}'."
     with crm.session() as session:
@@ -104,6 +104,7 @@ def sync_connection(crm: CRM, connection_id: int, *, dry_run: bool = False,
         from crmcore.auth.tokens import connection_secrets
         secrets.add(*connection_secrets(connection, crm.vault))
         options = dict(connection.options or {})
+        options.update(options.pop("settings", None) or {})  # a non-OAuth connection's settings
         http = {k: v for k, v in (options.pop(HTTP_OPTION, None) or {}).items() if k in HTTP_KEYS}
         api = open_api_client(crm, connection_id, on_exchange=debug if debug.store else None,
                               secrets=secrets, **http)

@@ -6,6 +6,7 @@ one (``to-constant-contact``).
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlmodel import Session
@@ -17,8 +18,9 @@ from crmcore.sync.durations import frequency_span
 from crmcore.sync.models import SyncSettings
 from crmcore.users import require_admin
 
-FIELDS = ("sync_records_from", "debug", "frequency", "direction", "contacts_enabled",
-          "conflict_policy")
+FIELDS = ("sync_records_from", "debug", "frequency", "direction", "modules", "conflict_policy")
+# ``<module>_enabled`` (e.g. the 0.1 ``contacts_enabled``) is accepted for ``modules[<module>]``
+_MODULE_FLAG = re.compile(r"^([a-z][a-z0-9_-]*)_enabled$")
 MIN_FREQUENCY_MINUTES = 5
 
 
@@ -45,11 +47,21 @@ def direction_for_user(stored: str, connector_name: str) -> str:
     return f"to-{connector_name}" if stored == "to-remote" else stored
 
 
-def as_dict(row: SyncSettings, connector_name: str) -> dict[str, Any]:
-    return {"sync_records_from": row.sync_records_from, "debug": row.debug,
-            "frequency": row.frequency,
-            "direction": direction_for_user(row.direction, connector_name),
-            "contacts_enabled": row.contacts_enabled, "conflict_policy": row.conflict_policy}
+def module_enabled(row: SyncSettings | None, module: str) -> bool:
+    """Whether the connection syncs ``module`` (a module its settings do not name: yes)."""
+    return True if row is None else bool((row.modules or {}).get(module, True))
+
+
+def as_dict(row: SyncSettings, connector_name: str, module: str | None = None) -> dict[str, Any]:
+    """The settings as a person or a script reads them; with ``module`` (the connector's), also
+    ``<module>_enabled``."""
+    shown = {"sync_records_from": row.sync_records_from, "debug": row.debug,
+             "frequency": row.frequency,
+             "direction": direction_for_user(row.direction, connector_name),
+             "modules": dict(row.modules or {}), "conflict_policy": row.conflict_policy}
+    if module is not None:
+        shown[f"{module}_enabled"] = module_enabled(row, module)
+    return shown
 
 
 def update(session: Session, actor: User, connection_id: int, connector_name: str,
@@ -57,6 +69,10 @@ def update(session: Session, actor: User, connection_id: int, connector_name: st
     """Apply ``changes`` (only the keys given) after validation; admin only."""
     require_admin(actor, "change sync settings")
     changes = {k: v for k, v in changes.items() if v is not None}
+    for key in [k for k in changes if k not in FIELDS and _MODULE_FLAG.match(k)]:
+        flags = dict(changes.get("modules") or {})
+        flags[_MODULE_FLAG.match(key).group(1)] = changes.pop(key)
+        changes["modules"] = flags
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise ValidationError(f"Unknown sync settings: {', '.join(sorted(unknown))}.",
@@ -71,6 +87,8 @@ def update(session: Session, actor: User, connection_id: int, connector_name: st
                               f"Use {MIN_FREQUENCY_MINUTES}m or more.")
     row = load(session, connection_id)
     for key, value in changes.items():
+        if key == "modules":  # the modules named change; the others keep their flag
+            value = {**(row.modules or {}), **value}
         setattr(row, key, value)
     if "frequency" in changes:
         row.next_run_at = None  # due at once under the new frequency

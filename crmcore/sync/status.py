@@ -8,7 +8,11 @@ from sqlmodel import Session, select
 from crmcore.sync.models import SyncRun, SyncSettings
 
 
-def sync_status(session: Session, connection_id: int) -> dict[str, Any]:
+def sync_status(session: Session, connection_id: int, module: str | None = None) -> dict[str, Any]:
+    """Last run, next background run and failures of a connection; ``enabled``: whether it
+    syncs ``module`` (the connector's; None: any module at all)."""
+    from crmcore.sync.settings import module_enabled
+
     settings = session.get(SyncSettings, connection_id)
     last = session.exec(select(SyncRun).where(SyncRun.connection_id == connection_id)
                         .order_by(SyncRun.id.desc()).limit(1)).first()
@@ -17,7 +21,9 @@ def sync_status(session: Session, connection_id: int) -> dict[str, Any]:
         "last_outcome": last.outcome if last else None,
         "last_run_at": last.started_at if last else None,
         "frequency": settings.frequency if settings else "15m",
-        "contacts_enabled": settings.contacts_enabled if settings else True,
+        "enabled": (module_enabled(settings, module) if module is not None
+                    else not settings or any((settings.modules or {None: True}).values())
+                    or not settings.modules),
         "next_run_at": settings.next_run_at if settings else None,
         "failures": settings.failures if settings else 0,
         "last_error": settings.last_error if settings else None,
@@ -28,7 +34,7 @@ def sync_status(session: Session, connection_id: int) -> dict[str, Any]:
 
 def describe(status: dict[str, Any]) -> str:
     """One line a person reads in the Sync window."""
-    if not status["contacts_enabled"]:
+    if not status["enabled"]:
         return "sync off"
     parts = []
     if status["last_run"]:

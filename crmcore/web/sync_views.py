@@ -114,7 +114,7 @@ def callback(name: str):
 
 SETTING_LABELS = {"sync_records_from": "Sync Records From", "debug": "Debug Mode",
                   "frequency": "Background Sync Frequency", "direction": "Sync Direction",
-                  "contacts_enabled": "Enable Contacts Sync", "conflict_policy": "Conflict policy"}
+                  "module_enabled": "Enable Sync", "conflict_policy": "Conflict policy"}
 
 
 @bp.route("/<name>/settings", methods=["GET", "POST"])
@@ -130,7 +130,7 @@ def settings(name: str):
                    "direction": request.form.get("direction") or None,
                    "conflict_policy": request.form.get("conflict_policy") or None,
                    "debug": request.form.get("debug") == "on",
-                   "contacts_enabled": request.form.get("contacts_enabled") == "on"}
+                   "modules": {module_of(name): request.form.get(f"{module_of(name)}_enabled") == "on"}}
         try:
             with crm.session() as db:
                 sync_settings.update(db, db.get(User, actor.id), connection.id, name, changes)
@@ -142,13 +142,15 @@ def settings(name: str):
             return redirect(url_for("sync.settings", name=name,
                                     user=owner.name if owner.id != actor.id else None))
     with crm.session() as db:
-        shown = sync_settings.as_dict(sync_settings.load(db, connection.id), name)
+        shown = sync_settings.as_dict(sync_settings.load(db, connection.id), name, module_of(name))
+        shown["module_enabled"] = shown[f"{module_of(name)}_enabled"]
         others = (list(db.exec(select(User.name).join(Connection, Connection.user_id == User.id)
                                .where(Connection.connector == name).order_by(User.name)))
                   if actor.is_admin else [])
     return render_template("sync_settings.html", name=name, label=label_of(name), owner=owner,
                            shown=shown, labels=SETTING_LABELS, can_change=actor.is_admin,
-                           others=others, error=error, hint=hint), 400 if error else 200
+                           others=others, error=error, hint=hint, module=module_of(name),
+                           module_label=_module_label(module_of(name))), 400 if error else 200
 
 
 @bp.route("/<name>/test", methods=["POST"])
@@ -178,3 +180,15 @@ def revoke(name: str):
           "Sign In again to resume.", "success")
     return redirect(url_for("sync.window"))
 
+
+
+def module_of(name: str) -> str:
+    """The module connector ``name`` syncs."""
+    from crmcore.auth.connections import get_connector
+
+    return get_connector(web_crm(), name).module
+
+
+def _module_label(module: str) -> str:
+    found = web_crm().plugins.modules.get(module)
+    return found.spec.label if found is not None else module

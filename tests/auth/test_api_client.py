@@ -8,7 +8,9 @@ import threading
 
 import pytest
 
-from crmcore.http import ApiClient, ApiError, QuotaExhausted, RateLimited, TransientError, error_details
+from crm_constant_contact.translate import parse_error
+from crmcore.http import (ApiClient, ApiError, ApiResponse, QuotaExhausted, RateLimited,
+                          TransientError, error_details)
 
 
 class SandboxTokens:
@@ -34,7 +36,7 @@ def api(sandbox):
     client = ApiClient(sandbox.api_url, tokens, rate_per_second=None, max_retries=3, timeout=5,
                        sleep=sleeps.append, on_exchange=exchanges.append,
                        is_quota_exhausted=lambda s, b: isinstance(b, dict)
-                       and b.get("error_key") == "quota_exceeded")
+                       and b.get("error_key") == "quota_exceeded", parse_error=parse_error)
     client.sleeps, client.exchanges = sleeps, exchanges
     yield client
     client.close()
@@ -92,7 +94,7 @@ def test_error_bodies_become_messages_that_say_what_to_do(api, sandbox):
     created = api.post("contacts", _contact())
     with pytest.raises(ApiError) as conflict:
         api.post("contacts", _contact())
-    assert conflict.value.status == 409 and conflict.value.error_key == "contacts.api.conflict"
+    assert conflict.value.status == 409
     assert isinstance(conflict.value.body, list) and "already exists" in conflict.value.message
     with pytest.raises(ApiError) as refused:
         api.post("contacts", {"create_source": "Account"})
@@ -112,10 +114,40 @@ def test_error_bodies_become_messages_that_say_what_to_do(api, sandbox):
 
 
 def test_error_body_shapes():
-    assert error_details([{"error_key": "a", "error_message": "x"}, {"error_message": "y"}]) == ("a", "x; y")
-    assert error_details({"error_key": "throttled", "error_message": "Too Many"}) == ("throttled", "Too Many")
+    """The core reads only standard shapes; a service's own is its connector's parse_error."""
     assert error_details({"error": "invalid_grant", "error_description": "dead"}) == ("invalid_grant", "dead")
+    assert error_details({"type": "about:blank", "title": "Gone", "detail": "moved"}) == (None, "moved")
+    assert error_details([{"error_key": "a", "error_message": "x"}]) == (None, None)
     assert error_details("<html>") == (None, None)
+
+
+def test_raw_bodies_headers_and_expected_statuses(api, sandbox):
+    body = json.dumps(_contact("raw@example.com")).encode()
+    created = api.request("POST", "contacts", data=body,
+                          headers={"Content-Type": "application/json"}, raw=True)
+    assert isinstance(created, ApiResponse) and created.status in (200, 201)
+    assert created.json()["email_address"]["address"] == "raw@example.com"
+    assert created.headers["content-type"].startswith("application/json")
+    assert "raw@example.com" in created.text
+    missing = api.request("GET", "contacts/00000000-0000-4000-8000-000000000000", raw=True,
+                          expect=(404,))
+    assert missing.status == 404 and missing.body
+    assert api.request("GET", f"contacts/{created.json()['contact_id']}")["first_name"] == "Ada"
+    with pytest.raises(ApiError) as info:  # not expected: raised as before
+        api.request("GET", "contacts/00000000-0000-4000-8000-000000000000", raw=True)
+    assert info.value.status == 404
+
+
+def test_without_the_connectors_parser_the_message_comes_from_the_status(sandbox):
+    client = ApiClient(sandbox.api_url, SandboxTokens(sandbox), rate_per_second=None, max_retries=0)
+    try:
+        client.post("contacts", _contact("one@example.com"))
+        with pytest.raises(ApiError) as conflict:
+            client.post("contacts", _contact("one@example.com"))
+        assert conflict.value.message == ("The remote service reports a conflict on "
+                                          "POST /contacts.")
+    finally:
+        client.close()
 
 
 def test_paths_hrefs_and_absolute_urls(api, sandbox):

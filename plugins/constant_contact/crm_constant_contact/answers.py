@@ -31,6 +31,8 @@ def _bad(what: str) -> ApiError:
 
 def header_values(response: Any, name: str) -> list[str]:
     """Every value of header ``name`` as received (repeated headers are kept apart)."""
+    if hasattr(response, "header_list"):  # crmcore.api.ApiResponse
+        return response.header_list(name)
     raw_headers = getattr(getattr(response, "raw", None), "headers", None)
     if raw_headers is not None and hasattr(raw_headers, "getlist"):
         return [str(v).strip() for v in raw_headers.getlist(name)]

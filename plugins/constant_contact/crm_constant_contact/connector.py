@@ -134,6 +134,10 @@ class ConstantContactConnector(Connector):
     def is_quota_exhausted(self, status: int, body: Any) -> bool:
         return status == 429 and isinstance(body, dict) and body.get("error_key") == "quota_exceeded"
 
+    def parse_error(self, status: int, body: bytes, headers: Any) -> str | None:
+        """Constant Contact's ``error_message``(s) in an error answer (``translate.parse_error``)."""
+        return translate.parse_error(status, body, headers)
+
     def open(self, api: "ApiClient", options: dict[str, Any]) -> ConnectorSession:
         from crm_constant_contact.session import ConstantContactSession
 

@@ -24,7 +24,8 @@ from datetime import datetime
 from typing import Any
 
 from crmcore.api import ApiClient, ApiError, QuotaExhausted, RateLimited, TransientError
-from crmcore.api import ConnectorSession, RemotePage, RemoteRecord, RemoteWrite, WriteOutcome
+from crmcore.api import (ConnectorSession, RemotePage, RemoteRecord, RemoteWrite, TimestampCursor,
+                         WriteOutcome)
 
 from crm_constant_contact import bulk, translate
 from crm_constant_contact.answers import (contact_object, contact_page, next_href, server_time,
@@ -61,25 +62,35 @@ class ConstantContactSession(ConnectorSession):
         return account if isinstance(account, str) and account.strip() else None
 
 
-    def read_changes(self, updated_after: datetime | None, fields: Sequence[str]) -> Iterator[RemotePage]:
+    def read_changes(self, cursor: str | None, fields: Sequence[str]) -> Iterator[RemotePage]:
+        """Contacts changed since the cursor's high-water mark (``updated_after``, minus the
+        overlap unless it had settled by the service's ``Date``), deleted ones included; the
+        new cursor comes with the last page (a :class:`TimestampCursor`)."""
+        since = TimestampCursor.read_from(cursor, self.records_from)
         self._include = translate.includes_for(fields)
         params: dict[str, Any] = {"status": "all", "limit": PAGE_SIZE}
         if self._include:
             params["include"] = ",".join(self._include)
-        if updated_after is not None:
-            params["updated_after"] = translate.format_time(updated_after)
-        response = self.api.request("GET", "contacts", params=params)
+        if since is not None:
+            params["updated_after"] = translate.format_time(since)
+        response = self.api.request("GET", "contacts", params=params, raw=True)
         read_at = server_time(response)
         data = _json(response)
         first = True
+        high_water = None
         while True:
             records = contact_page(data)  # the whole page is checked before any of it is used
-            if records or first:
-                yield RemotePage(records, high_water=trusted_high_water(records, read_at),
-                                 read_at=read_at)
-            first = False
+            page_high = trusted_high_water(records, read_at)
+            if page_high is not None and (high_water is None or page_high > high_water):
+                high_water = page_high
             href = next_href(data)
-            if not href:
+            last = not href
+            if records or first or last:
+                yield RemotePage(records, high_water=page_high, read_at=read_at,
+                                 cursor=TimestampCursor.after(cursor, high_water, read_at)
+                                 if last else None)
+            first = False
+            if last:
                 return
             data = self.api.get(href)
 
@@ -214,7 +225,13 @@ class ConstantContactSession(ConnectorSession):
         stored = self.api.put(path, body)
         return WriteOutcome(w.key, remote_id=w.remote_id, record=_as_stored(stored, body))
 
-    def delete(self, remote_ids: Sequence[str]) -> dict[str, str | None]:
+    def test_connection(self) -> None:
+        """One ``GET /contacts?limit=1``: the token and the API URL work."""
+        self.api.get("contacts", params={"limit": 1})
+
+    def delete(self, remote_ids: Sequence[str],
+               versions: dict[str, str] | None = None) -> dict[str, str | None]:
+        """Delete contacts (Constant Contact has no record versions: ``versions`` is unused)."""
         ids = list(dict.fromkeys(remote_ids))
         if len(ids) > bulk.BULK_THRESHOLD:
             return self._bulk_delete(ids)
@@ -305,7 +322,7 @@ def _json(response) -> Any:
         raise ApiError("Constant Contact answered GET /contacts with something that is not JSON; "
                        "nothing of it was used.",
                        "Run the sync again later; if it persists, report it with the Debug Log.",
-                       status=response.status_code) from None
+                       status=response.status) from None
 
 
 def _as_stored(stored: dict[str, Any], sent: dict[str, Any]) -> RemoteRecord:

@@ -246,3 +246,32 @@ def error_reason(error_body: Any, fallback: str) -> str:
     items = error_body if isinstance(error_body, list) else [error_body]
     messages = [str(i.get("error_message")) for i in items if isinstance(i, dict) and i.get("error_message")]
     return "; ".join(messages) if messages else fallback
+
+
+def error_details(body: Any) -> tuple[str | None, str | None]:
+    """(error_key, message) from a V3 error body: ``[{"error_key","error_message"}]`` (400, 404,
+    409...) or one ``{"error_key","error_message"}`` (401, 429), per the V3 API reference's
+    "Error responses"; the OAuth server's ``{"error","error_description"}`` too."""
+    items = body if isinstance(body, list) else [body]
+    keys, messages = [], []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        key = item.get("error_key") or item.get("error")
+        message = item.get("error_message") or item.get("error_description") or item.get("message")
+        if isinstance(key, str):
+            keys.append(key)
+        if isinstance(message, str):
+            messages.append(message)
+    return (keys[0] if keys else None), ("; ".join(messages) if messages else None)
+
+
+def parse_error(status: int, body: bytes, headers: Any) -> str | None:
+    """The V3 API's own words in an error answer (see :func:`error_details`), or None."""
+    import json
+
+    try:
+        decoded = json.loads(body) if body else None
+    except ValueError:
+        return None
+    return error_details(decoded)[1]

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from crmcore.http import QuotaExhausted, TransientError
-from crmcore.sync.connector import RemoteWrite
+from crmcore.api import CursorInvalid, RemoteWrite, TimestampCursor
 
 
 def contact(i: int, **extra) -> dict:
@@ -23,6 +23,10 @@ def test_paging_over_more_than_one_page(session, sandbox, mapping, exchanges):
     for page in pages:
         assert page.high_water == max(r.updated_at for r in page.records)
         assert page.high_water.tzinfo is not None
+    # the position comes with the last page only: a timestamp cursor on the newest change
+    assert [p.cursor is not None for p in pages] == [False, False, True]
+    mark = TimestampCursor.parse(pages[-1].cursor).mark
+    assert mark == max(r.updated_at for p in pages for r in p.records)
     first = exchanges[0]["url"]
     assert "status=all" in first and "limit=500" in first
 
@@ -33,13 +37,24 @@ def test_updated_after_reads_only_newer_changes_deleted_included(session, sandbo
                            contact(2, updated_at="2024-03-01T10:00:00.123Z", created_at="2024-01-01T00:00:00Z"),
                            contact(3, updated_at="2024-03-02T10:00:00-05:00", created_at="2024-01-01T00:00:00Z",
                                    deleted_at="2024-03-02")])
-    pages = list(session.read_changes(old + timedelta(days=30), mapping.remote_fields))
+    cursor = TimestampCursor(old + timedelta(days=30), settled=True).encode()
+    pages = list(session.read_changes(cursor, mapping.remote_fields))
     records = {r.values["email_address"]: r for p in pages for r in p.records}
     assert set(records) == {"p2@example.com", "p3@example.com"}
     assert records["p3@example.com"].deleted and not records["p2@example.com"].deleted
     assert records["p2@example.com"].updated_at == datetime(2024, 3, 1, 10, 0, 0, 123000, timezone.utc)
     assert pages[-1].high_water == datetime(2024, 3, 2, 15, 0, tzinfo=timezone.utc)
     assert "updated_after=2024-01-31T00%3A00%3A00.000Z" in exchanges[0]["url"]
+    assert TimestampCursor.parse(pages[-1].cursor).mark == datetime(2024, 3, 2, 15, 0, tzinfo=timezone.utc)
+
+
+def test_an_unsettled_cursor_reads_the_overlap_again_and_a_foreign_one_is_invalid(
+        session, sandbox, mapping, exchanges):
+    mark = datetime(2024, 1, 31, tzinfo=timezone.utc)
+    list(session.read_changes(TimestampCursor(mark, settled=False).encode(), mapping.remote_fields))
+    assert "updated_after=2024-01-30T23%3A59%3A58.000Z" in exchanges[-1]["url"]
+    with pytest.raises(CursorInvalid):
+        list(session.read_changes("sync-token-of-another-kind", mapping.remote_fields))
 
 
 def test_includes_limited_to_what_the_mapping_needs(session, sandbox, exchanges):

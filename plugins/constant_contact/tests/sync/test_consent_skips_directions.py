@@ -97,5 +97,5 @@ def test_contacts_sync_off_stops_the_run(world):
     world.settings(contacts_enabled=False)
     world.add(first_name="Ada", last_name="Lovelace", email="ada@example.com")
     run = world.sync(expect="skipped")
-    assert "sync is off" in run.error and "--contacts on" in run.hint
+    assert "sync is off" in run.error and "--enable-module contacts" in run.hint
     assert world.sandbox.contacts() == []

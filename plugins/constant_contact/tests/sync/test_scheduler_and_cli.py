@@ -93,7 +93,14 @@ def test_settings_are_admin_only_and_per_user(world):
     shown = json.loads(world.env.invoke(["sync", "settings", "constant-contact", "--json"]).output)
     assert shown == {"user": "admin", "connector": "constant-contact", "sync_records_from": "90d",
                      "debug": True, "frequency": "15m", "direction": "to-constant-contact",
-                     "contacts_enabled": False, "conflict_policy": "most-recent"}
+                     "contacts_enabled": False, "modules": {"contacts": False},
+                     "conflict_policy": "most-recent"}
+    # --enable-module / --disable-module name any module; --contacts stays the short form
+    result = world.env.invoke(["sync", "settings", "constant-contact", "--enable-module", "contacts"])
+    assert result.exit_code == 0, result.output
+    assert "Enable Contacts Sync:" in result.output
+    shown = json.loads(world.env.invoke(["sync", "settings", "constant-contact", "--json"]).output)
+    assert shown["contacts_enabled"] is True and shown["modules"] == {"contacts": True}
     result = world.env.invoke(["sync", "settings", "constant-contact", "--user", "bob"])
     assert result.exit_code == 1 and "'bob' has no constant-contact connection" in result.output
 

@@ -9,12 +9,14 @@ from types import SimpleNamespace
 import pytest
 
 from crm_constant_contact.answers import server_time
+from crmcore.api import TimestampCursor
 from crmcore.sync.models import SyncCheckpoint
 
 
 def _settled(world) -> bool:
     with world.crm.session() as s:
-        return s.get(SyncCheckpoint, (world.connection_id, "contacts")).remote_settled
+        cursor = s.get(SyncCheckpoint, (world.connection_id, "contacts")).remote_cursor
+    return TimestampCursor.parse(cursor).settled
 
 
 def _http_date(when: datetime) -> str:
