@@ -122,7 +122,7 @@ def test_the_real_command_reads_the_password_from_stdin_and_says_when_it_is_wron
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert "crm sync configure carddav" in done.stdout + done.stderr
     assert "needs new credentials" in env.run(["sync", "connectors"]).stdout
-    done = env.run(["sync", "configure", "carddav", "--url", book, "--username", user], input=password + "\n")
+    done = env.run(["sync", "configure", "carddav", "--password", "-"], input=password + "\n")  # a new one
     assert done.returncode == 0 and password not in done.stdout + done.stderr
     done = env.run(["sync", "test", "carddav"])
     assert done.returncode == 0 and "ready" in done.stdout, done.stdout + done.stderr
