@@ -31,6 +31,9 @@ from crmcore.plugins import PluginHost
 
 PG_ENV = "CRM_TEST_DATABASE_URL"
 
+# the conformance suite's checks report like any test's asserts
+pytest.register_assert_rewrite("crmcore.testing.conformance", "crmcore.testing.conformance_world")
+
 
 def _backends() -> list[str]:
     return ["sqlite", "postgresql"] if os.environ.get(PG_ENV) else ["sqlite"]
