@@ -93,4 +93,4 @@ class CardDavConnector(Connector):
     def open(self, api: "ApiClient", options: dict[str, Any]) -> ConnectorSession:
         from crm_carddav.session import CardDavSession
 
-        return CardDavSession(api, options["url"])
+        return CardDavSession(api, (options or {}).get("url") or api.base_url)  # url: the setting
