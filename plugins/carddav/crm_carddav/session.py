@@ -23,7 +23,7 @@ from crm_carddav.dav import CardDav, DavError, Stale, SyncTokenInvalid, SyncUnsu
 if TYPE_CHECKING:
     from crmcore.api import ApiClient
 
-EXPECT = (207, 301, 302, 303, 307, 308, 400, 403, 404, 405, 409, 410, 412, 501, 507)
+EXPECT = (207, 301, 302, 303, 307, 308, 400, 403, 404, 405, 409, 410, 412, 413, 415, 422, 501, 507)
 PAGE = 100  # cards per page of changes (one addressbook-multiget each)
 
 

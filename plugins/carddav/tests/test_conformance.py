@@ -13,7 +13,7 @@ from sqlmodel import select
 from crmcore.api import set_http_options
 from crmcore.testing.conformance import RemoteHarness, Unsupported, connector_test_class
 from crmcore.testing.fixtures import CrmEnv
-from servers import Server, requests_sender, start
+from servers import MAX_BODY, Server, requests_sender, start
 
 from crm_carddav import session as carddav_session
 from crm_carddav.dav import CardDav, path_of
@@ -86,6 +86,11 @@ class CardDavHarness(RemoteHarness):
 
     def live(self) -> dict[str, dict[str, Any]]:
         return {h: read_card(d).values for h, e, d in self.dav.multiget(self.dav.etags()) if d}
+
+    def refused_crm_values(self) -> dict[str, Any]:
+        if self.kind == "xandikos":
+            raise Unsupported("Xandikos takes any well-formed card the CRM's limits allow")
+        return {"description": "x" * (MAX_BODY + 500)}  # within the CRM's 10,000; over Radicale's limit
 
     def invalidate_cursor(self, env: CrmEnv) -> None:
         """A sync token of the right shape the server never issued (as after a restore)."""
