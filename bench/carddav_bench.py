@@ -88,7 +88,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         book_path = seed_storage(tmp_path / "radicale", n)
-        server = start("radicale", tmp_path / "radicale")
+        server = start("radicale", tmp_path / "radicale", max_body=None)
         try:
             env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
             env.update(CRM_HOME=str(tmp_path / "home"), CRM_PLUGINS="contacts,carddav")

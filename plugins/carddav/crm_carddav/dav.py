@@ -61,6 +61,10 @@ class Entry:
     def text(self, name: str) -> str | None:
         return None if self.props.get(name) is None else (self.props[name].text or "")
 
+    def href_in(self, name: str) -> str | None:
+        found = self.props[name].findtext(f"{{{DAV}}}href") if name in self.props else None
+        return found.strip() if found else None
+
     @property
     def is_book(self) -> bool:
         rtype = self.props.get(f"{{{DAV}}}resourcetype")
@@ -167,26 +171,16 @@ class CardDav:
             entry = entries[0]
             if entry.is_book:
                 return urljoin(url, entry.href)
-            home = self._href(entry, f"{{{CARD}}}addressbook-home-set")
-            if home:
-                book = self._first_book(urljoin(url, home))
-                if book:
-                    return book
-            principal = self._href(entry, f"{{{DAV}}}current-user-principal")
+            home = entry.href_in(f"{{{CARD}}}addressbook-home-set")
+            if home:  # the first address book of the home set, by path
+                found = self._multistatus("PROPFIND", urljoin(url, home), _propfind(["d:resourcetype"]), "1")
+                books = sorted(e.href for e in found if e.is_book)
+                if books:
+                    return urljoin(url, books[0])
+            principal = entry.href_in(f"{{{DAV}}}current-user-principal")
             if principal:
                 candidates.insert(0, urljoin(url, principal))
         raise DavError(f"no CardDAV address book found from {start}")
-
-    @staticmethod
-    def _href(entry: Entry, name: str) -> str | None:
-        el = entry.props.get(name)
-        found = el.findtext(f"{{{DAV}}}href") if el is not None else None
-        return found.strip() if found else None
-
-    def _first_book(self, home: str) -> str | None:
-        entries = self._multistatus("PROPFIND", home, _propfind(["d:resourcetype"]), "1")
-        books = sorted(e.href for e in entries if e.is_book)
-        return urljoin(home, books[0]) if books else None
 
     # -- reading ------------------------------------------------------------------------------
     def sync(self, token: str | None) -> SyncResult:
@@ -233,7 +227,8 @@ class CardDav:
         return {e.href: e.text(f"{{{DAV}}}getetag") for e in entries
                 if e.href.rstrip("/") != own and not e.href.endswith("/") and e.status == 200}
 
-    def multiget(self, hrefs: Iterable[str], batch: int = MULTIGET_BATCH) -> Iterator[tuple[str, str | None, bytes | None]]:
+    def multiget(self, hrefs: Iterable[str],
+                 batch: int = MULTIGET_BATCH) -> Iterator[tuple[str, str | None, bytes | None]]:
         """``(path, etag, vcard bytes)`` for each href, ``batch`` per ``addressbook-multiget``
         (RFC 6352 8.7); a card that is gone comes back with ``None`` for both."""
         hrefs = list(hrefs)

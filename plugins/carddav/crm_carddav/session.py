@@ -118,7 +118,8 @@ class CardDavSession(ConnectorSession):
         outcomes = []
         for w in writes:
             if w.remote_id and w.remote_id not in self._cards:
-                outcomes.append(WriteOutcome(w.key, w.remote_id, error="the card is no longer in the address book"))
+                gone = "the card is no longer in the address book"
+                outcomes.append(WriteOutcome(w.key, w.remote_id, error=gone))
                 continue
             if w.remote_id:
                 href, (etag, stored) = w.remote_id, self._cards[w.remote_id]

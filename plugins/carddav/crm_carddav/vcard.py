@@ -190,7 +190,8 @@ def write_card(stored: bytes | str, values: dict[str, Any]) -> str:
                 lines[i] = None
             return
         value = ";".join(escape(p or "") for p in parts)
-        params = lines[i].params if i is not None else {"TYPE": [kind if v4 else kind.upper()]} if kind else {}
+        new_params = {"TYPE": [kind if v4 else kind.upper()]} if kind else {}
+        params = lines[i].params if i is not None else new_params
         line = Line("", lines[i].group if i is not None else None, name, params, value)
         if i is not None:
             lines[i] = line
@@ -199,7 +200,8 @@ def write_card(stored: bytes | str, values: dict[str, Any]) -> str:
 
     for name, kinds, suffix in (("EMAIL", EMAIL_KINDS, "email"), ("TEL", PHONE_KINDS, "phone")):
         for kind in (k for k in kinds if f"{k}_{suffix}" in changed):
-            text, uri = _text(changed[f"{kind}_{suffix}"]), old(f"{name}:{kind}")[0].lower().startswith("tel:")
+            text = _text(changed[f"{kind}_{suffix}"])
+            uri = old(f"{name}:{kind}")[0].lower().startswith("tel:")
             put(f"{name}:{kind}", name, [("tel:" if uri else "") + text] if text else None, kind)
     for kind in ADDRESS_KINDS:
         keys = [f"{kind}_{p}" for p in ADDRESS_PARTS]
@@ -208,8 +210,8 @@ def write_card(stored: bytes | str, values: dict[str, Any]) -> str:
             put(f"ADR:{kind}", "ADR", old(f"ADR:{kind}")[:2] + parts if any(parts) else None, kind)
     if "organization" in changed:
         org = _text(changed["organization"])
-        i = card.sources.get("ORG")
-        put("ORG", "ORG", [org, *(components(card.lines[i].value)[1:] if i is not None else [])] if org else None)
+        units = components(card.lines[card.sources["ORG"]].value)[1:] if "ORG" in card.sources else []
+        put("ORG", "ORG", [org, *units] if org else None)
     for field in ("title", "note", "birthday"):
         if field in changed:
             text = _text(changed[field])
@@ -222,7 +224,8 @@ def write_card(stored: bytes | str, values: dict[str, Any]) -> str:
     if "full_name" in changed or names_changed or not full:
         full = _text(changed.get("full_name")) or " ".join(n for n in names.values() if n)
     after = {**card.values, **changed}
-    full = full or next((_text(after[k]) for k in ("organization", "work_email", "home_email") if _text(after[k])), "")
+    fallback = [_text(after[k]) for k in ("organization", "work_email", "home_email") if _text(after[k])]
+    full = full or (fallback + [""])[0]
     if full != card.values["full_name"]:
         put("FN", "FN", [full])
     out = io.StringIO()

@@ -54,18 +54,19 @@ class Server:
             self.process.kill()
 
 
-def start(kind: str, folder: Path, attempts: int = 3) -> Server:
-    """Start a server on a free port (another port when someone else took that one meanwhile)."""
+def start(kind: str, folder: Path, attempts: int = 3, max_body: int | None = MAX_BODY) -> Server:
+    """Start a server on a free port (another port when someone else took that one meanwhile);
+    ``max_body``: Radicale's request size limit in bytes (None: its default)."""
     for attempt in range(attempts):
         try:
-            return _start(kind, folder)
+            return _start(kind, folder, max_body)
         except RuntimeError:
             if attempt == attempts - 1:
                 raise
     raise AssertionError("unreachable")
 
 
-def _start(kind: str, folder: Path) -> Server:
+def _start(kind: str, folder: Path, max_body: int | None) -> Server:
     port = free_port()
     folder.mkdir(parents=True, exist_ok=True)
     log = open(folder / "server.log", "wb")
@@ -75,7 +76,8 @@ def _start(kind: str, folder: Path) -> Server:
         cmd = [sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}",
                "--storage-filesystem-folder", str(folder / "storage"), "--auth-type", "htpasswd",
                "--auth-htpasswd-filename", str(users), "--auth-htpasswd-encryption", "plain",
-               "--logging-level", "warning", "--server-max-content-length", str(MAX_BODY)]
+               "--logging-level", "warning"]
+        cmd += ["--server-max-content-length", str(max_body)] if max_body else []
         home = f"/{USER}/"
     else:  # xandikos: no authentication of its own (it expects a proxy); one user at /user/
         exe = Path(sys.executable).with_name("xandikos")
