@@ -2,7 +2,8 @@
 
 Cursor: ``sync:<token>`` (RFC 6578 sync token) or, for a server without ``sync-collection``,
 ``etags:<compressed path -> ETag map>`` compared with a fresh PROPFIND. Remote id: the card's
-path; version: its ETag.
+path; version: its ETag; ``updated_at``: when the change was read (a card's ``REV`` is optional
+and many clients leave it stale, so it would hide edits from "sync records from").
 """
 from __future__ import annotations
 
