@@ -17,3 +17,11 @@ def test_worker_status_on_sqlite_points_to_the_scheduler_not_to_crm_worker(crm_e
     assert result.exit_code == 0, result.output
     assert "start one with 'crm worker'" not in result.output  # 'crm worker' refuses SQLite
     assert "crm scheduler run" in result.output
+
+
+def test_an_unanswered_question_says_nothing_changed_and_names_yes(crm_env):
+    crm_env.plugins = ("contacts",)
+    result = crm_env.invoke(["extensions", "install", "contacts"], input="")  # stdin closed
+    assert result.exit_code == 1
+    assert "Aborted!" not in result.output
+    assert "nothing was changed" in result.output and "-y" in result.output

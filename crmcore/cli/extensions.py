@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from crmcore.cli.context import acting_user, pass_crm
-from crmcore.cli.output import json_option, print_json, print_table
+from crmcore.cli.output import confirm, json_option, print_json, print_table
 from crmcore.extensions import store
 from crmcore.users import require_admin
 
@@ -47,7 +47,7 @@ def install(crm, names: tuple[str, ...], yes: bool) -> None:
         return
     listing = ", ".join(f"{m.name} {m.version}" for m in plan)
     if not yes:
-        click.confirm(f"Install {listing}?", abort=True)
+        confirm(f"Install {listing}?")
     for manifest in store.install(crm, user, list(names)):
         click.echo(f"Installed {manifest.name} {manifest.version}.")
 
@@ -65,6 +65,6 @@ def uninstall(crm, names: tuple[str, ...], purge: bool, yes: bool) -> None:
         order = store.uninstall_plan(crm, session, list(names))
     if not yes:
         what = " and DELETE their data" if purge else " (their data is kept)"
-        click.confirm(f"Uninstall {', '.join(order)}{what}?", abort=True)
+        confirm(f"Uninstall {', '.join(order)}{what}?")
     for name in store.uninstall(crm, user, list(names), purge=purge):
         click.echo(f"Uninstalled {name}{' and deleted its data' if purge else ''}.")

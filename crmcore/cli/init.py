@@ -43,7 +43,8 @@ def _admin_password(crm, name: str, from_stdin: bool) -> None:
         if not has_one:
             click.echo(f"Set {name}'s password for the web with 'crm users set-password {name}'.")
         return
-    password = read_new_password(f"Web password for {name}")
+    password = read_new_password(f"Web password for {name}",
+                                 f"crm init --admin {name} --password-stdin")
     with crm.session() as session:
         passwords.set_password(session, None, name, password)
     click.echo(f"Password set for {name!r}.")

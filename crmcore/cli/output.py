@@ -162,3 +162,15 @@ def protect_standard_streams() -> None:
 
 class _PipeSafeBuffer(io.BufferedWriter):
     """The buffered layer of a protected stream (a distinct type, so protecting twice is a no-op)."""
+
+
+def confirm(question: str, hint: str = "Answer y, or add -y to skip the question.") -> None:
+    """Ask ``question``; a no or a closed standard input ends the command with a CrmError
+    saying nothing changed and how to go on (not click's bare "Aborted!")."""
+    from crmcore.errors import CrmError
+
+    try:
+        click.confirm(question, abort=True)
+    except click.Abort:
+        click.echo(err=True)
+        raise CrmError("Not confirmed: nothing was changed.", hint) from None

@@ -12,7 +12,7 @@ import click
 from crmcore.auth import connections
 from crmcore.auth.credentials import uses_oauth
 from crmcore.cli.context import acting_user, pass_crm
-from crmcore.cli.output import json_option, print_json, print_table
+from crmcore.cli.output import confirm, json_option, print_json, print_table
 
 _user_option = click.option("--user", "user_name", metavar="NAME",
                             help="Act on this user's connection (admins only; default: yourself).")
@@ -127,7 +127,7 @@ def configure_cmd(crm, ctx, name: str, client_id, client_secret, auth_url, token
                                     **settings)
     except connections.AccountChangeUnconfirmed as exc:
         click.echo(f"{exc.message}\n(-y saves without asking.)")
-        click.confirm("Save these settings?", abort=True)
+        confirm("Save these settings?")
         row = connections.configure(crm, user, name, confirm_account_change=True, **options,
                                     **settings)
         notes = [n for n in notes if n != exc.message]

@@ -8,6 +8,7 @@ import click
 from crmcore import users as users_service
 from crmcore.cli.context import acting_user, pass_crm
 from crmcore.cli.output import json_option, print_json, print_table
+from crmcore.errors import ValidationError
 
 
 @click.group()
@@ -41,12 +42,20 @@ def list_(crm, as_json: bool) -> None:
                            ("created_at", "Created")])
 
 
-def read_new_password(prompt: str = "New password") -> str:
-    """A password from a hidden prompt (typed twice) on a terminal, else one line of stdin."""
+def read_new_password(prompt: str = "New password", command: str = "") -> str:
+    """A password from a hidden prompt (typed twice) on a terminal, else one line of stdin.
+
+    ``command`` is the command line shown in the hint when stdin holds nothing; raises
+    ValidationError then (an empty password is no typo of a short one)."""
     stdin = sys.stdin
     if stdin.isatty():
         return click.prompt(prompt, hide_input=True, confirmation_prompt=True, err=True)
-    return stdin.readline().rstrip("\r\n")
+    password = stdin.readline().rstrip("\r\n")
+    if not password:
+        raise ValidationError("No password was given on standard input.",
+                              f"Give it one line: echo \"$PW\" | {command}, or run the command "
+                              "on a terminal to be asked (hidden).")
+    return password
 
 
 @users.command("set-password")
@@ -65,7 +74,7 @@ def set_password(crm, name: str) -> None:
         users_service.get_user(session, name)
         if actor.name != name:
             users_service.require_admin(actor, "set another user's password")
-    password = read_new_password(f"New password for {name}")
+    password = read_new_password(f"New password for {name}", f"crm users set-password {name}")
     with crm.session() as session:
         passwords.set_password(session, acting_user(session), name, password)
     click.echo(f"Password set for {name!r}; they can sign in to the web ('crm web').")

@@ -146,3 +146,10 @@ def test_init_sets_the_first_admins_password_from_stdin(tmp_path):
             assert passwords.authenticate(session, "ada", "ada-secret-pw").name == "ada"
     finally:
         crm.close()
+
+
+def test_cli_set_password_with_nothing_on_stdin_says_how_to_give_one(web):
+    result = web.env.invoke(["users", "set-password", "bob"], input="")
+    assert result.exit_code == 2
+    assert "No password was given" in result.output and "too short" not in result.output
+    assert 'echo "$PW" | crm users set-password bob' in result.output
