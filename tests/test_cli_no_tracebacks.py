@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
-from sqlalchemy import MetaData, create_engine, select
+from sqlalchemy import MetaData, create_engine, inspect, select
 
 from crmcore.app import CRM
 from crmcore.cli import build_cli
@@ -96,6 +96,11 @@ class Snapshot:
 
     def __call__(self) -> dict[str, list]:
         with self.engine.connect() as conn:
+            if set(inspect(conn).get_table_names()) != set(self.meta.tables):
+                # a command that succeeded added or dropped a table (an uninstall drops a
+                # lineage's version table): reflect again; a failed one still shows in the diff
+                self.meta = MetaData()
+                self.meta.reflect(conn)
             return {name: sorted(map(repr, conn.execute(select(table)).all()))
                     for name, table in self.meta.tables.items()}
 
