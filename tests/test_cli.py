@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+import pytest
 
 from crmcore.cli import build_cli
 from crmcore.plugins import PluginHost
@@ -98,3 +99,25 @@ def test_an_unreachable_database_is_a_clear_error_not_a_traceback(tmp_path):
         assert out.returncode == 1, out.stderr
         assert "Traceback" not in out.stderr and "secret" not in out.stderr
         assert out.stderr.startswith("Error: The database at") and "CRM_DATABASE_URL" in out.stderr
+
+
+def test_an_unexpected_error_is_a_message_not_a_traceback(monkeypatch, capsys, tmp_path):
+    import click
+
+    import crmcore.cli as cli_module
+
+    @click.command()
+    def broken() -> None:
+        raise TypeError("token=abc123 leaked into a message")
+
+    monkeypatch.setenv("CRM_HOME", str(tmp_path))
+    monkeypatch.setattr(cli_module, "build_cli", lambda crm: broken)
+    with pytest.raises(SystemExit) as stopped:
+        cli_module.main([])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 1
+    assert "failed unexpectedly (TypeError)" in err and "CRM_DEBUG=1" in err
+    assert "Traceback" not in err and "abc123" not in err
+    monkeypatch.setenv("CRM_DEBUG", "1")
+    with pytest.raises(TypeError):
+        cli_module.main([])

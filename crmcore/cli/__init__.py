@@ -5,6 +5,7 @@ printed as ``Error: ...`` with the next step, never as a traceback.
 """
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -141,5 +142,13 @@ def main(argv: list[str] | None = None) -> None:
             UserError(exc).show()
             sys.exit(exc.exit_code)
         cli.main(args=argv, prog_name="crm")
+    except Exception as exc:  # a bug of ours or a plugin's: no traceback unless asked for
+        if os.environ.get("CRM_DEBUG"):
+            raise
+        # the message itself may hold a value a user or server gave: only the type is shown
+        click.echo(f"Error: the command failed unexpectedly ({type(exc).__name__}).\n"
+                   "Run it again with CRM_DEBUG=1 to see the traceback, and report it "
+                   "with that output.", err=True)
+        sys.exit(1)
     finally:
         crm.close()
