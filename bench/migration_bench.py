@@ -84,11 +84,13 @@ def _crm(url: str, home: Path):
 
 
 def build(url: str, home: Path, n: int) -> None:
-    """A database as 0.1.0 left it: core and contacts tables, ``n`` contacts, no version tables."""
+    """A database as 0.1.0 left it: core and contacts tables, ``n`` contacts, no version tables
+    (built at head, then taken down to each lineage's first revision, the 0.1.0 schema)."""
     from sqlalchemy import inspect, text
 
     from crmcore.extensions import store
     from crmcore.initialise import initialise
+    from crmcore.migrations.runner import core_lineage, downgrade_lineage, lineage_named
     from crmcore.models import User
     from data import crm_chunks
 
@@ -99,6 +101,9 @@ def build(url: str, home: Path, n: int) -> None:
     for chunk in crm_chunks(n):
         with crm.session() as session:
             records.create_many(session, chunk, session.get(User, user.id))
+    # back to the schema 0.1.0 had (each lineage's first revision), keeping the rows
+    downgrade_lineage(crm.engine, lineage_named(crm, "contacts"), "contacts_0001")
+    downgrade_lineage(crm.engine, core_lineage(), "core_0001")
     with crm.engine.begin() as conn:
         for name in inspect(conn).get_table_names():
             if name.startswith("alembic_version_"):
