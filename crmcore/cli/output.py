@@ -46,16 +46,11 @@ def visible(text: str, keep: str = "") -> str:
 
 
 def echo(message: str = "", err: bool = False, nl: bool = True) -> None:
-    """``click.echo`` that survives a closed pipe: once the reader has gone, later output is
-    dropped (standard output is pointed at ``os.devnull``) and the command carries on."""
-    try:
-        click.echo(message, err=err, nl=nl)
-    except BrokenPipeError:
-        stream = sys.stderr if err else sys.stdout
-        try:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
-        except (OSError, ValueError, AttributeError):
-            pass  # not a real file (a test runner's buffer): nothing more to do
+    """Print ``message`` to standard output (or error, with ``err``). A reader that has gone
+    (``| head``) never fails the command: the ``crm`` entry point runs every command on streams
+    made safe by :func:`protect_standard_streams`, so this is ``click.echo`` and no second
+    mechanism."""
+    click.echo(message, err=err, nl=nl)
 
 
 def print_json(data: Any) -> None:
