@@ -267,7 +267,8 @@ def connectors_overview(crm: CRM, user: User) -> list[dict[str, Any]]:
                                                   f"test {name}"}.get(row.state, "")
             entry["status"] = connection_state(row.state if row else None, connector.auth)
             if row is not None:
-                entry["sync"] = sync_status(session, row.id, connector.module)
+                entry["sync"] = sync_status(session, row.id, connector.module,
+                                            ready=row.state == SIGNED_IN)
                 if entry["sync"]["failures"] and not entry["next"]:
                     entry["next"] = f"crm sync log {name}"
             rows.append(entry)

@@ -5,6 +5,7 @@ from crmcore.errors import CrmError
 
 
 def authorize_hint(connector: str) -> str:
+    """The next step after a lost sign-in: the command that signs ``connector`` in again."""
     return f"Run 'crm sync authorize {connector}' to sign in again."
 
 

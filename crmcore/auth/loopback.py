@@ -83,6 +83,7 @@ class CallbackServer:
         return self.received
 
     def close(self) -> None:
+        """Stop serving and free the port (waits up to 2 s for the server thread)."""
         self._closed = True
         self._thread.join(timeout=2)
         self._server.server_close()

@@ -50,6 +50,8 @@ class ClientConfig:
     allow_insecure_http: bool = False
 
     def configure_hint(self) -> str:
+        """The next step when the authorization server refuses the client: check its id and secret,
+        then sign in again."""
         return (f"Check the client id and secret with 'crm sync configure {self.connector} "
                 f"--client-id ID --client-secret -' (the secret on standard input), then "
                 f"'crm sync authorize {self.connector}'.")

@@ -32,6 +32,8 @@ def parse_scopes(scopes: str | Iterable[str] | None) -> list[str] | None:
 
 
 def defaults(connector: Connector) -> dict[str, Any]:
+    """The OAuth settings a new connection of ``connector`` starts from: its authorization
+    server's URLs, the loopback redirect URI and its default scopes."""
     server = connector.oauth
     return {
         "auth_url": server.authorize_url, "token_url": server.token_url,

@@ -53,6 +53,8 @@ def locked_connection(crm: CRM, connection_id: int) -> Iterator[tuple[Session, C
 
 
 def save_token(connection: Connection, vault: Vault, token: dict[str, Any]) -> None:
+    """Store ``token`` (an OAuth 2.0 token response with ``expires_at`` in epoch seconds) encrypted
+    on ``connection`` and mark it signed in; the caller commits."""
     connection.token_enc = vault.encrypt(json.dumps(token))
     expires = token.get("expires_at")
     connection.token_expires_at = (datetime.fromtimestamp(expires, timezone.utc)
@@ -63,12 +65,16 @@ def save_token(connection: Connection, vault: Vault, token: dict[str, Any]) -> N
 
 
 def load_token(connection: Connection, vault: Vault) -> dict[str, Any] | None:
+    """The decrypted token of ``connection``, or None when it has none. Raises
+    ``cryptography.fernet.InvalidToken`` when the key is not the one it was stored with."""
     if not connection.token_enc:
         return None
     return json.loads(vault.decrypt(connection.token_enc))
 
 
 def forget_tokens(connection: Connection, state: str = CONFIGURED) -> None:
+    """Drop the stored token and set ``state`` (configured: sign in again; re-authorization
+    required); the OAuth settings stay. The caller commits."""
     connection.token_enc = None
     connection.token_expires_at = None
     connection.granted_scopes = None
@@ -77,6 +83,8 @@ def forget_tokens(connection: Connection, state: str = CONFIGURED) -> None:
 
 
 def client_config(connection: Connection, vault: Vault, timeout: float = 30.0) -> ClientConfig:
+    """The OAuth client settings of ``connection`` with its secret decrypted; ``timeout`` in
+    seconds for each call to the authorization server."""
     return ClientConfig(
         connector=connection.connector, client_id=connection.client_id,
         client_secret=vault.decrypt(connection.client_secret_enc or "") if connection.client_secret_enc else "",
@@ -149,6 +157,9 @@ class ConnectionTokenSource:
         return f"ConnectionTokenSource(connection_id={self._id}, connector={self.connector!r})"
 
     def access_token(self) -> str:
+        """The access token to send, refreshed first when it expires within the slack (one
+        refresh at a time; the rotated token is committed before use). Raises
+        :class:`ReauthorizationRequired` or :class:`NotSignedIn`."""
         token = self._token
         if token is None:
             token = self._token = self._read()
@@ -158,6 +169,8 @@ class ConnectionTokenSource:
         return token["access_token"]
 
     def refresh_after_unauthorized(self, used: str) -> str:
+        """A new access token after the service answered 401 to ``used`` (refreshed only if no
+        other thread already replaced it). Raises :class:`ReauthorizationRequired`."""
         with self._lock:
             token = self._refresh_if(lambda t: t["access_token"] == used)
         return token["access_token"]

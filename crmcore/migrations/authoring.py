@@ -58,6 +58,7 @@ def make_revision(name: str, message: str, autogenerate: bool = True,
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Write a new revision of a lineage from the command line (``argv``: default sys.argv)."""
     parser = argparse.ArgumentParser(prog="python -m crmcore.migrations.authoring",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("lineage", help="'core' or an installed extension's name")

@@ -58,6 +58,7 @@ class Lineage:
 
     @property
     def version_table(self) -> str:
+        """The table where Alembic keeps this lineage's revision (``alembic_version_<name>``)."""
         return version_table_name(self.name)
 
     def config(self) -> Config:

@@ -28,9 +28,11 @@ class LineageStatus:
 
     @property
     def up_to_date(self) -> bool:
+        """True when no revision is pending and the database's revision is one the code knows."""
         return not self.pending and not self.note.startswith("unknown")
 
     def as_dict(self) -> dict:
+        """The status as JSON-ready data (``crm db status --json``)."""
         return {"lineage": self.name, "current": list(self.current), "head": self.head,
                 "pending": list(self.pending), "up_to_date": self.up_to_date, "note": self.note}
 

@@ -8,9 +8,12 @@ from sqlmodel import Session, select
 from crmcore.sync.models import SyncRun, SyncSettings
 
 
-def sync_status(session: Session, connection_id: int, module: str | None = None) -> dict[str, Any]:
+def sync_status(session: Session, connection_id: int, module: str | None = None,
+                ready: bool = True) -> dict[str, Any]:
     """Last run, next background run and failures of a connection; ``enabled``: whether it
-    syncs ``module`` (the connector's; None: any module at all)."""
+    syncs ``module`` (the connector's; None: any module at all); ``ready``: whether it can call
+    its service now (signed in, or its credentials checked). A connection that is not ready has
+    no next background run: the scheduler skips it until it is signed in again."""
     from crmcore.sync.settings import module_enabled
 
     settings = session.get(SyncSettings, connection_id)
@@ -27,6 +30,7 @@ def sync_status(session: Session, connection_id: int, module: str | None = None)
         "next_run_at": settings.next_run_at if settings else None,
         "failures": settings.failures if settings else 0,
         "last_error": settings.last_error if settings else None,
+        "ready": ready,
     }
     status["summary"] = describe(status)
     return status
@@ -41,7 +45,9 @@ def describe(status: dict[str, Any]) -> str:
         parts.append(f"last run {status['last_outcome']} {status['last_run_at']:%Y-%m-%d %H:%M}")
     else:
         parts.append("never synced")
-    if status["failures"]:
+    if not status.get("ready", True):
+        parts.append("no background sync until signed in again")
+    elif status["failures"]:
         until = status["next_run_at"]  # None: the frequency changed since, so it is due now
         when = f"backed off until {until:%Y-%m-%d %H:%M} UTC" if until else "retried when next due"
         parts.append(f"background sync failing ({status['failures']} in a row), {when}: "

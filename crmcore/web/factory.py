@@ -66,6 +66,9 @@ def create_app(crm: CRM, *, secure_cookies: bool = False, proxy_hops: int = 0,
     _register_plugin_pages(app, crm)
     _error_pages(app)
 
+    from crmcore.web.hints import for_web
+    app.add_template_filter(for_web, "web_hint")
+
     @app.context_processor
     def _layout() -> dict[str, Any]:
         return {"current_user": g.get("user"), "menu": app.config["CRM_MENU"]}

@@ -217,3 +217,35 @@ def test_refresh_logs_no_secret_even_at_debug_level(env, caplog):
     for secret in (first["refresh_token"], stored["refresh_token"], stored["access_token"],
                    env.sandbox.client_secret):
         assert secret not in caplog.text
+
+
+def test_after_revoke_the_status_promises_no_background_run(env):
+    """A revoked connection is skipped by the scheduler, so its status must not name a next run."""
+    from datetime import timedelta
+
+    from crmcore.models import utcnow
+    from crmcore.sync.models import SyncSettings
+
+    connection_id, _ = store_token(env)
+    crm = env.crm()
+    try:
+        with crm.session() as session:
+            session.add(SyncSettings(connection_id=connection_id,
+                                     next_run_at=utcnow() + timedelta(minutes=7)))
+    finally:
+        crm.close()
+
+    def summary() -> str:
+        crm = env.crm()
+        try:
+            with crm.session() as session:
+                admin = session.exec(select(User).where(User.name == "admin")).one()
+            entry = next(e for e in connections.connectors_overview(crm, admin) if e["name"] == "demo")
+            return entry["sync"]["summary"]
+        finally:
+            crm.close()
+
+    assert "next " in summary() and "until signed in" not in summary()
+    assert env.invoke(["sync", "revoke", "demo"]).exit_code == 0
+    after = summary()
+    assert "no background sync until signed in again" in after and "next " not in after

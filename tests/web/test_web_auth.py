@@ -1,6 +1,8 @@
 """Sign-in, sign-out, the guard on every page, CSRF, the per-account back-off, set-password."""
 from __future__ import annotations
 
+import re
+
 from datetime import timedelta
 
 import pytest
@@ -52,6 +54,17 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(web):
     unknown = login(client, "nobody", "not the password")
     assert wrong.status_code == unknown.status_code == 401
     assert "Wrong user name or password." in wrong.text and "Wrong user name or password." in unknown.text
+
+
+def test_a_refused_form_is_described_by_its_problem(web):
+    """Assistive technology reads the problem with the form: aria-describedby names the alert."""
+    client = web.client()
+    first = client.get("/login")
+    assert "aria-describedby" not in first.text  # nothing to describe yet
+    wrong = login(client, "admin", "not the password")
+    form = re.search(r"<form[^>]*action=\"/login[^>]*>", wrong.text).group(0)
+    assert 'aria-describedby="form-problem"' in form
+    assert re.search(r'<div[^>]*role="alert"[^>]*id="form-problem"', wrong.text)
 
 
 def test_a_form_without_its_csrf_token_is_refused(web):

@@ -33,7 +33,7 @@ def test_extension_store_is_for_admins_and_installs_dependencies_first(web):
 def test_contacts_need_their_extension(web):
     page = web.login().get("/contacts")
     assert page.status_code == 409
-    assert "crm extensions install contacts" in page.text
+    assert "Install contacts on the Extensions page" in page.text
 
 
 def test_contacts_create_show_edit_delete_restore(web):

@@ -161,6 +161,9 @@ def test_the_whole_sync_window_path(web, sandbox):
     assert "Access revoked" in revoked.text and 'data-state="configured"' in revoked.text
     untested = post(client, f"/sync/{CC}/test", follow_redirects=True)
     assert "Test failed" in untested.text
+    # the next step is named as the page's own button, not as a command line
+    assert f"Sign In for {CC} on the Sync page" in untested.text
+    assert "crm sync authorize" not in untested.text
 
 
 def test_a_second_sync_now_while_one_runs_says_so(web, sandbox):

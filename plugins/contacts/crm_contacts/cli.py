@@ -95,8 +95,8 @@ def add(crm, as_json: bool, **fields: Any) -> None:
                    "every word of TEXT (case-insensitive).")
 @click.option("--owner", metavar="NAME", help="Only contacts owned by this user.")
 @click.option("--mine", is_flag=True, help="Only contacts owned by the acting user.")
-@click.option("--limit", type=RECORD_ID, default=100, show_default=True,
-              help="Show at most this many contacts.")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True, metavar="N",
+              help="Show at most N contacts.")
 @json_option
 @pass_crm
 def list_(crm, deleted: bool, search: str | None, owner: str | None, mine: bool, limit: int,
@@ -104,7 +104,8 @@ def list_(crm, deleted: bool, search: str | None, owner: str | None, mine: bool,
     """List contacts sorted by last name, first name; filters combine."""
     with _open(crm) as (session, user):
         rows, total = service.list_contacts(session, user, deleted=deleted, search=search,
-                                            owner=owner, mine=mine, limit=limit)
+                                            owner=owner, mine=mine,
+                                            limit=min(limit, RECORD_ID.max))  # "all", as SQL takes it
     if as_json:
         print_json(rows)
         return

@@ -150,6 +150,10 @@ def test_search_and_limit(env, add):
     assert [c["last_name"] for c in contacts_json(env, "--limit", "2")] == ["Babbage", "Hopper"]
     table = env.invoke(["contacts", "list", "--limit", "1"])
     assert "Showing 1 of 3" in table.output
+    # "as many as there are": a number past what SQL takes lists everything, no error
+    assert len(contacts_json(env, "--limit", str(10 ** 30))) == 3
+    help_text = env.invoke(["contacts", "list", "--help"]).output
+    assert "--limit N" in help_text and str(2 ** 63 - 1) not in help_text
 
 
 def test_commands_refuse_when_not_installed(make_crm_env):
