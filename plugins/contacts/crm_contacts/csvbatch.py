@@ -2,8 +2,9 @@
 
 Both decide each row the same way (see :mod:`crm_contacts.csvimport` for the rules on
 duplicates) and neither commits. :func:`save_many` looks up a batch's emails in one query and
-inserts its new contacts in one statement; :func:`save_one` is what a batch falls back to, row by
-row in savepoints, when the database refuses the batch.
+inserts its new contacts with plain table inserts (a statement per :data:`_CHUNK` rows) and one
+change-sequence allocation; :func:`save_one` is what a batch falls back to, row by row in
+savepoints, when the database refuses the batch.
 """
 from __future__ import annotations
 
@@ -11,14 +12,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
 from crmcore.api import CrmError, ValidationError
 from crmcore.api import User
+from crmcore.api import record_changes, utcnow
+from crm_contacts import MODULE
+from crm_contacts.fields import FIELD_NAMES
 from crm_contacts.models import Contact
 from crm_contacts.records import values_of
 from crm_contacts.service import STORE
-from crm_contacts.validation import normalise_email
+from crm_contacts.validation import check_complete, normalise_email
 
 
 @dataclass
@@ -81,18 +86,71 @@ def save_one(session: Session, user: User, line: int, values: dict[str, str],
     return _duplicate(session, user, line, found, given, on_duplicate)
 
 
+_EMPTY = dict.fromkeys(FIELD_NAMES)
+_CHUNK = 500  # rows per INSERT statement
+_SQLITE_MAX_ID = 2**63 - 1
+
+
+def _new_row(given: dict[str, Any], user: User) -> dict[str, Any]:
+    """The ``contact`` row of a new contact from its cleaned non-empty values; ValidationError
+    when a mandatory field is empty (as ``ContactStore.create`` refuses it)."""
+    row = _EMPTY | given
+    row["email_opt_out"] = bool(row["email_opt_out"])
+    check_complete(row)
+    row["email_normalised"] = normalise_email(row["email"])
+    row["owner_id"] = user.id
+    return row
+
+
+def _insert(session: Session, user: User, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert new contacts (rows of the table but for their ids and times) and record their
+    creation; their ids in order. Plain table inserts, a statement per :data:`_CHUNK` rows, one
+    change-sequence allocation.
+
+    On SQLite the ids are given: the next ones after the largest, as SQLite itself would
+    choose them (the table has no AUTOINCREMENT), so one ``executemany`` inserts the lot (its
+    RETURNING order is not guaranteed, which would cost a statement per row). Should another
+    writer take one of them first, the insert fails on the primary key and the caller writes the
+    batch again row by row."""
+    now = utcnow()
+    for row in rows:
+        row["created_at"] = row["modified_at"] = now
+    table = Contact.__table__
+    ids: list[int] = []
+    if session.get_bind().dialect.name == "sqlite":
+        last = session.execute(select(func.max(table.c.id))).scalar() or 0
+        if last + len(rows) < _SQLITE_MAX_ID:
+            ids = list(range(last + 1, last + 1 + len(rows)))
+            for row, new_id in zip(rows, ids):
+                row["id"] = new_id
+            session.execute(insert(table), rows)
+    if not ids:
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        for start in range(0, len(rows), _CHUNK):
+            ids.extend(session.execute(statement, rows[start:start + _CHUNK]).scalars().all())
+    record_changes(session, MODULE, ids, "create", user.id)
+    return ids
+
+
 class _Creates:
     """New contacts of a batch, inserted together; flushed early when a later row of the same
     batch may be their duplicate."""
 
     def __init__(self, session: Session, user: User, results: list, known: dict[str, int]) -> None:
         self.session, self.user, self.results, self.known = session, user, results, known
-        self.pending: list[tuple[int, int, dict[str, str]]] = []
+        self.pending: list[tuple[int, int, dict[str, Any]]] = []
         self.emails: set[str] = set()
         self.without_email = False
 
-    def add(self, index: int, line: int, values: dict[str, str], email: str | None) -> None:
-        self.pending.append((index, line, values))
+    def add(self, index: int, line: int, given: dict[str, Any], email: str | None) -> None:
+        """Queue row ``index`` (cleaned non-empty values ``given``), or fail it when a mandatory
+        field is empty."""
+        try:
+            row = _new_row(given, self.user)
+        except ValidationError as exc:
+            self.results[index] = RowResult(line, "failed", None, exc.message.rstrip("."))
+            return
+        self.pending.append((index, line, row))
         if email:
             self.emails.add(email)
         else:
@@ -101,15 +159,12 @@ class _Creates:
     def flush(self) -> None:
         if not self.pending:
             return
-        slots = STORE.create_many(self.session, [v for _, _, v in self.pending], self.user)
-        for (index, line, values), slot in zip(self.pending, slots):
-            if isinstance(slot, ValidationError):
-                self.results[index] = RowResult(line, "failed", None, slot.message.rstrip("."))
-                continue
-            self.results[index] = RowResult(line, "created", slot)
-            email = normalise_email(values.get("email"))
+        ids = _insert(self.session, self.user, [row for _, _, row in self.pending])
+        for (index, line, row), new_id in zip(self.pending, ids):
+            self.results[index] = RowResult(line, "created", new_id)
+            email = row["email_normalised"]
             if email:
-                self.known.setdefault(email, slot)
+                self.known.setdefault(email, new_id)
         self.pending.clear()
         self.emails.clear()
         self.without_email = False
@@ -118,7 +173,10 @@ class _Creates:
 def save_many(session: Session, user: User, items: Sequence[Item],
               on_duplicate: str) -> list[RowResult]:
     """Write a batch of rows (not committed), in order; each row's result. A bad row is a
-    ``failed`` result; a database error propagates (the caller rolls the batch back)."""
+    ``failed`` result; a database error propagates (the caller rolls the batch back).
+
+    Each row is cleaned once; new contacts are inserted a batch at a time with one
+    change-sequence allocation, as ``ContactStore.create`` would write them one by one."""
     results: list[Any] = [None] * len(items)
     matching = on_duplicate != "create"
     emails = {normalise_email(v.get("email")) for _, v in items if isinstance(v, dict)}
@@ -132,23 +190,25 @@ def save_many(session: Session, user: User, items: Sequence[Item],
             results[index] = values
             continue
         email = normalise_email(values.get("email"))
+        try:
+            given = _given(values)
+        except CrmError as exc:
+            results[index] = RowResult(line, "failed", None, exc.message.rstrip("."))
+            continue
         if not matching:
-            creates.add(index, line, values, email)
+            creates.add(index, line, given, email)
             continue
         try:
             if email:
                 if email in creates.emails:
                     creates.flush()  # an earlier row of this batch creates it
-                found, given = known.get(email), None
-                if found is not None:
-                    given = _given(values)
+                found = known.get(email)
             else:
                 if creates.without_email:
                     creates.flush()
-                given = _given(values)
                 found = _same_fields_no_email(session, given)
             if found is None:
-                creates.add(index, line, values, email)
+                creates.add(index, line, given, email)
                 continue
             results[index] = _duplicate(session, user, line, found, given, on_duplicate,
                                         current.get(found))
