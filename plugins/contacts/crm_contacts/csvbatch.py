@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert
+from sqlalchemy import func, insert, literal_column
 from sqlmodel import Session, select
 
 from crmcore.api import CrmError, ValidationError
@@ -91,41 +91,72 @@ _CHUNK = 500  # rows per INSERT statement
 _SQLITE_MAX_ID = 2**63 - 1
 
 
-def _new_row(given: dict[str, Any], user: User) -> dict[str, Any]:
+def _new_row(given: dict[str, Any]) -> dict[str, Any]:
     """The ``contact`` row of a new contact from its cleaned non-empty values; ValidationError
     when a mandatory field is empty (as ``ContactStore.create`` refuses it)."""
     row = _EMPTY | given
     row["email_opt_out"] = bool(row["email_opt_out"])
     check_complete(row)
     row["email_normalised"] = normalise_email(row["email"])
-    row["owner_id"] = user.id
     return row
 
 
-def _insert(session: Session, user: User, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert new contacts (rows of the table but for their ids and times) and record their
-    creation; their ids in order. Plain table inserts, a statement per :data:`_CHUNK` rows, one
-    change-sequence allocation.
+def _new_ids(session: Session, count: int) -> list[int] | None:
+    """``count`` unused contact ids, ascending, or None where the database must choose them.
 
-    On SQLite the ids are given: the next ones after the largest, as SQLite itself would
-    choose them (the table has no AUTOINCREMENT), so one ``executemany`` inserts the lot (its
-    RETURNING order is not guaranteed, which would cost a statement per row). Should another
-    writer take one of them first, the insert fails on the primary key and the caller writes the
-    batch again row by row."""
-    now = utcnow()
-    for row in rows:
-        row["created_at"] = row["modified_at"] = now
+    SQLite: the next ones after the largest, as SQLite itself chooses them (the table has no
+    AUTOINCREMENT); should another writer take one first, the insert fails on the primary key
+    and the caller writes the batch again row by row. PostgreSQL: taken from the id's sequence."""
     table = Contact.__table__
-    ids: list[int] = []
-    if session.get_bind().dialect.name == "sqlite":
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
         last = session.execute(select(func.max(table.c.id))).scalar() or 0
-        if last + len(rows) < _SQLITE_MAX_ID:
-            ids = list(range(last + 1, last + 1 + len(rows)))
-            for row, new_id in zip(rows, ids):
-                row["id"] = new_id
-            session.execute(insert(table), rows)
-    if not ids:
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return list(range(last + 1, last + 1 + count)) if last + count < _SQLITE_MAX_ID else None
+    if dialect == "postgresql":
+        sequence = func.pg_get_serial_sequence(table.name, table.c.id.name)
+        return sorted(session.execute(select(func.nextval(sequence))
+                                      .select_from(func.generate_series(1, count))).scalars())
+    return None
+
+
+def _executemany(session: Session, table: Any, rows: list[dict[str, Any]],
+                 same: dict[str, Any]) -> None:
+    """Insert ``rows`` (values by column, the same keys in each) plus the values ``same`` for
+    every row, in one driver-level ``executemany``. Each value goes through its column type's
+    bind processing as SQLAlchemy would do it; a value of ``same`` once for all rows."""
+    connection = session.connection()
+    dialect = connection.dialect
+    keys = [c.key for c in table.c if c.key in rows[0] or c.key in same]
+    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
+    order = list(compiled.positiontup) if dialect.positional else keys
+    processors = {c.key: c.type.dialect_impl(dialect).bind_processor(dialect) for c in table.c}
+    fixed = {k: processors[k](v) if processors[k] else v for k, v in same.items()}
+    slots = [(k, processors[k], k in fixed) for k in order]
+    params: list[Any] = [tuple([fixed[k] if is_fixed else process(row[k]) if process else row[k]
+                                for k, process, is_fixed in slots]) for row in rows]
+    if not dialect.positional:
+        params = [dict(zip(order, values)) for values in params]
+    connection.exec_driver_sql(str(compiled), params)
+
+
+def _insert(session: Session, user: User, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert new contacts (rows of the table but for their ids, owner and times) and record
+    their creation; their ids in order. A driver-level ``executemany`` with ids chosen first
+    (see :func:`_new_ids`; elsewhere a Core insert returning them), one change-sequence
+    allocation."""
+    now = utcnow()
+    same = {"owner_id": user.id, "created_at": now, "modified_at": now}
+    table = Contact.__table__
+    ids = _new_ids(session, len(rows))
+    if ids is not None:
+        for row, new_id in zip(rows, ids):
+            row["id"] = new_id
+        for start in range(0, len(rows), _CHUNK):
+            _executemany(session, table, rows[start:start + _CHUNK], same)
+    else:
+        ids = []
+        statement = (insert(table).values(**same)
+                     .returning(table.c.id, sort_by_parameter_order=True))
         for start in range(0, len(rows), _CHUNK):
             ids.extend(session.execute(statement, rows[start:start + _CHUNK]).scalars().all())
     record_changes(session, MODULE, ids, "create", user.id)
@@ -146,7 +177,7 @@ class _Creates:
         """Queue row ``index`` (cleaned non-empty values ``given``), or fail it when a mandatory
         field is empty."""
         try:
-            row = _new_row(given, self.user)
+            row = _new_row(given)
         except ValidationError as exc:
             self.results[index] = RowResult(line, "failed", None, exc.message.rstrip("."))
             return
@@ -170,6 +201,30 @@ class _Creates:
         self.without_email = False
 
 
+def _live_by_email(session: Session, emails: set[str]) -> tuple[dict[str, int], dict[int, dict]]:
+    """The first (smallest id) live contact of each normalised email that has one, and those
+    contacts' field values by id: one query per :data:`_CHUNK` emails.
+
+    On SQLite ``+deleted_at`` keeps the planner on the email index: without statistics it
+    would walk the deleted_at index, every live contact, for each chunk."""
+    table = Contact.__table__
+    live = (literal_column(f"+{table.name}.deleted_at") if session.get_bind().dialect.name == "sqlite"
+            else table.c.deleted_at)
+    query = select(table.c.email_normalised, table.c.id, *(table.c[n] for n in FIELD_NAMES))
+    known: dict[str, int] = {}
+    current: dict[int, dict] = {}
+    wanted = sorted(emails)
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start:start + _CHUNK]
+        rows = session.execute(query.where(table.c.email_normalised.in_(chunk), live.is_(None))
+                               .order_by(table.c.id))
+        for row in rows:
+            if row[0] not in known:
+                known[row[0]] = row[1]
+                current[row[1]] = dict(zip(FIELD_NAMES, row[2:]))
+    return known, current
+
+
 def save_many(session: Session, user: User, items: Sequence[Item],
               on_duplicate: str) -> list[RowResult]:
     """Write a batch of rows (not committed), in order; each row's result. A bad row is a
@@ -181,9 +236,7 @@ def save_many(session: Session, user: User, items: Sequence[Item],
     matching = on_duplicate != "create"
     emails = {normalise_email(v.get("email")) for _, v in items if isinstance(v, dict)}
     emails.discard(None)
-    known = ({e: ids[0] for e, ids in STORE.find_by_email(session, emails).items()}
-             if matching and emails else {})
-    current = {i: s.values for i, s in STORE.get_many(session, known.values()).items()}
+    known, current = _live_by_email(session, emails) if matching and emails else ({}, {})
     creates = _Creates(session, user, results, known)
     for index, (line, values) in enumerate(items):
         if isinstance(values, RowResult):
