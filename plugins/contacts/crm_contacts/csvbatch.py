@@ -8,11 +8,12 @@ savepoints, when the database refuses the batch.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, literal_column
+from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
 from crmcore.api import CrmError, ValidationError
@@ -205,24 +206,39 @@ def _live_by_email(session: Session, emails: set[str]) -> tuple[dict[str, int], 
     """The first (smallest id) live contact of each normalised email that has one, and those
     contacts' field values by id: one query per :data:`_CHUNK` emails.
 
-    On SQLite ``+deleted_at`` keeps the planner on the email index: without statistics it
-    would walk the deleted_at index, every live contact, for each chunk."""
+    The query filters by email alone, leaving the planner only the email index: the recycle
+    bin is left out here, and the smallest id chosen here, because a condition on
+    ``deleted_at`` or an ORDER BY id lets SQLite (no statistics) and PostgreSQL (statistics
+    that lag behind an import) walk every live contact for each chunk instead."""
     table = Contact.__table__
-    live = (literal_column(f"+{table.name}.deleted_at") if session.get_bind().dialect.name == "sqlite"
-            else table.c.deleted_at)
-    query = select(table.c.email_normalised, table.c.id, *(table.c[n] for n in FIELD_NAMES))
+    query = select(table.c.email_normalised, table.c.id, table.c.deleted_at,
+                   *(table.c[n] for n in FIELD_NAMES))
     known: dict[str, int] = {}
     current: dict[int, dict] = {}
     wanted = sorted(emails)
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start:start + _CHUNK]
-        rows = session.execute(query.where(table.c.email_normalised.in_(chunk), live.is_(None))
-                               .order_by(table.c.id))
-        for row in rows:
-            if row[0] not in known:
-                known[row[0]] = row[1]
-                current[row[1]] = dict(zip(FIELD_NAMES, row[2:]))
+    with _index_only(session):
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start:start + _CHUNK]
+            rows = session.execute(query.where(table.c.email_normalised.in_(chunk)))
+            for row in sorted(rows, key=lambda row: row[1]):
+                if row[2] is None and row[0] not in known:
+                    known[row[0]] = row[1]
+                    current[row[1]] = dict(zip(FIELD_NAMES, row[3:]))
     return known, current
+
+
+@contextmanager
+def _index_only(session: Session) -> Iterator[None]:
+    """On PostgreSQL, no sequential scans inside: before its first ANALYZE a table the import
+    is filling looks empty and an IN list of hundreds of emails unselective, so the planner
+    would read the whole table for each chunk. The setting is the transaction's and put back."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    before = session.execute(select(func.current_setting("enable_seqscan"))).scalar()
+    session.execute(select(func.set_config("enable_seqscan", "off", True)))
+    yield
+    session.execute(select(func.set_config("enable_seqscan", before, True)))
 
 
 def save_many(session: Session, user: User, items: Sequence[Item],
