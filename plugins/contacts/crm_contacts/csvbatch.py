@@ -24,7 +24,7 @@ from crm_contacts.fields import FIELD_NAMES
 from crm_contacts.models import Contact
 from crm_contacts.records import values_of
 from crm_contacts.service import STORE
-from crm_contacts.validation import check_complete, normalise_email
+from crm_contacts.validation import check_complete, clean, normalise_email
 
 
 @dataclass
@@ -45,8 +45,9 @@ Item = tuple[int, "dict[str, str] | RowResult"]  # (line, non-empty cells by fie
 
 
 def _given(values: dict[str, str]) -> dict[str, Any]:
-    """The row's values cleaned, empty ones left out; CrmError when one is invalid."""
-    return {k: v for k, v in STORE.normalise(values).items() if v is not None}
+    """The row's values cleaned (as ``ContactStore.normalise`` does), empty ones left out;
+    CrmError when one is invalid."""
+    return {k: v for k, v in clean(values).items() if v is not None}
 
 
 def _same_fields_no_email(session: Session, given: dict[str, Any]) -> int | None:
@@ -92,13 +93,14 @@ _CHUNK = 500  # rows per INSERT statement
 _SQLITE_MAX_ID = 2**63 - 1
 
 
-def _new_row(given: dict[str, Any]) -> dict[str, Any]:
-    """The ``contact`` row of a new contact from its cleaned non-empty values; ValidationError
-    when a mandatory field is empty (as ``ContactStore.create`` refuses it)."""
+def _new_row(given: dict[str, Any], email: str | None) -> dict[str, Any]:
+    """The ``contact`` row of a new contact from its cleaned non-empty values and normalised
+    email; ValidationError when a mandatory field is empty (as ``ContactStore.create`` refuses
+    it)."""
     row = _EMPTY | given
     row["email_opt_out"] = bool(row["email_opt_out"])
     check_complete(row)
-    row["email_normalised"] = normalise_email(row["email"])
+    row["email_normalised"] = email
     return row
 
 
@@ -178,7 +180,7 @@ class _Creates:
         """Queue row ``index`` (cleaned non-empty values ``given``), or fail it when a mandatory
         field is empty."""
         try:
-            row = _new_row(given)
+            row = _new_row(given, email)
         except ValidationError as exc:
             self.results[index] = RowResult(line, "failed", None, exc.message.rstrip("."))
             return
@@ -250,7 +252,9 @@ def save_many(session: Session, user: User, items: Sequence[Item],
     change-sequence allocation, as ``ContactStore.create`` would write them one by one."""
     results: list[Any] = [None] * len(items)
     matching = on_duplicate != "create"
-    emails = {normalise_email(v.get("email")) for _, v in items if isinstance(v, dict)}
+    row_emails = [normalise_email(v.get("email")) if isinstance(v, dict) else None
+                  for _, v in items]
+    emails = set(row_emails)
     emails.discard(None)
     known, current = _live_by_email(session, emails) if matching and emails else ({}, {})
     creates = _Creates(session, user, results, known)
@@ -258,7 +262,7 @@ def save_many(session: Session, user: User, items: Sequence[Item],
         if isinstance(values, RowResult):
             results[index] = values
             continue
-        email = normalise_email(values.get("email"))
+        email = row_emails[index]
         try:
             given = _given(values)
         except CrmError as exc:
