@@ -3,6 +3,7 @@ contacts added one by one. (The row-by-row fallback gives the same results, only
 the statement count is what tells them apart.)"""
 from __future__ import annotations
 
+import csv
 import io
 
 from sqlalchemy import event, select
@@ -52,9 +53,7 @@ def test_imported_contacts_are_stored_as_added_ones_are(store_session) -> None:
     # the same values through the one-by-one path, for comparison
     expected_file = _csv(ROWS)
     header = next(expected_file).strip().split(",")
-    import csv as csv_module
-
-    rows = list(csv_module.reader(expected_file))
+    rows = list(csv.reader(expected_file))
     for i in (0, 1, 3, ROWS - 1):
         values = {k: v for k, v in zip(header, rows[i]) if v}
         values["email"] = f"copy.{i}@example.org"
