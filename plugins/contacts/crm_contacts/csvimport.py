@@ -37,6 +37,7 @@ from crm_contacts.csvrows import DELIMITERS, Record, detect_delimiter, records
 from crm_contacts.fields import BY_NAME, FIELD_NAMES
 
 IGNORED = ("id", "owner", "created_at", "modified_at", "deleted", "deleted_at")
+_IGNORED = frozenset(IGNORED)
 ON_DUPLICATE = ("update", "skip", "create")
 BATCH_ROWS = 500  # rows per commit: a killed import loses at most this many
 
@@ -170,8 +171,8 @@ def _values(record: Record, header: list[str]) -> dict[str, str] | RowResult:
     if len(record.cells) > len(header):
         return RowResult(record.line, "failed", None,
                          f"{len(record.cells)} cells but the header has {len(header)}")
-    return {name: unescape(cell) for name, cell in zip(header, record.cells)
-            if name not in IGNORED and cell.strip()}
+    return {name: unescape(cell) if cell[0] == "'" else cell  # only a leading ' is undone
+            for name, cell in zip(header, record.cells) if name not in _IGNORED and cell.strip()}
 
 
 def _write(session: Session, user: User, chunk: list[Record], header: list[str],

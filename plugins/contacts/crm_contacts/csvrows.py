@@ -40,7 +40,7 @@ class Record:
     @property
     def blank(self) -> bool:
         """Whether the row is readable and every cell empty (skipped without a report)."""
-        return self.problem is None and not any(c.strip() for c in self.cells)
+        return self.problem is None and not "".join(self.cells).strip()
 
 
 def _state_after(line: str, delimiter: str, state: int) -> tuple[int, bool]:
@@ -72,6 +72,12 @@ def detect_delimiter(first_line: str) -> str:
 
 
 def _parse(text: str, delimiter: str, line: int, last: int) -> Record:
+    if '"' not in text and "\x00" not in text and len(text) <= MAX_CELL:
+        # no quoting: the csv module would split at each separator and drop the line ending
+        cells = text.rstrip("\r\n").split(delimiter)
+        while cells and not cells[-1].strip():
+            cells.pop()  # trailing empty cells, as spreadsheets write them
+        return Record(line, cells, None, last)
     if "\x00" in text:
         return Record(line, [], "the row contains a NUL byte (\\0); remove it and import the row "
                       "again", last)

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
+from email_validator.rfc_constants import DOT_ATOM_TEXT
 
 from crmcore.api import ValidationError
 from crm_contacts.fields import BY_NAME, FIELD_NAMES
@@ -51,17 +52,59 @@ def email_problem(email: str) -> str | None:
     The syntax is checked by ``email-validator`` (RFC 5321/5322 as mail services apply them, no
     DNS lookups): no quoted or IP-literal forms, no special-use domains, a plain-ASCII local part
     (most services refuse internationalised mailboxes), at most 64 characters before the ``@``.
+    An address of the common plain-ASCII shape whose domain ``email-validator`` has already
+    accepted is accepted without asking it again (see :func:`_known_good`); every other address,
+    and every refusal with its message, comes from ``email-validator`` itself.
     """
-    try:
-        validate_email(email, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError as exc:
-        return str(exc).rstrip(".")
+    if not _known_good(email):
+        try:
+            validate_email(email, check_deliverability=False, allow_smtputf8=False)
+        except EmailNotValidError as exc:
+            return str(exc).rstrip(".")
+        _remember(email)
     local, _, domain = email.rpartition("@")
     if len(local) > 64:
         return "the part before the @-sign is longer than 64 characters"
     if len(domain.rstrip(".").rpartition(".")[2]) < 2:
         return "the domain after the @-sign must end in a name such as .com"
     return None
+
+
+# The plain shape: an ASCII dot-atom local part (email-validator's own pattern, which it accepts
+# without further checks), one @, a domain of ASCII letters, digits, dots and hyphens. For such an
+# address of at most 254 characters, email-validator's verdict depends on the domain alone: the
+# local part passes, there is no display name, quoting or bracketed literal, and the domain's
+# normalised form (lower case) is as long as the domain, so no length limit applies. Punycode
+# domains ("xn--") are left out: their normalised form is the decoded Unicode one.
+_PLAIN_ADDRESS = re.compile("(?:" + DOT_ATOM_TEXT.pattern.removesuffix(r"\Z") + r")@([A-Za-z0-9.\-]+)\Z")
+_GOOD_DOMAINS: dict[str, None] = {}  # domains email-validator accepted in a plain-shaped address
+_GOOD_DOMAINS_MAX = 4096  # forgotten all at once when full: a file with more rarely repeats them
+_EMAIL_MAX = 254
+
+
+def _plain_domain(email: str) -> str | None:
+    if len(email) > _EMAIL_MAX or not email.isascii():
+        return None
+    match = _PLAIN_ADDRESS.match(email)
+    if match is None or "xn--" in match[1].lower():
+        return None
+    return match[1]
+
+
+def _known_good(email: str) -> bool:
+    """Whether ``email`` has the plain shape and a domain email-validator accepted before (so
+    email-validator would accept it too)."""
+    domain = _plain_domain(email)
+    return domain is not None and domain in _GOOD_DOMAINS
+
+
+def _remember(email: str) -> None:
+    """Note the domain of ``email``, which email-validator just accepted, if it has the plain shape."""
+    domain = _plain_domain(email)
+    if domain is not None:
+        if len(_GOOD_DOMAINS) >= _GOOD_DOMAINS_MAX:
+            _GOOD_DOMAINS.clear()
+        _GOOD_DOMAINS[domain] = None
 
 
 def character_problem(value: str, allowed: str = "\t\n\r") -> str | None:
@@ -124,10 +167,13 @@ def _date(name: str, value: Any) -> date | None:
     return value
 
 
+_YES_NO = _TRUE | _FALSE | {""}
+
+
 def _bool(name: str, value: Any) -> bool:
     if value is None or isinstance(value, bool):
         return bool(value)
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE | {""}:
+    if isinstance(value, str) and value.strip().lower() in _YES_NO:
         return value.strip().lower() in _TRUE
     raise _Problem(f"{name} {value!r} is not yes or no", "Use true/false, yes/no or 1/0.")
 
@@ -158,29 +204,71 @@ def _clean_one(name: str, value: Any) -> Any:
     return cleaned
 
 
+def _one_line_cleaner(name: str, max_length: int | None, email: bool) -> Callable[[Any], Any]:
+    """:func:`_clean_one` for a one-line text field, with the common case first: a ``str`` whose
+    trimmed text is printable (no character to refuse) and fits. Any other value takes
+    :func:`_clean_one` itself, so the result and every message stay the same."""
+    limit = max_length or 0
+
+    def cleaner(value: Any) -> Any:
+        if value.__class__ is not str:
+            return _clean_one(name, value)
+        text = value.strip()
+        if not text:
+            return None
+        if not text.isprintable() or (limit and len(text) > limit):
+            return _clean_one(name, value)
+        if email:
+            why = email_problem(text)
+            if why:
+                raise _Problem(f"{name} {text!r} is not a valid email address: {why}",
+                               "Correct the address (e.g. ada@example.com) or leave it empty.")
+        return text
+
+    return cleaner
+
+
+def _cleaner(name: str) -> Callable[[Any], Any]:
+    spec = BY_NAME[name]
+    if spec.type in ("string", "email"):
+        return _one_line_cleaner(name, spec.max_length, spec.type == "email")
+    if spec.type == "date":
+        return lambda value: _date(name, value)
+    if spec.type == "boolean":
+        return lambda value: _bool(name, value)
+    return lambda value: _clean_one(name, value)
+
+
+_CLEANERS: dict[str, Callable[[Any], Any]] = {name: _cleaner(name) for name in FIELD_NAMES}
+_MANDATORY: tuple[str, ...] = tuple(name for name, spec in BY_NAME.items() if spec.mandatory)
+
+
 def clean(values: Mapping[str, Any]) -> dict[str, Any]:
     """The given values in canonical form; raises ValidationError naming every bad field."""
     out: dict[str, Any] = {}
     problems: list[_Problem] = []
+    cleaners = _CLEANERS
     for name, value in values.items():
-        if name not in BY_NAME:
+        cleaner = cleaners.get(name)
+        if cleaner is None:
             problems.append(_Problem(f"unknown field {name!r}",
                                      "Known fields: " + ", ".join(FIELD_NAMES) + "."))
             continue
         try:
-            out[name] = _clean_one(name, value)
+            out[name] = cleaner(value)
         except _Problem as problem:
             problems.append(problem)
-    _raise(problems)
+    if problems:
+        _raise(problems)
     return out
 
 
 def check_complete(values: Mapping[str, Any]) -> None:
     """Refuse a record whose mandatory fields are empty (``values`` already cleaned, complete)."""
-    missing = [name for name, spec in BY_NAME.items()
-               if spec.mandatory and values.get(name) is None]
-    _raise([_Problem(f"{name} is mandatory", f"Give a {BY_NAME[name].label.lower()}.")
-            for name in missing])
+    missing = [name for name in _MANDATORY if values.get(name) is None]
+    if missing:
+        _raise([_Problem(f"{name} is mandatory", f"Give a {BY_NAME[name].label.lower()}.")
+                for name in missing])
 
 
 def _raise(problems: list[_Problem]) -> None:
