@@ -4,7 +4,7 @@
   command's messages printed above it; the bars go away when the command ends;
 - not a terminal (a log file, a pipe): the messages as plain lines, and for a step whose total is
   known and at least ``plain_from``, a plain line at each tenth of it, so a log shows the command
-  is alive without flooding it;
+  is alive without flooding it (with ``plain_end``, also one when each step is complete);
 - disabled (``--json`` or ``--quiet``): nothing at all.
 
 A reader that has gone away (a closed pipe) stops the reports, never the work.
@@ -40,18 +40,21 @@ class ProgressDisplay:
     """Progress of a command of one or more steps; a context manager (see the module docstring).
 
     ``unit`` names the items ("records", "lines") in the bar and the plain lines;
-    ``plain_format`` is the plain line (:data:`PLAIN_FORMAT`'s fields); ``stream`` defaults to
+    ``plain_format`` is the plain line (:data:`PLAIN_FORMAT`'s fields); ``plain_end`` adds a
+    plain line when a step reaches its total, whatever its size; ``stream`` defaults to
     standard error, and is a terminal or not as it says (``isatty``). Calls on a disabled display,
     or after its reader has gone, do nothing and never raise.
     """
 
     def __init__(self, enabled: bool = True, unit: str = "records", *,
                  plain_from: int = PLAIN_FROM, plain_format: str = PLAIN_FORMAT,
-                 stream: TextIO | None = None) -> None:
+                 plain_end: bool = False, stream: TextIO | None = None) -> None:
         self.enabled = enabled
         self.unit = unit
         self.plain_from = plain_from
         self.plain_format = plain_format
+        self.plain_end = plain_end
+        self._ended: set[str] = set()
         self._stream = stream
         self._bar: Any = None  # rich.progress.Progress on a terminal
         self._tasks: dict[str, Any] = {}
@@ -109,10 +112,23 @@ class ProgressDisplay:
                 finished = self._bar.tasks[other]
                 self._bar.update(other, total=finished.completed, refresh=False)
             task = self._tasks[step] = self._bar.add_task(step, total=total)
-        self._bar.update(task, completed=done, total=total)
+            fresh = True
+        else:
+            fresh = False
+        # drawn at once when a step starts or ends (else at the bar's own pace, 10 times a second)
+        self._bar.update(task, completed=done, total=total,
+                         refresh=fresh or (total is not None and done >= total))
 
     def _plain(self, step: str, done: int, total: int | None) -> None:
-        if total is None or total < self.plain_from or done >= total:
+        if total is None:
+            return
+        if done >= total:
+            if self.plain_end and step not in self._ended:
+                self._ended.add(step)
+                self._echo(self.plain_format.format(label=step, done=done, total=total,
+                                                    percent=100, unit=self.unit))
+            return
+        if total < self.plain_from:
             return
         tenth = max(total // 10, 1)
         next_line = self._next_line.setdefault(step, tenth)
@@ -146,13 +162,14 @@ def _start_bar(stream: TextIO, unit: str) -> Any:
     """A started rich progress display on ``stream``, or None when the stream refuses it."""
     from rich.console import Console
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+                               TimeRemainingColumn)
 
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn(unit), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
+    # the bar takes the width the counts and the time left do not need
+    columns = (TextColumn("{task.description}"), BarColumn(bar_width=None), MofNCompleteColumn(),
+               TextColumn(unit), TimeRemainingColumn(), TextColumn("left"))
     # the console writes to this stream object, so another stream standing in for sys.stderr
     # later changes nothing; standard output is the command's own (a CSV, a table), not ours
-    bar = Progress(*columns, console=Console(file=stream), transient=True,
+    bar = Progress(*columns, console=Console(file=stream), transient=True, expand=True,
                    redirect_stdout=False, redirect_stderr=False)
     try:
         bar.start()

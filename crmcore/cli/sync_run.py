@@ -113,7 +113,7 @@ def now_command(crm, connector, dry_run, owner, quiet, as_json):
     with crm.session() as session:
         actor = acting_user(session)
     connection, _ = connection_for(crm, actor, connector, owner)
-    with ProgressDisplay(enabled=not (as_json or quiet), unit="records") as shown:
+    with ProgressDisplay(enabled=not (as_json or quiet), unit="records", plain_end=True) as shown:
         summary: RunSummary = sync_connection(
             crm, connection.id, dry_run=dry_run,
             progress=shown.message if shown.enabled else None,
