@@ -280,8 +280,9 @@ def main() -> None:
           "reading them back (so that read also settles the overlap window); that wait is in "
           "every initial-sync time below, and not in the record-by-record baseline's.")
     print("Client CPU is the syncing thread's (time.thread_time); sandbox CPU the rest of the "
-          "process's. Phases: wall-clock seconds, each in one phase (commit and waits are not in "
-          "pull/push).\n", flush=True)
+          "process's. Phases: wall-clock seconds, each in one phase (apply = writing a batch's "
+          "decisions, commit = ending its transaction; neither, nor the waits, is in "
+          "pull/push/read-back).\n", flush=True)
     results: dict[tuple[int, str], dict] = {}
     with ProgressDisplay(enabled=not args.quiet, unit="measurements", plain_from=1,
                          plain_end=True) as shown:
@@ -400,7 +401,7 @@ def _print_side_by_side(sizes: list[int], results: dict) -> None:
             ("  requests", lambda r: r["initial"]["requests"]),
             *((f"  phase {p} s", (lambda p: lambda r: r["initial"]["phases"].get(p, 0.0))(p))
               for p in ("pull", "push", "wait_for_activities", "settle_wait", "read_back",
-                        "commit")),
+                        "apply", "commit")),
             ("no-change sync s", lambda r: r["no_change"]["seconds"]),
             ("1% changed sync s", lambda r: r["one_percent"]["seconds"])]
     for size in sizes:

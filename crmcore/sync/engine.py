@@ -79,7 +79,8 @@ class SyncEngine:
         self._pages = True
         self._push_seqs: list[int] | None = None  # per changed record, its newest change (sorted)
         observed = _ObservedSession(remote, self)
-        self.ctx = RunContext(crm, connection_id, owner, module, connector, mapping, observed, log,
+        timed_crm = _CommitTimedCRM(crm, self.clock)
+        self.ctx = RunContext(timed_crm, connection_id, owner, module, connector, mapping, observed, log,
                               config, progress or (lambda message: None), on_commit)
         self.state = RunState()
         self.applier = Applier(self.ctx, self.state)
@@ -158,16 +159,43 @@ class SyncEngine:
         return len(self._push_seqs)
 
     def _commit_observed(self, commit: Callable[..., None]) -> Callable[..., None]:
-        """The applier's commit, timed as phase "commit"; a push batch's commit (its ``seq``)
-        counts the changed records up to that point as done."""
+        """The applier's commit, timed as phase "apply" (its transaction's end as "commit"); a
+        push batch's commit (its ``seq``) counts the changed records up to that point as done."""
         def observed(*args: Any, **kwargs: Any) -> None:
-            with self.clock.phase("commit"):
+            with self.clock.phase("apply"):
                 commit(*args, **kwargs)
             seq = kwargs.get("seq")
             if seq is not None and self._push_seqs is not None:
                 self._done = bisect_right(self._push_seqs, seq)
                 self._emit()
         return observed
+
+
+class _CommitTimedCRM:
+    """The CRM as the parts see it: the same, except that the end of each transaction of
+    :meth:`session` (flushing what the ORM holds, and the database's COMMIT) is timed as phase
+    "commit"."""
+
+    def __init__(self, crm: CRM, clock: PhaseClock) -> None:
+        self._crm = crm
+        self._clock = clock
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """:meth:`CRM.session`, its commit timed."""
+        inner = self._crm.session()
+        session = inner.__enter__()
+        try:
+            yield session
+        except BaseException as exc:
+            if not inner.__exit__(type(exc), exc, exc.__traceback__):
+                raise
+        else:
+            with self._clock.phase("commit"):
+                inner.__exit__(None, None, None)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._crm, name)
 
 
 class _ObservedSession:

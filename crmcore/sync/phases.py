@@ -11,13 +11,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 #: The phases of a run, in the order they happen (``crm sync now --json`` shows those that ran):
-#: rebaseline (after a mapping change; else a quick check), pull (remote changes in, without the
-#: commits), push (CRM changes out, without the commits and the activity waits),
-#: wait_for_activities (the connector's sleeps between polls of its bulk jobs), settle_wait (the
-#: pause before reading bulk creates back), read_back (reading our own writes back), commit
-#: (database transactions of the batches, wherever they happen).
+#: rebaseline (after a mapping change; else a quick check), pull (reading remote changes and
+#: deciding what they mean), push (deciding and sending CRM changes), wait_for_activities (the
+#: connector's sleeps between polls of its bulk jobs), settle_wait (the pause before reading bulk
+#: creates back), read_back (reading our own writes back), apply (writing a batch's decisions:
+#: CRM records, links, log rows, checkpoint), commit (the end of each database transaction:
+#: what the ORM still holds is flushed, then COMMIT).
 PHASES = ("rebaseline", "pull", "push", "wait_for_activities", "settle_wait", "read_back",
-          "commit")
+          "apply", "commit")
 
 
 class PhaseClock:

@@ -76,7 +76,7 @@ def test_json_and_quiet_print_no_progress_and_json_has_the_phases(world):
     assert as_json.stderr == ""
     summary = json.loads(as_json.stdout)
     phases = summary["phases"]
-    assert {"pull", "push", "read_back", "commit", "settle_wait"} <= set(phases) <= set(PHASES)
+    assert {"pull", "push", "read_back", "apply", "commit", "settle_wait"} <= set(phases) <= set(PHASES)
     assert all(isinstance(s, float) and s >= 0 for s in phases.values())
     assert phases["settle_wait"] > 0.5  # the bulk creates were waited for before the read-back
     world.add(first_name="Another", last_name="One", email="another@example.com")
