@@ -107,9 +107,13 @@ class ProgressDisplay:
 
     def _update_bar(self, step: str, done: int, total: int | None) -> None:
         task = self._tasks.get(step)
+        if task is not None and done < self._task(task).completed:
+            self._bar.remove_task(task)  # the step starts over (another run): a bar of its own
+            del self._tasks[step]
+            task = None
         if task is None:
             for other in self._tasks.values():  # an earlier step is over: its bar shows it full
-                finished = self._bar.tasks[other]
+                finished = self._task(other)
                 self._bar.update(other, total=finished.completed, refresh=False)
             task = self._tasks[step] = self._bar.add_task(step, total=total)
             fresh = True
@@ -118,6 +122,9 @@ class ProgressDisplay:
         # drawn at once when a step starts or ends (else at the bar's own pace, 10 times a second)
         self._bar.update(task, completed=done, total=total,
                          refresh=fresh or (total is not None and done >= total))
+
+    def _task(self, task_id: Any) -> Any:
+        return next(t for t in self._bar.tasks if t.id == task_id)
 
     def _plain(self, step: str, done: int, total: int | None) -> None:
         if total is None:

@@ -73,3 +73,29 @@ def test_each_second_belongs_to_one_phase_nested_ones_are_not_their_parents():
     assert clock.as_dict() == {"pull": 3.0, "push": 1.0, "wait_for_activities": 3.0,
                                "commit": 0.75}
     assert sum(clock.as_dict().values()) == now[0]
+
+
+class _Terminal(io.StringIO):
+    """A text stream that says it is a terminal, so the display draws its bars into it."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_a_step_that_starts_over_gets_a_fresh_bar():
+    import re
+
+    out = _Terminal()
+    with ProgressDisplay(unit="records", stream=out) as shown:
+        assert shown.is_terminal
+        shown("Pulling", 0, None)
+        shown("Pulling", 20, 20)
+        shown("Pushing", 7, 7)
+        shown("Pulling", 0, None)  # a second run: its total is not known yet
+        shown("Pulling", 3, None)
+        shown.message("between the runs")
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.getvalue())
+    assert re.search(r"Pulling.*\b20/20\s+records", text)
+    assert re.search(r"Pulling.*\b3/\?\s+records", text), text
+    assert not re.search(r"\b[03]/20\s+records", text)  # not the last run's total
+    assert "between the runs" in text
