@@ -164,7 +164,7 @@ class SyncEngine:
         def observed(*args: Any, **kwargs: Any) -> None:
             with self.clock.phase("apply"):
                 commit(*args, **kwargs)
-            seq = kwargs.get("seq")
+            seq = kwargs.get("seq", args[1] if len(args) > 1 else None)  # commit(batch, seq, ...)
             if seq is not None and self._push_seqs is not None:
                 self._done = bisect_right(self._push_seqs, seq)
                 self._emit()
