@@ -407,8 +407,9 @@ def _print_side_by_side(sizes: list[int], results: dict) -> None:
     for size in sizes:
         print(f"{size:,} per side{'':14} {'SQLite':>12} {'PostgreSQL':>12}")
         for label, get in rows:
-            print(f"  {label:28} {get(results[(size, 'SQLite')])!s:>12} "
-                  f"{get(results[(size, 'PostgreSQL')])!s:>12}")
+            cells = [get(results[(size, backend)]) for backend in ("SQLite", "PostgreSQL")]
+            cells = [f"{c:.2f}" if isinstance(c, float) else str(c) for c in cells]
+            print(f"  {label:28} {cells[0]:>12} {cells[1]:>12}")
     print()
 
 
