@@ -34,6 +34,7 @@ from crmcore.contract.cursors import OVERLAP, CursorInvalid, TimestampCursor
 from crmcore.contract.records import (STALE, RemotePage, RemoteRecord, RemoteValues, RemoteWrite,
                                       WriteOutcome)
 from crmcore.contract.transforms import OMIT, Mapped, MappingSkip, Transform, normalise
+from crmcore.progress import PLAIN_FROM, ProgressDisplay, StepReport, progress_reporter
 from crmcore.sync.runner import RunSummary, sync_connection
 from crmcore.users import get_user
 
@@ -129,5 +130,7 @@ __all__ = [
     "connection_state", "CursorInvalid", "TimestampCursor", "OVERLAP", "STALE", "RemoteValues",
     "MappingSkip", "Mapped", "normalise", "ApiResponse", "test_connection",
     "echo", "visible",
+    # progress of a long command (crmcore.progress)
+    "ProgressDisplay", "StepReport", "progress_reporter", "PLAIN_FROM",
     "web_crm", "web_user", "set_password", "serve_web",
 ]

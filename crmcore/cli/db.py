@@ -1,12 +1,15 @@
 """``crm db``: the schema's upgrades, status and recovery."""
 from __future__ import annotations
 
+import sys
+
 import click
 
 from crmcore.cli.context import state
 from crmcore.cli.output import json_option, print_json, print_table
 from crmcore.migrations import dryrun, runner, service
 from crmcore.migrations import status as schema_status
+from crmcore.progress import ProgressDisplay
 
 
 def _crm():
@@ -41,14 +44,34 @@ def upgrade(dry_run: bool, no_backup: bool) -> None:
     if dry_run:
         click.echo(dryrun.upgrade_sql(crm), nl=False)
         return
-    result = service.upgrade_database(
-        crm, progress=lambda _name, line: click.echo(line), backup=not no_backup)
+    steps = sum(len(revisions) for revisions in service.pending(crm).values())
+    with ProgressDisplay(enabled=steps > 0, unit="steps") as shown:
+        done = 0
+
+        def step(_name: str, line: str) -> None:
+            nonlocal done
+            done = min(done + 1, steps)
+            if shown.is_terminal and _isatty(sys.stdout):  # one terminal: the line above the bar
+                shown.message(line)
+            else:
+                click.echo(line)
+            shown("Upgrading the database", done, steps)
+
+        shown("Upgrading the database", 0, steps)
+        result = service.upgrade_database(crm, progress=step, backup=not no_backup)
     if not result.pending_before:
         click.echo("The database is up to date; nothing to do.")
         return
     if result.backup is not None:
         click.echo(f"Backed up the database to {result.backup} before upgrading.")
     click.echo("Upgraded: " + ", ".join(result.changed) + ".")
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 @db.command("status")

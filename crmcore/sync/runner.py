@@ -22,7 +22,7 @@ from crmcore.sync.account import start_fresh_if_account_changed
 from crmcore.sync import settings as sync_settings
 from crmcore.sync.debuglog import DebugRecorder
 from crmcore.sync.durations import records_from_span
-from crmcore.sync.engine import EngineConfig, Progress, SyncEngine
+from crmcore.sync.engine import EngineConfig, Progress, StepReport, SyncEngine
 from crmcore.sync.models import SyncRun
 from crmcore.sync.runlog import RunLog
 
@@ -36,7 +36,8 @@ HTTP_KEYS = ("rate_per_second", "max_retries", "timeout", "backoff_base", "backo
 @dataclass
 class RunSummary:
     """What a sync run did: run id, connector, module, direction, outcome (success, failed, stopped
-    or skipped), per-side counts, error and hint, note."""
+    or skipped), per-side counts, error and hint, note; ``phases``: wall-clock seconds per phase
+    of the run, each second in one phase (:data:`crmcore.sync.phases.PHASES`)."""
     run_id: int | None
     connector: str
     module: str
@@ -49,6 +50,7 @@ class RunSummary:
     requests: int = 0
     dry_run: bool = False
     items: list[dict[str, Any]] = field(default_factory=list)  # dry runs only
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase
 
     def as_dict(self) -> dict[str, Any]:
         """The summary as JSON-ready data (``crm sync now --json``)."""
@@ -56,8 +58,12 @@ class RunSummary:
 
 
 def sync_connection(crm: CRM, connection_id: int, *, dry_run: bool = False,
-                    trigger: str = "manual", progress: Progress | None = None) -> RunSummary:
-    """Sync one connection now; never raises for a failed run (the summary says why)."""
+                    trigger: str = "manual", progress: Progress | None = None,
+                    report: StepReport | None = None) -> RunSummary:
+    """Sync one connection now; never raises for a failed run (the summary says why).
+
+    ``progress`` receives messages for the reader, ``report`` the records handled per step
+    (``report(step, done, total)``, total None when not known yet); both are optional."""
     from crmcore.auth.connections import open_api_client  # the auth package owns tokens
     from crmcore.sync.mapping_store import get_mapping
 
@@ -103,6 +109,7 @@ def sync_connection(crm: CRM, connection_id: int, *, dry_run: bool = False,
     debug = DebugRecorder(crm.plugins, connection_id, summary.run_id, settings.debug and not dry_run,
                           secrets=secrets)
     api = None
+    engine: SyncEngine | None = None
     try:
         from crmcore.auth.tokens import connection_secrets
         secrets.add(*connection_secrets(connection, crm.vault))
@@ -122,7 +129,7 @@ def sync_connection(crm: CRM, connection_id: int, *, dry_run: bool = False,
             if switched:
                 log.notes.append(switched)
             engine = SyncEngine(crm, connection_id, owner, module.spec, connector, mapping, remote,
-                                log, config, progress, on_commit=debug.flush)
+                                log, config, progress, on_commit=debug.flush, report=report)
             if not (switched and dry_run):  # the links a dry run would use are the old account's
                 engine.run()
         finally:
@@ -151,6 +158,7 @@ def sync_connection(crm: CRM, connection_id: int, *, dry_run: bool = False,
         summary.counts = log.counts
         summary.note = "; ".join(log.notes) or None
         summary.items = [item.as_dict() for item in log.kept]
+        summary.phases = engine.phases() if engine is not None else {}
         _finish(crm, connection_id, connector.module, run_id, summary, debug)
     return summary
 

@@ -1,6 +1,7 @@
 """``crm contacts``: parse, call :mod:`crm_contacts.service` or :mod:`crm_contacts.csvio`, print."""
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -235,6 +236,29 @@ def export(crm, file, deleted: bool) -> None:
 
     Cells a spreadsheet would run as formulas are prefixed with ' (import removes it again).
     """
+    to_terminal = file.name == "<stdout>" and sys.stdout.isatty()  # the CSV is the output there
     with _open(crm) as (session, user):
-        count = csvio.export(session, user, file, deleted=deleted)
+        total = service.list_contacts(session, user, deleted=deleted, limit=1)[1]
+        with progress_reporter("Exporting", enabled=not to_terminal, unit="contacts",
+                               plain_format="{label}: contact {done:,} of {total:,} ({percent}%)"
+                               ) as progress:
+            count = csvio.export(session, user, _Counted(file, progress, total), deleted=deleted)
     click.echo(f"Exported {_count(count, 'contact')} to {file.name}.", err=file.name == "<stdout>")
+
+
+class _Counted:
+    """A text file whose writes (one per CSV row, the header first) are reported as progress."""
+
+    EVERY = 250  # rows between reports
+
+    def __init__(self, file, report, total: int) -> None:
+        self.file, self.report, self.total, self.rows = file, report, total, -1
+
+    def write(self, text: str) -> int:
+        self.rows += 1
+        if self.report is not None and self.rows % self.EVERY == 0 and self.rows:
+            self.report(self.rows, self.total)
+        return self.file.write(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self.file, name)

@@ -1,0 +1,132 @@
+"""'crm sync now' tells a person how far it is: bars with counts on a terminal, plain lines off
+it, nothing with --json or --quiet; the seconds per phase in the summary. The real 'crm' in a
+subprocess against the sandbox over loopback; the terminal is a pseudo-terminal."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crmcore.models import User
+from crmcore.sync.phases import PHASES
+from crmcore.sync.models import SyncRun
+
+CRM_SIDE = 1200  # enough for plain lines at each tenth of the push (from 1,000 records)
+
+
+def _crm() -> str:
+    return shutil.which("crm", path=str(Path(sys.executable).parent)) or "crm"
+
+
+def _local(world, count: int) -> None:
+    with world.crm.session() as s:
+        user = s.get(User, world.user.id)
+        world.store.create_many(s, [{"first_name": "Local", "last_name": f"L{i:05d}",
+                                     "email": f"local{i}@example.com"} for i in range(count)], user)
+
+
+def _run(world, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([_crm(), "sync", "now", "constant-contact", *args], env=world.env.environ(),
+                          capture_output=True, text=True, timeout=300)
+
+
+def _synced(world, count: int) -> None:
+    with world.crm.session() as s:
+        run = s.get(SyncRun, 1)
+        assert run.outcome == "success", (run.error, run.hint)
+    assert len(world.sandbox.contacts()) >= count
+
+
+@pytest.mark.slow
+def test_plain_lines_off_a_terminal_with_the_push_total_and_the_phases(world):
+    world.seed(*[world.contact(f"r{i}@example.com", "Remote", f"R{i}") for i in range(5)])
+    _local(world, CRM_SIDE)
+    shown = _run(world)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stderr.splitlines()
+    pushed = [line for line in lines if line.startswith("Pushing to Constant Contact: ")]
+    assert pushed, shown.stderr
+    for line in pushed:  # e.g. "Pushing to Constant Contact: 500 of 1,205 records (41%)"
+        done, total, percent = re.fullmatch(
+            r"Pushing to Constant Contact: ([\d,]+) of ([\d,]+) records \((\d+)%\)", line).groups()
+        # every CRM record with a change: ours, and the 5 the pull has just created
+        assert total == "1,205" and int(percent) == int(done.replace(",", "")) * 100 // 1205
+    assert pushed[-1] == "Pushing to Constant Contact: 1,205 of 1,205 records (100%)"
+    assert "Pulling from Constant Contact: 5 of 5 records (100%)" in lines
+    assert "Reading back from Constant Contact: 1,205 of 1,205 records (100%)" in lines
+    assert any(line.startswith("Read 5 changed records") for line in lines)  # the pull's messages
+    assert "\x1b[" not in shown.stderr  # no terminal codes in a log
+    timing = [line for line in shown.stdout.splitlines() if line.startswith("Time: ")]
+    assert len(timing) == 1 and "push" in timing[0]
+    _synced(world, CRM_SIDE + 5)
+
+
+@pytest.mark.slow
+def test_json_and_quiet_print_no_progress_and_json_has_the_phases(world):
+    world.seed(*[world.contact(f"r{i}@example.com", "Remote", f"R{i}") for i in range(3)])
+    _local(world, 20)
+    as_json = _run(world, "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    assert as_json.stderr == ""
+    summary = json.loads(as_json.stdout)
+    phases = summary["phases"]
+    assert {"pull", "push", "read_back", "apply", "commit", "settle_wait"} <= set(phases) <= set(PHASES)
+    assert all(isinstance(s, float) and s >= 0 for s in phases.values())
+    assert phases["settle_wait"] > 0.5  # the bulk creates were waited for before the read-back
+    world.add(first_name="Another", last_name="One", email="another@example.com")
+    quiet = _run(world, "--quiet")
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stderr == "" and "Time:" not in quiet.stdout and "success" in quiet.stdout
+    assert world.remote("another@example.com") is not None
+
+
+@pytest.mark.slow
+def test_bars_with_counts_on_a_terminal_and_a_closed_pipe_never_fails_the_sync(world):
+    pty = pytest.importorskip("pty")
+    world.seed(*[world.contact(f"r{i}@example.com", "Remote", f"R{i}") for i in range(40)])
+    _local(world, CRM_SIDE)
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([_crm(), "sync", "now", "constant-contact"], env=world.env.environ(),
+                            stdout=subprocess.PIPE, stderr=follower)
+    proc.stdout.close()  # the reader of the summary goes away at once, like `| head -0`
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert proc.wait(timeout=300) == 0, shown.decode("utf-8", "replace")
+    os.close(leader)
+    drawn = shown.decode("utf-8", "replace")
+    assert "\x1b[" in drawn  # drawn with terminal codes (the bar), unlike the plain lines
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", drawn)
+    assert "Traceback" not in text
+    assert "Pulling from Constant Contact" in text and "Pushing to Constant Contact" in text
+    assert re.search(r"Pulling from Constant Contact.*\b40/40\s+records", text), text[-3000:]
+    # the push, of its total known from the start: our 1,200 and the 40 the pull created
+    assert re.search(r"Pushing to Constant Contact.*\b0/1240\s+records", text), text[-3000:]
+    assert re.search(r"Pushing to Constant Contact.*\b1240/1240\s+records", text), text[-3000:]
+    assert re.search(r"Reading back from Constant Contact.*\b500/\?\s+records", text)
+    _synced(world, CRM_SIDE + 40)
+
+
+@pytest.mark.slow
+def test_plain_lines_into_a_reader_that_leaves_never_fail_the_sync(world):
+    _local(world, CRM_SIDE)
+    proc = subprocess.Popen([_crm(), "sync", "now", "constant-contact"], env=world.env.environ(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    first = proc.stderr.readline()
+    proc.stderr.close()  # `2>&1 | head -1`: the progress has nowhere to go from here on
+    assert first.strip()
+    assert proc.wait(timeout=300) == 0
+    _synced(world, CRM_SIDE)
