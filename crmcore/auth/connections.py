@@ -320,6 +320,27 @@ def revoke(crm: CRM, user: User, connector_name: str) -> bool:
     return confirmed
 
 
+def require_ready(crm: CRM, connection_id: int) -> None:
+    """Refuse, before any run is recorded, a connection that cannot call its service now: an
+    OAuth connection that is not signed in (or needs re-authorization), or one whose
+    credentials the service refused. Raises :class:`NotSignedIn`,
+    :class:`ReauthorizationRequired` or :class:`CredentialsRejected`, each naming the step that
+    fixes it. The same checks :func:`open_api_client` makes, without opening a client."""
+    with crm.session() as session:
+        row = session.get(Connection, connection_id)
+        if row is None:
+            raise NotSignedIn(f"No connection with id {connection_id}.",
+                              "See 'crm sync connectors'.")
+        connector = get_connector(crm, row.connector)
+        if uses_oauth(connector):
+            require_usable(row)
+        elif row.state == REAUTH_REQUIRED:
+            raise CredentialsRejected(
+                f"The {connector.label} connection needs new credentials.",
+                f"Give them with 'crm sync configure {connector.name} ...', then "
+                f"'crm sync test {connector.name}'.")
+
+
 def open_api_client(crm: CRM, connection_id: int, *, on_exchange=None,
                     secrets: Secrets | None = None, **client_options: Any) -> ApiClient:
     """An :class:`ApiClient` on the connection's API URL, with its tokens (refreshed as needed)

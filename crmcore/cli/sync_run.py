@@ -5,6 +5,7 @@ import sys
 
 import click
 
+from crmcore.auth.connections import require_ready
 from crmcore.cli.context import acting_user, pass_crm
 from crmcore.cli.output import json_option, print_json, print_table
 from crmcore.errors import CrmError, NotFound
@@ -113,6 +114,7 @@ def now_command(crm, connector, dry_run, owner, quiet, as_json):
     with crm.session() as session:
         actor = acting_user(session)
     connection, _ = connection_for(crm, actor, connector, owner)
+    require_ready(crm, connection.id)  # not signed in: say so, record no failed run
     with ProgressDisplay(enabled=not (as_json or quiet), unit="records", plain_end=True) as shown:
         summary: RunSummary = sync_connection(
             crm, connection.id, dry_run=dry_run,

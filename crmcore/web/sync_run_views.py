@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 
+from crmcore.auth.connections import require_ready
 from crmcore.sync import sync_now
 from crmcore.sync.runlog import ACTIONS, CRM_SIDE
 from crmcore.sync.runner import connection_for, sync_connection
@@ -15,6 +16,7 @@ def sync_now_start(name: str):
     """Start a run in the background (a second press while one runs says so), show progress."""
     crm = web_crm()
     connection, _ = connection_for(crm, web_user(), name)
+    require_ready(crm, connection.id)  # not signed in: say so, start no run
     started, state = sync_now.start_sync_now(crm, connection.id)
     if not started:
         flash("A sync of this connection is already running; its progress is below.", "info")
@@ -42,6 +44,7 @@ def dry_run(name: str):
     """What a run would do on each side, changing nothing (no lock is taken)."""
     crm = web_crm()
     connection, _ = connection_for(crm, web_user(), name)
+    require_ready(crm, connection.id)
     summary = sync_connection(crm, connection.id, dry_run=True)
     return render_template("dry_run.html", name=name, label=label_of(name), summary=summary,
                            actions=ACTIONS, crm_side=CRM_SIDE)

@@ -18,6 +18,7 @@ from crm_constant_contact.sandbox import Sandbox
 from crmcore.api import set_http_options
 from crmcore.auth.models import Connection
 from crmcore.sync import sync_now
+from crmcore.sync.models import SyncRun
 from crmcore.users import get_user
 
 from web.webkit import post
@@ -164,6 +165,15 @@ def test_the_whole_sync_window_path(web, sandbox):
     # the next step is named as the page's own button, not as a command line
     assert f"Sign In for {CC} on the Sync page" in untested.text
     assert "crm sync authorize" not in untested.text
+    # Sync Now and Dry run refuse up front: no failed run is recorded for a signed-out connection
+    with web.crm.session() as session:
+        runs_before = len(session.exec(select(SyncRun)).all())
+    for action in ("now", "dry-run"):
+        refused = post(client, f"/sync/{CC}/{action}")
+        assert refused.status_code == 409 and "is not signed in" in refused.text
+        assert f"Sign In for {CC} on the Sync page" in refused.text
+    with web.crm.session() as session:
+        assert len(session.exec(select(SyncRun)).all()) == runs_before
 
 
 def test_a_second_sync_now_while_one_runs_says_so(web, sandbox):

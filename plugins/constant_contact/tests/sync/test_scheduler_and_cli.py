@@ -40,6 +40,26 @@ def test_scheduler_skips_off_disabled_and_signed_out_connections(world):
     assert scheduler.run_due(world.crm) == []
 
 
+def test_sync_now_on_a_revoked_connection_refuses_and_records_no_run(world):
+    from sqlmodel import func, select
+
+    from crmcore.sync.models import SyncRun
+
+    def runs() -> int:
+        with world.crm.session() as s:
+            return s.exec(select(func.count()).select_from(SyncRun)).one()
+
+    world.env.invoke(["sync", "revoke", "constant-contact"])
+    before = runs()
+    for args in (["sync", "now", "constant-contact"], ["sync", "now", "constant-contact", "--dry-run"],
+                 ["sync", "now", "constant-contact", "--json"]):
+        refused = world.env.invoke(args)
+        assert refused.exit_code != 0, refused.output
+        assert "not signed in" in refused.output and "crm sync authorize constant-contact" in refused.output
+        assert "API requests" not in refused.output  # no run was started
+    assert runs() == before
+
+
 def test_a_connection_that_keeps_failing_is_backed_off_and_the_sync_window_says_why(world):
     world.settings(frequency="10m")
     world.sandbox.faults.fail_next(1000, status=500)
