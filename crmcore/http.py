@@ -144,9 +144,10 @@ class HttpDefaults:
         if self.rate_per_second is not None:
             positive["rate_per_second"] = self.rate_per_second
         bad = [name for name, value in positive.items() if not value > 0]
-        if bad or self.max_retries < 0:
-            raise ValueError(f"HttpDefaults: {', '.join(bad) or 'max_retries'} out of range "
-                             "(rates, timeouts and backoffs are positive; retries 0 or more).")
+        bad += ["max_retries"] if self.max_retries < 0 else []
+        if bad:
+            raise ValueError(f"HttpDefaults: {', '.join(bad)} out of range (rates, timeouts and "
+                             "backoffs are positive; retries 0 or more).")
 
     def client_options(self) -> dict[str, Any]:
         """The settings as :class:`ApiClient` keyword arguments."""
