@@ -19,8 +19,8 @@ from crmcore.errors import CrmError, NotFound, PermissionDenied, ValidationError
 from crmcore.extensions.store import install as install_extensions
 from crmcore.extensions.store import require_installed
 from crmcore.hookspecs import hookimpl
-from crmcore.http import (ApiClient, ApiError, ApiResponse, QuotaExhausted, RateLimited,
-                          TransientError)
+from crmcore.http import (ApiClient, ApiError, ApiResponse, HttpDefaults, QuotaExhausted,
+                          RateLimited, TransientError)
 from crmcore.initialise import initialise
 from crmcore.migrations.batches import update_in_batches
 from crmcore.migrations.lineage import Migrations
@@ -57,7 +57,8 @@ def run_items(crm: CRM, run_id: int, side: str | None = None,
 
 def set_http_options(crm: CRM, connection_id: int, **options: Any) -> None:
     """Settings of a connection's API client: rate_per_second (None: no throttle), max_retries,
-    timeout, backoff_base, backoff_max. For a local sandbox or a service with other limits."""
+    timeout, backoff_base, backoff_max, each overriding the connector's ``http_defaults``. For a
+    local sandbox or a service with other limits."""
     from crmcore.auth.models import Connection
     from crmcore.sync.runner import HTTP_KEYS, HTTP_OPTION
 
@@ -119,7 +120,7 @@ __all__ = [
     "FieldSpec", "ModuleSpec", "RecordSnapshot", "RecordStore", "record_change", "record_changes",
     "Connector", "ConnectorSession", "OAuthServer", "RemotePage", "RemoteRecord", "RemoteWrite",
     "WriteOutcome", "OMIT", "Transform",
-    "ApiClient", "ApiError", "QuotaExhausted", "RateLimited", "TransientError",
+    "ApiClient", "ApiError", "HttpDefaults", "QuotaExhausted", "RateLimited", "TransientError",
     "CrmGroup", "acting_user", "pass_crm", "json_option", "print_json", "print_table", "current_crm",
     "initialise", "install_extensions", "require_installed", "get_user",
     "configure", "authorize", "set_http_options", "sync_connection", "RunSummary", "run_items",

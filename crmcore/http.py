@@ -11,6 +11,7 @@ followed only on the API's own origin: the bearer token never goes anywhere else
 from __future__ import annotations
 
 import collections
+import dataclasses
 import random
 import re
 import threading
@@ -117,6 +118,45 @@ class ApiResponse:
         return f"ApiResponse(status={self.status}, {len(self.body)} bytes)"
 
 
+@dataclasses.dataclass(frozen=True)
+class HttpDefaults:
+    """How a connector's :class:`ApiClient` behaves unless the connection's ``http`` option says
+    otherwise (``Connector.http_defaults``; ``crmcore.api.set_http_options`` overrides per key).
+
+    ``rate_per_second``: the most requests per second the client sends (None: no throttle, for a
+    server without a published limit). ``timeout``: seconds for connecting and for each read.
+    ``max_retries``: retries of a 429, a 5xx or a dropped connection, each after an exponential
+    backoff with jitter from ``backoff_base`` seconds up to ``backoff_max`` seconds.
+
+    The defaults (4 requests/s, 30 s, 5 retries, 0.5 s to 30 s) are what a connector that declares
+    nothing gets. Raises ``ValueError`` for a rate, timeout or backoff that is not positive, or a
+    negative retry count."""
+
+    rate_per_second: float | None = 4.0
+    timeout: float = 30.0
+    max_retries: int = 5
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+
+    def __post_init__(self) -> None:
+        positive = {"timeout": self.timeout, "backoff_base": self.backoff_base,
+                    "backoff_max": self.backoff_max}
+        if self.rate_per_second is not None:
+            positive["rate_per_second"] = self.rate_per_second
+        bad = [name for name, value in positive.items() if not value > 0]
+        bad += ["max_retries"] if self.max_retries < 0 else []
+        if bad:
+            raise ValueError(f"HttpDefaults: {', '.join(bad)} out of range (rates, timeouts and "
+                             "backoffs are positive; retries 0 or more).")
+
+    def client_options(self) -> dict[str, Any]:
+        """The settings as :class:`ApiClient` keyword arguments."""
+        return dataclasses.asdict(self)
+
+
+_DEFAULTS = HttpDefaults()
+
+
 class _Throttle:
     """A minimum interval between requests, shared by the client's threads.
 
@@ -151,13 +191,16 @@ class ApiClient:
     ``apply(secret, headers, params)`` to place them otherwise (Basic, an API key); None sends
     none. ``parse_error(status, body, headers)``: the connector's reading of an error body.
 
-    ``timeout`` (seconds) bounds connecting and each read. A plain ``http://`` base URL is
+    ``rate_per_second``, ``timeout``, ``max_retries``, ``backoff_base``, ``backoff_max``: see
+    :class:`HttpDefaults` (whose defaults these are). A plain ``http://`` base URL is
     refused (:class:`crmcore.errors.CrmError`) unless it is on a loopback address or
     ``allow_insecure_http`` is set."""
 
-    def __init__(self, base_url: str, tokens: TokenSource, *, rate_per_second: float | None = 4.0,
-                 max_retries: int = 5, timeout: float = 30.0, backoff_base: float = 0.5,
-                 backoff_max: float = 30.0,
+    def __init__(self, base_url: str, tokens: TokenSource, *,
+                 rate_per_second: float | None = _DEFAULTS.rate_per_second,
+                 max_retries: int = _DEFAULTS.max_retries, timeout: float = _DEFAULTS.timeout,
+                 backoff_base: float = _DEFAULTS.backoff_base,
+                 backoff_max: float = _DEFAULTS.backoff_max,
                  is_quota_exhausted: Callable[[int, Any], bool] = lambda s, b: False,
                  on_exchange: Callable[[dict], None] | None = None,
                  sleep: Callable[[float], None] = time.sleep,
@@ -171,6 +214,7 @@ class ApiClient:
         self.tokens = tokens
         found = getattr(tokens, "secrets", None)
         self.secrets: Secrets = found if isinstance(found, Secrets) else Secrets()
+        self.rate_per_second = rate_per_second
         self.max_retries = max_retries
         self.timeout = timeout
         self.backoff_base = backoff_base

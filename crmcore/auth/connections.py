@@ -346,7 +346,8 @@ def open_api_client(crm: CRM, connection_id: int, *, on_exchange=None,
     """An :class:`ApiClient` on the connection's API URL, with its tokens (refreshed as needed)
     and its connector's quota rule. Raises :class:`ReauthorizationRequired` or
     :class:`NotSignedIn` (naming ``crm sync authorize NAME``) when it cannot call the API.
-    ``client_options`` are passed to :class:`ApiClient` (rate, retries, timeouts, sleep).
+    ``client_options`` are passed to :class:`ApiClient` (rate, retries, timeouts, sleep); the
+    settings they leave out are the connector's ``http_defaults``.
     ``secrets`` collects every secret value of the connection the client meets (for scrubbing
     whatever else the caller shows or stores)."""
     with crm.session() as session:
@@ -370,4 +371,5 @@ def open_api_client(crm: CRM, connection_id: int, *, on_exchange=None,
                                        saved_settings(crm, row), secrets=secrets)
     return ApiClient(api_url, tokens, is_quota_exhausted=connector.is_quota_exhausted,
                      on_exchange=on_exchange, allow_insecure_http=insecure,
-                     parse_error=connector.parse_error, **client_options)
+                     parse_error=connector.parse_error,
+                     **{**connector.http_defaults.client_options(), **client_options})

@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING, Any
 from crmcore.contract.auth import (ApiKey, AuthKind, HttpBasic, NoAuth, OAuth2, OAuthServer,
                                    default_settings_schema)
 from crmcore.contract.records import RemotePage, RemoteRecord, RemoteValues, RemoteWrite, WriteOutcome
+from crmcore.http import HttpDefaults
 from crmcore.modules import FieldSpec
 
 if TYPE_CHECKING:
     from crmcore.http import ApiClient
 
 __all__ = ["Connector", "ConnectorSession", "ConnectorInfo", "OAuthServer", "OAuth2", "HttpBasic",
-           "ApiKey", "NoAuth", "RemotePage", "RemoteRecord", "RemoteWrite", "WriteOutcome"]
+           "ApiKey", "NoAuth", "HttpDefaults", "RemotePage", "RemoteRecord", "RemoteWrite", "WriteOutcome"]
 
 
 class ConnectorSession(ABC):
@@ -94,7 +95,8 @@ class Connector(ABC):
     extension that must be installed), ``auth`` (an auth kind; ``oauth = OAuthServer(...)`` is
     the older spelling of ``auth = OAuth2(...)``), ``fields`` (remote fields with limits),
     ``email_field`` (the remote field whose email makes first matches), ``default_mapping``
-    (validated by ``schemas/field-mapping.schema.json``).
+    (validated by ``schemas/field-mapping.schema.json``), and optionally ``http_defaults``
+    (how its API client behaves: request rate, timeout, retries; see :class:`HttpDefaults`).
     """
 
     name: str
@@ -110,6 +112,11 @@ class Connector(ABC):
     options_schema: dict[str, Any] = {}  # extra per-connection settings (JSON Schema), may be empty
     transforms: dict[str, Any] = {}  # extra named mapping transforms (crmcore.api.Transform)
     write_batch_size: int = 500  # how many writes the engine hands ``write`` at once (bulk APIs: more)
+    #: the API client's settings unless the connection's ``http`` option overrides them key by
+    #: key: the service's published request rate (None: no throttle, e.g. the user's own
+    #: server), the timeout its slowest answers need, retries and backoff. Declaring nothing keeps
+    #: ``HttpDefaults()``: 4 requests/s, 30 s, 5 retries.
+    http_defaults: HttpDefaults = HttpDefaults()
     #: remote fields the remote side owns (consent, e.g. ``permission_to_send``): the CRM must
     #: never revert them (checked by the conformance suite)
     consent_fields: tuple[str, ...] = ()

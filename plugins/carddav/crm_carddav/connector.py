@@ -10,7 +10,8 @@ from importlib.resources import files
 from typing import TYPE_CHECKING, Any, Mapping
 from xml.etree import ElementTree as ET
 
-from crmcore.api import Connector, ConnectorSession, FieldSpec, HttpBasic, MappingSkip, Transform
+from crmcore.api import (Connector, ConnectorSession, FieldSpec, HttpBasic, HttpDefaults, MappingSkip,
+                         Transform)
 
 from crm_carddav import vcard
 
@@ -74,6 +75,9 @@ class CardDavConnector(Connector):
     email_field = "work_email"
     transforms = {"vcard-date": VCardDate()}
     write_batch_size = 100  # one addressbook-multiget of the stored cards per batch
+    # the user's own server publishes no request rate; a first sync-collection REPORT lists every
+    # card, which a busy server may take minutes to answer
+    http_defaults = HttpDefaults(rate_per_second=None, timeout=120.0)
 
     @property
     def default_mapping(self) -> dict[str, Any]:  # type: ignore[override]

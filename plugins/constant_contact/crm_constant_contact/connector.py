@@ -10,7 +10,7 @@ from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 from crmcore.api import FieldSpec
-from crmcore.api import Connector, ConnectorSession, OAuthServer
+from crmcore.api import Connector, ConnectorSession, HttpDefaults, OAuthServer
 
 from crm_constant_contact import translate
 from crm_constant_contact.consent import OptOutPermission
@@ -87,6 +87,8 @@ class ConstantContactConnector(Connector):
     email_field = "email_address"
     transforms = {"opt-out-permission": OptOutPermission()}
     consent_fields = ("permission_to_send",)  # Constant Contact owns consent
+    # V3's published limit: 4 requests per second
+    http_defaults = HttpDefaults(rate_per_second=4.0, timeout=30.0)
     # An import holds up to 40,000 contacts and 4 MB, which typical rows reach near 35,000; batches
     # of 20,000 cost about one more import per 100,000 changes and keep a 100k-per-side first
     # sync under 500 MB (430 MB with the sandbox in the same process; 40,000: 510 MB).
