@@ -67,4 +67,7 @@ class Batch:
     # records: their values, their link and their log item (both get the id at the commit)
     mark_for_push: set[int] = field(default_factory=set)
     dropped_links: set[int] = field(default_factory=set)  # link rows to forget (by row id)
+    # remote id -> (key values, fingerprint) of the remote record a write copies: the record
+    # read back after the write usually has the same keys, and then the same fingerprint
+    remote_keys: dict[str, tuple[list[Any], str]] = field(default_factory=dict)
 

@@ -91,6 +91,16 @@ class FieldMapping:
         self.remote_fields: tuple[str, ...] = tuple(dict.fromkeys(r for e in entries for r in e.remote))
         self._crm_specs = {f.name: f for f in module.fields}
         self._remote_specs = {f.name: f for f in connector.fields}
+        # what comparing a record needs, worked out once per mapping instead of once per field
+        # of every record: each entry's label, and its key function (None: the plain
+        # ``normalise`` of the one value, done inline)
+        self._labels = [e.label for e in entries]
+        self._crm_plan = [(e.crm, None if _inherited(e.transform.key_from_crm, Transform.key_from_crm)
+                           else e.transform.key_from_crm) for e in entries]
+        self._remote_plan = [
+            (e.remote[0] if len(e.remote) == 1 else e.remote,
+             None if len(e.remote) == 1 and _inherited(e.transform.key_from_remote, Transform.key_from_remote)
+             else e.transform.key_from_remote) for e in entries]
 
     # -- building ---------------------------------------------------------------------------------
 
@@ -253,25 +263,70 @@ class FieldMapping:
     def crm_keys(self, crm_values: dict) -> list[list[Any]]:
         """``[label, key]`` of every entry for a CRM record's values (what its fingerprint hashes).
         """
-        return [[e.label, e.transform.key_from_crm(crm_values.get(e.crm))] for e in self.entries]
+        return [[label, key] for label, key in zip(self._labels, self.crm_key_values(crm_values))]
 
     def remote_keys(self, remote_values: dict) -> list[list[Any]]:
         """``[label, key]`` of every entry for a remote record's values (equal to :meth:`crm_keys`
         when both sides agree)."""
-        return [[e.label, e.transform.key_from_remote(tuple(remote_values.get(r) for r in e.remote))]
-                for e in self.entries]
+        return [[label, key] for label, key in zip(self._labels, self.remote_key_values(remote_values))]
+
+    def crm_key_values(self, crm_values: dict) -> list[Any]:
+        """The keys of :meth:`crm_keys` without their labels, in entry order: what a sync compares
+        (two records are equal when these lists are) and hashes (:meth:`fingerprint_of`)."""
+        get = crm_values.get
+        out = []
+        for name, key in self._crm_plan:
+            value = get(name)
+            if key is not None:
+                value = key(value)
+            elif value.__class__ is str:  # normalise(), inline: most values are strings
+                value = value.strip() or None
+            elif value is not None:
+                value = normalise(value)
+            out.append(value)
+        return out
+
+    def remote_key_values(self, remote_values: dict) -> list[Any]:
+        """The keys of :meth:`remote_keys` without their labels (see :meth:`crm_key_values`)."""
+        get = remote_values.get
+        out = []
+        for name, key in self._remote_plan:
+            if key is not None:
+                value = key(tuple(get(r) for r in name) if name.__class__ is tuple else (get(name),))
+            else:
+                value = get(name)
+                if value.__class__ is str:
+                    value = value.strip() or None
+                elif value is not None:
+                    value = normalise(value)
+            out.append(value)
+        return out
+
+    def fingerprint_of(self, key_values: list[Any]) -> str:
+        """The fingerprint of :meth:`crm_key_values` or :meth:`remote_key_values` (equal lists,
+        equal fingerprints): what :meth:`crm_fingerprint` and :meth:`remote_fingerprint` return."""
+        return _digest([[label, key] for label, key in zip(self._labels, key_values)])
+
+    def fingerprint_like(self, key_values: list[Any], known_key_values: list[Any],
+                         known_fingerprint: str) -> str:
+        """:meth:`fingerprint_of` ``key_values``, taking ``known_fingerprint`` (that of
+        ``known_key_values``) when both hold the same values of the same types, so the record
+        read back after a write is not hashed a second time."""
+        if _same_keys(key_values, known_key_values):
+            return known_fingerprint
+        return self.fingerprint_of(key_values)
 
     def crm_fingerprint(self, crm_values: dict) -> str:
         """A stable hash of the mapped CRM state; equals the remote fingerprint of an equal record."""
-        return _digest(self.crm_keys(crm_values))
+        return self.fingerprint_of(self.crm_key_values(crm_values))
 
     def remote_fingerprint(self, remote_values: dict) -> str:
         """A stable hash of the mapped remote state, in the same space as :meth:`crm_fingerprint`."""
-        return _digest(self.remote_keys(remote_values))
+        return self.fingerprint_of(self.remote_key_values(remote_values))
 
     def equal(self, crm_values: dict, remote_values: dict) -> bool:
         """Whether both sides hold the same mapped state."""
-        return self.crm_keys(crm_values) == self.remote_keys(remote_values)
+        return self.crm_key_values(crm_values) == self.remote_key_values(remote_values)
 
     def differences(self, crm_values: dict, remote_values: dict) -> list[str]:
         """The mapping entries (``crm>remote``) on which the two sides differ, for messages and tests."""
@@ -300,6 +355,31 @@ class FieldMapping:
         return spec.label if spec else name
 
 
+_SCALARS = (str, int, bool, float, type(None))
+
+
+def _same_keys(a: list | tuple, b: list | tuple) -> bool:
+    """Whether two key lists have one JSON form: equal values of the very same types (1, 1.0
+    and True are equal in Python but not in a fingerprint). Other types count as different."""
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        kind = x.__class__
+        if kind is not y.__class__:
+            return False
+        if kind is list or kind is tuple:
+            if not _same_keys(x, y):
+                return False
+        elif kind not in _SCALARS or x != y:
+            return False
+    return True
+
+
+def _inherited(method: Callable, base: Callable) -> bool:
+    """Whether the bound ``method`` is ``base`` itself (a transform that does not override it)."""
+    return getattr(method, "__func__", None) is base
+
+
 def _too_long_name(values: dict, specs: dict) -> str | None:
     """The first field whose value is longer than the field allows, or None."""
     for name, value in values.items():
@@ -318,9 +398,14 @@ def _too_long(values: dict, specs: dict, label: Callable[[str], str], side: str)
     return f"{_lower(label(name))} is {len(values[name])} characters; {side} allows {limit}"
 
 
+# the fingerprint's JSON form; links store fingerprints, so it must never change (one encoder,
+# made once: json.dumps with these options builds a new one per call)
+_FINGERPRINT_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str,
+                                     ensure_ascii=False, check_circular=False)
+
+
 def _digest(keys: list[list[Any]]) -> str:
-    text = json.dumps(keys, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(_FINGERPRINT_JSON.encode(keys).encode("utf-8")).hexdigest()[:32]
 
 
 def _refuse(problem: str, more: int = 0) -> None:

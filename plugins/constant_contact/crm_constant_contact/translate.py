@@ -14,6 +14,7 @@ values but never clear one, and it never carries consent.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
@@ -40,8 +41,10 @@ class TooMany(ValueError):
     """The merged contact would hold more phones or addresses than Constant Contact allows."""
 
 
+@functools.lru_cache(maxsize=4096)  # a page repeats its stamps (a bulk import makes thousands at once)
 def parse_time(value: str) -> datetime:
-    """An ISO-8601 time from the API as an aware UTC datetime ("Z", offsets, any fraction)."""
+    """An ISO-8601 time from the API as an aware UTC datetime ("Z", offsets, any fraction).
+    Raises ``ValueError`` (or ``OverflowError``) for a value that is not one."""
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"

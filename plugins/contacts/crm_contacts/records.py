@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from crmcore.api import record_change, record_changes
 from crmcore.api import NotFound, ValidationError
@@ -86,13 +86,16 @@ class ContactStore:
         """Live contacts by normalised email -> ids (ascending); emails with no match left out."""
         wanted = sorted({e for e in (normalise_email(x) for x in emails) if e})
         out: dict[str, list[int]] = {}
+        table = Contact.__table__
         for chunk in _chunks(wanted):
-            rows = session.exec(select(Contact.email_normalised, Contact.id)
-                                .where(Contact.email_normalised.in_(chunk),
-                                       Contact.deleted_at.is_(None))
-                                .order_by(Contact.id))
-            for email, record_id in rows:
-                out.setdefault(email, []).append(record_id)
+            # the recycle bin is left out here, not in SQL: with "deleted_at IS NULL" in the
+            # query SQLite reads every live contact through the deleted_at index
+            rows = session.execute(sa_select(table.c.email_normalised, table.c.id, table.c.deleted_at)
+                                   .where(table.c.email_normalised.in_(chunk))
+                                   .order_by(table.c.id))
+            for email, record_id, deleted_at in rows:
+                if deleted_at is None:
+                    out.setdefault(email, []).append(record_id)
         return out
 
     def display_name(self, values: Mapping[str, Any]) -> str:
@@ -138,10 +141,12 @@ class ContactStore:
             rows.append({**cleaned, "email_normalised": normalise_email(cleaned["email"]),
                          "owner_id": user.id, "created_at": now, "modified_at": now})
         ids: list[int] = []
+        # a Core insert: every row has the same keys, so each chunk is one statement (an ORM
+        # bulk insert leaves out None values and splits the rows by which keys they have)
+        table = Contact.__table__
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         for chunk in _chunks(rows):
-            result = session.execute(insert(Contact).returning(Contact.id, sort_by_parameter_order=True),
-                                     chunk)
-            ids.extend(result.scalars().all())
+            ids.extend(session.execute(statement, chunk).scalars().all())
         record_changes(session, MODULE, ids, "create", user.id)
         return [slot if isinstance(slot, ValidationError) else ids[slot] for slot in slots]
 
@@ -164,6 +169,61 @@ class ContactStore:
         session.add(contact)
         session.flush()
         record_change(session, MODULE, contact.id, "update", user.id)
+
+    def update_many(self, session: Session, updates: list[tuple[int, Mapping[str, Any]]],
+                    user: "User") -> list[Exception | None]:
+        """:meth:`update` for many records at once (a first sync merges thousands): ``updates``
+        is ``(record id, values)`` pairs; returns, in order, None for each applied or the
+        ``NotFound``/``ValidationError`` that kept that one out (nothing of it written).
+
+        Live records are read in one select and written with one statement per set of changed
+        fields (only those fields, as :meth:`update` does); one change each in one go. A record
+        in the recycle bin goes through :meth:`update` (it is restored first)."""
+        table = Contact.__table__
+        current: dict[int, dict[str, Any]] = {}
+        deleted: set[int] = set()
+        columns = [table.c.id, table.c.deleted_at, *(table.c[name] for name in FIELD_NAMES)]
+        for chunk in _chunks(sorted({record_id for record_id, _ in updates})):
+            for row in session.execute(sa_select(*columns).where(table.c.id.in_(chunk))):
+                current[row[0]] = dict(zip(FIELD_NAMES, row[2:]))
+                if row[1] is not None:
+                    deleted.add(row[0])
+        results: list[Exception | None] = []
+        by_fields: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        changed_ids: list[int] = []
+        now = utcnow()
+        for record_id, values in updates:
+            before = current.get(record_id)
+            try:
+                if before is None:
+                    raise NotFound(f"No contact with ID {record_id}.",
+                                   "See 'crm contacts list' (add --deleted for the recycle bin).")
+                if record_id in deleted:
+                    self.update(session, record_id, values, user)
+                    deleted.discard(record_id)
+                    current[record_id] = values_of(self.get(session, record_id))
+                    results.append(None)
+                    continue
+                cleaned = clean(values)
+                check_complete(before | cleaned)
+            except (NotFound, ValidationError) as exc:
+                results.append(exc)
+                continue
+            results.append(None)
+            changed = {k: v for k, v in cleaned.items() if before[k] != v}
+            if not changed:
+                continue
+            before.update(changed)
+            row = {**changed, "email_normalised": normalise_email(before["email"]),
+                   "modified_at": now, "_id": record_id}
+            by_fields.setdefault(tuple(sorted(changed)), []).append(row)
+            changed_ids.append(record_id)
+        for fields, rows in by_fields.items():
+            session.execute(update(table).where(table.c.id == bindparam("_id")).values(
+                {name: bindparam(name) for name in (*fields, "email_normalised", "modified_at")}),
+                rows)
+        record_changes(session, MODULE, changed_ids, "update", user.id)
+        return results
 
     def delete(self, session: Session, record_id: int, user: "User") -> None:
         """Move to the recycle bin; the tombstone stays readable through ``get_many``."""

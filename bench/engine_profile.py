@@ -1,0 +1,109 @@
+"""CPU per record of the sync engine: one initial two-way sync, a no-change sync and a 1% sync,
+with the syncing thread's CPU time (time.thread_time) next to the process's and the wall time.
+
+    .venv/bin/python bench/engine_profile.py 10000
+    .venv/bin/python bench/engine_profile.py 10000 --profile /tmp/sync.prof   # cProfile the initial sync (.txt: pyinstrument)
+    .venv/bin/python bench/engine_profile.py 10000 --database-url postgresql://...
+
+Prints JSON lines; asserts nothing. Uses bench/sync_bench.py's set-up (sandbox in process, limits
+off).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+def _setup(n: int, database_url: str | None):
+    import sync_bench
+
+    if database_url is None:
+        return sync_bench._setup(n, n, limits=False)
+    from crmcore import app as app_module
+
+    original = app_module.CRM.__init__
+
+    def patched(self, settings, *args, **kwargs):  # the bench's CRM on another database
+        from sqlalchemy import create_engine, text
+        engine = create_engine(database_url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        settings = settings.model_copy(update={"database_url": database_url}) \
+            if hasattr(settings, "model_copy") else settings
+        if not hasattr(settings, "model_copy"):
+            settings.database_url = database_url
+        original(self, settings, *args, **kwargs)
+
+    app_module.CRM.__init__ = patched
+    try:
+        return sync_bench._setup(n, n, limits=False)
+    finally:
+        app_module.CRM.__init__ = original
+
+
+def _measure(crm, sandbox, connection_id, records: int, profile: str | None = None) -> dict:
+    import sync_bench
+    from crmcore.sync.runner import sync_connection
+
+    sandbox.reset_counts()
+    sync_bench._reset_peak()
+    wall, cpu, proc = time.perf_counter(), time.thread_time(), time.process_time()
+    if profile and profile.endswith(".txt"):  # a sampling profile (pyinstrument), as text
+        from pyinstrument import Profiler
+        profiler = Profiler(interval=0.0005)
+        with profiler:
+            summary = sync_connection(crm, connection_id)
+        Path(profile).write_text(profiler.output_text(show_all=False, short_mode=False))
+    elif profile:
+        import cProfile
+        prof = cProfile.Profile()
+        summary = prof.runcall(sync_connection, crm, connection_id)
+        prof.dump_stats(profile)
+    else:
+        summary = sync_connection(crm, connection_id)
+    cpu = time.thread_time() - cpu
+    proc = time.process_time() - proc
+    wall = time.perf_counter() - wall
+    return {"wall_s": round(wall, 2), "thread_cpu_s": round(cpu, 2),
+            "other_threads_cpu_s": round(proc - cpu, 2),
+            "us_per_record": round(cpu / records * 1e6, 1) if records else None,
+            "outcome": summary.outcome, "error": summary.error,
+            "requests": sandbox.request_total, "peak_mb": sync_bench._status_mb("VmHWM"),
+            "counts": summary.counts}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("size", type=int)
+    parser.add_argument("--profile")
+    parser.add_argument("--database-url")
+    parser.add_argument("--initial-only", action="store_true")
+    args = parser.parse_args()
+    import sync_bench
+
+    crm, user, sandbox, connection_id = _setup(args.size, args.database_url)
+    try:
+        out = _measure(crm, sandbox, connection_id, 2 * args.size, args.profile)
+        print(json.dumps({"initial": out}), flush=True)
+        if args.initial_only:
+            return
+        time.sleep(sync_bench.OVERLAP_WAIT)
+        print(json.dumps({"no_change": _measure(crm, sandbox, connection_id, 2 * args.size)}), flush=True)
+        k = sync_bench._change(crm, user, sandbox, 0.01)
+        print(json.dumps({"one_percent": _measure(crm, sandbox, connection_id, 2 * k)}), flush=True)
+    finally:
+        sandbox.stop()
+        crm.close()
+    print(json.dumps({"load": os.getloadavg()}))
+
+
+if __name__ == "__main__":
+    main()
