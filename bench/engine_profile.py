@@ -11,6 +11,7 @@ off).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -36,11 +37,7 @@ def _setup(n: int, database_url: str | None):
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
-        settings = settings.model_copy(update={"database_url": database_url}) \
-            if hasattr(settings, "model_copy") else settings
-        if not hasattr(settings, "model_copy"):
-            settings.database_url = database_url
-        original(self, settings, *args, **kwargs)
+        original(self, dataclasses.replace(settings, database_url=database_url), *args, **kwargs)
 
     app_module.CRM.__init__ = patched
     try:

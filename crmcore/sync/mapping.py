@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -91,16 +92,9 @@ class FieldMapping:
         self.remote_fields: tuple[str, ...] = tuple(dict.fromkeys(r for e in entries for r in e.remote))
         self._crm_specs = {f.name: f for f in module.fields}
         self._remote_specs = {f.name: f for f in connector.fields}
-        # what comparing a record needs, worked out once per mapping instead of once per field
-        # of every record: each entry's label, and its key function (None: the plain
-        # ``normalise`` of the one value, done inline)
-        self._labels = [e.label for e in entries]
-        self._crm_plan = [(e.crm, None if _inherited(e.transform.key_from_crm, Transform.key_from_crm)
-                           else e.transform.key_from_crm) for e in entries]
-        self._remote_plan = [
-            (e.remote[0] if len(e.remote) == 1 else e.remote,
-             None if len(e.remote) == 1 and _inherited(e.transform.key_from_remote, Transform.key_from_remote)
-             else e.transform.key_from_remote) for e in entries]
+        # what mapping and comparing a record need, worked out once per mapping instead of once
+        # per field of every record (see _Plan)
+        self._plan = _Plan(self, entries)
 
     # -- building ---------------------------------------------------------------------------------
 
@@ -187,27 +181,35 @@ class FieldMapping:
         """
         values: dict[str, Any] = {}
         source: dict[str, str] = {}
-        for entry in self.entries:
-            if not entry.to_remote_side:
+        get = crm_values.get
+        for crm, remote, convert in self._plan.to_remote:
+            if convert is None:  # Transform.to_remote: the normalised value, inline
+                value = get(crm)
+                if value.__class__ is str:
+                    value = value.strip() or None
+                elif value is not None:
+                    value = normalise(value)
+                values[remote[0]] = value
+                source[remote[0]] = crm
                 continue
             try:
-                out = entry.transform.to_remote(crm_values.get(entry.crm))
+                out = convert(get(crm))
             except MappingSkip as exc:
-                return Mapped(None, f"{self._crm_label(entry.crm)}: {exc}")
+                return Mapped(None, f"{self._crm_label(crm)}: {exc}")
             if out is OMIT:
                 continue
-            for name, value in zip(entry.remote, out):
+            for name, value in zip(remote, out):
                 values[name] = value
-                source[name] = entry.crm
-        for name in self.connector.mandatory_fields:
+                source[name] = crm
+        for name in self._plan.remote_mandatory:
             if normalise(values.get(name)) is None:
                 return Mapped(None, f"no {_lower(self._remote_specs[name].label)}")
         warnings: list[str] = []
         left_out: list[str] = []
-        while (name := _too_long_name(values, self._remote_specs)) is not None:
+        while (name := _first_too_long(values, self._plan.remote_limits)) is not None:
             reason = _too_long({name: values[name]}, self._remote_specs,
                                lambda n: self._crm_label(source[n]), self.connector.label)
-            if name in self.connector.mandatory_fields:
+            if name in self._plan.remote_mandatory:
                 return Mapped(None, reason)
             del values[name]  # an optional field: left as it is on the remote side
             warnings.append(f"{reason}: left out of the write, the rest was sent")
@@ -227,21 +229,29 @@ class FieldMapping:
         False leaves the CRM's mandatory fields to the caller (a merge that keeps the CRM's).
         """
         values: dict[str, Any] = {}
-        for entry in self.entries:
-            if not entry.to_crm_side:
+        known = current if current is not None else {}
+        get = remote_values.get
+        for entry, crm, remote, convert, may_be_too_long in self._plan.to_crm:
+            if may_be_too_long and current is not None and self._too_long_for_remote(entry, known.get(crm)):
+                values[crm] = known.get(crm)  # never sent: the remote's is no news
                 continue
-            raw = tuple(remote_values.get(r) for r in entry.remote)
-            if current is not None and self._too_long_for_remote(entry, current.get(entry.crm)):
-                values[entry.crm] = current.get(entry.crm)  # never sent: the remote's is no news
+            if convert is None:  # Transform.to_crm: the normalised value, inline
+                value = get(remote[0])
+                if value.__class__ is str:
+                    value = value.strip() or None
+                elif value is not None:
+                    value = normalise(value)
+                values[crm] = value
                 continue
             try:
-                values[entry.crm] = entry.transform.to_crm(
-                    raw, (current or {}).get(entry.crm))
+                values[crm] = convert(tuple(get(r) for r in remote), known.get(crm))
             except MappingSkip as exc:
-                return Mapped(None, f"{self._crm_label(entry.crm)}: {exc}")
+                return Mapped(None, f"{self._crm_label(crm)}: {exc}")
         for name in self.module.mandatory_fields if require_mandatory else ():
             if name in values and normalise(values[name]) is None:
                 return Mapped(None, f"{_lower(self._crm_label(name))} is mandatory in the CRM")
+        if _first_too_long(values, self._plan.crm_limits) is None:
+            return Mapped(values)
         reason = _too_long(values, self._crm_specs, self._crm_label, "the CRM")
         return Mapped(None, reason) if reason else Mapped(values)
 
@@ -263,49 +273,46 @@ class FieldMapping:
     def crm_keys(self, crm_values: dict) -> list[list[Any]]:
         """``[label, key]`` of every entry for a CRM record's values (what its fingerprint hashes).
         """
-        return [[label, key] for label, key in zip(self._labels, self.crm_key_values(crm_values))]
+        return [[label, key] for label, key in zip(self._plan.labels, self.crm_key_values(crm_values))]
 
     def remote_keys(self, remote_values: dict) -> list[list[Any]]:
         """``[label, key]`` of every entry for a remote record's values (equal to :meth:`crm_keys`
         when both sides agree)."""
-        return [[label, key] for label, key in zip(self._labels, self.remote_key_values(remote_values))]
+        return [[label, key] for label, key in zip(self._plan.labels, self.remote_key_values(remote_values))]
 
     def crm_key_values(self, crm_values: dict) -> list[Any]:
         """The keys of :meth:`crm_keys` without their labels, in entry order: what a sync compares
         (two records are equal when these lists are) and hashes (:meth:`fingerprint_of`)."""
-        get = crm_values.get
-        out = []
-        for name, key in self._crm_plan:
-            value = get(name)
-            if key is not None:
-                value = key(value)
-            elif value.__class__ is str:  # normalise(), inline: most values are strings
-                value = value.strip() or None
-            elif value is not None:
-                value = normalise(value)
-            out.append(value)
+        plan = self._plan
+        try:
+            raw = plan.crm_get(crm_values)
+        except KeyError:  # a field left out of the values: None, as .get() gives
+            raw = [crm_values.get(name) for name in plan.crm_sources]
+        out = [value if value is None else (value.strip() or None) if value.__class__ is str
+               else normalise(value) for value in raw]  # normalise(), inline
+        for i, name, key in plan.crm_keyed:
+            out[i] = key(crm_values.get(name))
         return out
 
     def remote_key_values(self, remote_values: dict) -> list[Any]:
         """The keys of :meth:`remote_keys` without their labels (see :meth:`crm_key_values`)."""
-        get = remote_values.get
-        out = []
-        for name, key in self._remote_plan:
-            if key is not None:
-                value = key(tuple(get(r) for r in name) if name.__class__ is tuple else (get(name),))
-            else:
-                value = get(name)
-                if value.__class__ is str:
-                    value = value.strip() or None
-                elif value is not None:
-                    value = normalise(value)
-            out.append(value)
+        plan = self._plan
+        try:
+            raw = plan.remote_get(remote_values)
+        except KeyError:
+            raw = [remote_values.get(name) for name in plan.remote_sources]
+        out = [value if value is None else (value.strip() or None) if value.__class__ is str
+               else normalise(value) for value in raw]
+        if plan.remote_keyed:
+            get = remote_values.get
+            for i, names, key in plan.remote_keyed:
+                out[i] = key(tuple(get(r) for r in names))
         return out
 
     def fingerprint_of(self, key_values: list[Any]) -> str:
         """The fingerprint of :meth:`crm_key_values` or :meth:`remote_key_values` (equal lists,
         equal fingerprints): what :meth:`crm_fingerprint` and :meth:`remote_fingerprint` return."""
-        return _digest([[label, key] for label, key in zip(self._labels, key_values)])
+        return _digest([[label, key] for label, key in zip(self._plan.labels, key_values)])
 
     def fingerprint_like(self, key_values: list[Any], known_key_values: list[Any],
                          known_fingerprint: str) -> str:
@@ -353,6 +360,61 @@ class FieldMapping:
     def _crm_label(self, name: str) -> str:
         spec = self._crm_specs.get(name)
         return spec.label if spec else name
+
+
+class _Plan:
+    """What mapping and comparing records need of a mapping, worked out once.
+
+    ``labels``: each entry's ``crm>remote`` label. ``crm_get``/``remote_get``: each entry's
+    (first) source value at once; ``crm_keyed``/``remote_keyed``: the entries whose transform
+    has its own key function (the others' key is ``normalise`` of that value). ``to_remote``
+    and ``to_crm``: the entries of each direction with their conversion (None: the plain
+    normalised value). ``*_limits``: the fields with a ``max_length``.
+    """
+
+    def __init__(self, mapping: "FieldMapping", entries: list[Entry]) -> None:
+        self.labels = [e.label for e in entries]
+        self.crm_sources = [e.crm for e in entries]
+        self.remote_sources = [e.remote[0] for e in entries]
+        self.crm_get = _getter(self.crm_sources)
+        self.remote_get = _getter(self.remote_sources)
+        self.crm_keyed = [(i, e.crm, e.transform.key_from_crm) for i, e in enumerate(entries)
+                          if not _inherited(e.transform.key_from_crm, Transform.key_from_crm)]
+        self.remote_keyed = [(i, e.remote, e.transform.key_from_remote) for i, e in enumerate(entries)
+                             if len(e.remote) != 1
+                             or not _inherited(e.transform.key_from_remote, Transform.key_from_remote)]
+        self.to_remote = [(e.crm, e.remote, None if len(e.remote) == 1 and _inherited(
+            e.transform.to_remote, Transform.to_remote) else e.transform.to_remote)
+            for e in entries if e.to_remote_side]
+        remote_specs = mapping._remote_specs
+        self.remote_mandatory = tuple(mapping.connector.mandatory_fields)
+        self.remote_limits = {n: f.max_length for n, f in remote_specs.items() if f.max_length}
+        self.crm_limits = {n: f.max_length for n, f in mapping._crm_specs.items() if f.max_length}
+        self.to_crm = [
+            (e, e.crm, e.remote,
+             None if len(e.remote) == 1 and _inherited(e.transform.to_crm, Transform.to_crm)
+             else e.transform.to_crm,
+             # only an entry with an optional remote field that has a limit can be left out
+             e.to_remote_side and any(r in self.remote_limits and r not in self.remote_mandatory
+                                      for r in e.remote))
+            for e in entries if e.to_crm_side]
+
+
+def _getter(names: list[str]) -> Callable[[dict], Any]:
+    """``values[name]`` of every name at once (a tuple); KeyError when one is missing."""
+    if len(names) > 1:
+        return operator.itemgetter(*names)
+    return lambda values: tuple(values[name] for name in names)
+
+
+def _first_too_long(values: dict, limits: dict[str, int]) -> str | None:
+    """:func:`_too_long_name` with the limits worked out beforehand."""
+    for name, value in values.items():
+        if isinstance(value, str):
+            limit = limits.get(name)
+            if limit and len(value) > limit:
+                return name
+    return None
 
 
 _SCALARS = (str, int, bool, float, type(None))

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, func, insert, text, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
@@ -52,6 +52,36 @@ def snapshot(contact: Contact) -> RecordSnapshot:
 def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` (all with the same keys) into ``contact``; returns their new ids in order.
+
+    A Core executemany, one statement per chunk (an ORM bulk insert leaves out None values and
+    splits the rows by which keys they have). The ids come without ``RETURNING`` where the
+    database can tell them otherwise, since an ordered ``RETURNING`` costs a statement per row
+    on SQLite and a long query to parse per chunk with psycopg: PostgreSQL hands out the ids from
+    the column's sequence first; SQLite gives rows inserted under one write lock consecutive
+    rowids after the largest one (so the new rows are the last ``len(rows)``), checked by a
+    count.
+    """
+    table = Contact.__table__
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        ids = sorted(session.execute(text(
+            "SELECT nextval(pg_get_serial_sequence('contact', 'id')) FROM generate_series(1, :n)"),
+            {"n": len(rows)}).scalars())
+        session.execute(insert(table), [{**row, "id": i} for row, i in zip(rows, ids)])
+        return ids
+    if dialect == "sqlite":
+        session.execute(insert(table), rows)
+        last = session.execute(sa_select(func.max(table.c.id))).scalar_one()
+        first = last - len(rows) + 1
+        if session.execute(sa_select(func.count()).where(table.c.id >= first)).scalar_one() == len(rows):
+            return list(range(first, last + 1))
+        raise RuntimeError("new contacts did not get consecutive ids")  # rowids exhausted
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(session.execute(statement, rows).scalars().all())
 
 
 class ContactStore:
@@ -141,12 +171,8 @@ class ContactStore:
             rows.append({**cleaned, "email_normalised": normalise_email(cleaned["email"]),
                          "owner_id": user.id, "created_at": now, "modified_at": now})
         ids: list[int] = []
-        # a Core insert: every row has the same keys, so each chunk is one statement (an ORM
-        # bulk insert leaves out None values and splits the rows by which keys they have)
-        table = Contact.__table__
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         for chunk in _chunks(rows):
-            ids.extend(session.execute(statement, chunk).scalars().all())
+            ids.extend(_insert_rows(session, chunk))
         record_changes(session, MODULE, ids, "create", user.id)
         return [slot if isinstance(slot, ValidationError) else ids[slot] for slot in slots]
 
