@@ -83,19 +83,26 @@ def main() -> None:
     parser.add_argument("--profile")
     parser.add_argument("--database-url")
     parser.add_argument("--initial-only", action="store_true")
+    parser.add_argument("--phase", default="initial", choices=("initial", "no_change", "one_percent"),
+                        help="the sync --profile profiles")
     args = parser.parse_args()
     import sync_bench
 
     crm, user, sandbox, connection_id = _setup(args.size, args.database_url)
     try:
-        out = _measure(crm, sandbox, connection_id, 2 * args.size, args.profile)
+        def profile(phase: str) -> str | None:
+            return args.profile if args.phase == phase else None
+
+        out = _measure(crm, sandbox, connection_id, 2 * args.size, profile("initial"))
         print(json.dumps({"initial": out}), flush=True)
         if args.initial_only:
             return
         time.sleep(sync_bench.OVERLAP_WAIT)
-        print(json.dumps({"no_change": _measure(crm, sandbox, connection_id, 2 * args.size)}), flush=True)
+        print(json.dumps({"no_change": _measure(crm, sandbox, connection_id, 2 * args.size,
+                                                profile("no_change"))}), flush=True)
         k = sync_bench._change(crm, user, sandbox, 0.01)
-        print(json.dumps({"one_percent": _measure(crm, sandbox, connection_id, 2 * k)}), flush=True)
+        print(json.dumps({"one_percent": _measure(crm, sandbox, connection_id, 2 * k,
+                                                  profile("one_percent"))}), flush=True)
     finally:
         sandbox.stop()
         crm.close()
