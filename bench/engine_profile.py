@@ -46,6 +46,59 @@ def _setup(n: int, database_url: str | None):
         app_module.CRM.__init__ = original
 
 
+_SPENT: dict[str, list] = {}
+
+
+def _timed(owner, name: str, label: str) -> None:
+    """Wrap ``owner.name`` to add the syncing thread's CPU time spent in it to ``label``
+    (inclusive of what it calls; calls made from another timed function count in both)."""
+    import functools
+    inner = getattr(owner, name)
+    spent = _SPENT.setdefault(label, [0.0, 0])
+
+    @functools.wraps(inner)
+    def wrapper(*args, **kwargs):
+        start = time.thread_time()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            spent[0] += time.thread_time() - start
+            spent[1] += 1
+
+    setattr(owner, name, wrapper)
+
+
+def _instrument() -> None:
+    """CPU time by part of the work (see --breakdown)."""
+    from crm_constant_contact import answers, session as cc_session
+    from crm_contacts import records
+    from crmcore import http
+    from crmcore.sync import applier, mapping, pull, push
+    from sqlalchemy.orm import Session
+
+    _timed(records.ContactStore, "create_many", "store.create_many (incl. validation)")
+    _timed(records, "clean", "validation clean()")
+    _timed(records.ContactStore, "update_many", "store.update_many")
+    _timed(records.ContactStore, "get_many", "store.get_many")
+    _timed(records.ContactStore, "find_by_email", "store.find_by_email")
+    _timed(applier.Applier, "commit", "applier.commit (all)")
+    _timed(applier.Applier, "_save_links", "applier._save_links")
+    _timed(applier.Applier, "links_by", "applier.links_by")
+    _timed(Session, "commit", "session commits")
+    _timed(pull.Puller, "_pull_unlinked", "pull._pull_unlinked")
+    _timed(pull.Puller, "_pull_page", "pull._pull_page (all)")
+    _timed(push.Pusher, "_push_records", "push._push_records (all)")
+    _timed(cc_session.ConstantContactSession, "write", "connector write (all)")
+    _timed(answers, "contact_page", "connector contact_page (checks, flatten)")
+    _timed(cc_session, "contact_page", "connector contact_page (checks, flatten)")
+    _timed(http.ApiClient, "request", "http requests (incl. JSON decode)")
+    _timed(mapping.FieldMapping, "to_crm", "mapping.to_crm")
+    _timed(mapping.FieldMapping, "to_remote", "mapping.to_remote")
+    _timed(mapping.FieldMapping, "fingerprint_of", "mapping.fingerprint_of")
+    _timed(mapping.FieldMapping, "crm_key_values", "mapping.crm_key_values")
+    _timed(mapping.FieldMapping, "remote_key_values", "mapping.remote_key_values")
+
+
 def _measure(crm, sandbox, connection_id, records: int, profile: str | None = None) -> dict:
     import sync_bench
     from crmcore.sync.runner import sync_connection
@@ -83,6 +136,8 @@ def main() -> None:
     parser.add_argument("--profile")
     parser.add_argument("--database-url")
     parser.add_argument("--initial-only", action="store_true")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="print the syncing thread's CPU time by part (inclusive)")
     parser.add_argument("--phase", default="initial", choices=("initial", "no_change", "one_percent"),
                         help="the sync --profile profiles")
     args = parser.parse_args()
@@ -93,8 +148,14 @@ def main() -> None:
         def profile(phase: str) -> str | None:
             return args.profile if args.phase == phase else None
 
+        if args.breakdown:
+            _instrument()
         out = _measure(crm, sandbox, connection_id, 2 * args.size, profile("initial"))
         print(json.dumps({"initial": out}), flush=True)
+        if args.breakdown:
+            for label, (spent, calls) in sorted(_SPENT.items(), key=lambda kv: -kv[1][0]):
+                print(f"{spent:8.3f} s {calls:7d} calls  {label}")
+            _SPENT.clear()
         if args.initial_only:
             return
         time.sleep(sync_bench.OVERLAP_WAIT)
