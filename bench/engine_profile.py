@@ -113,6 +113,7 @@ def _measure(crm, sandbox, connection_id, records: int, profile: str | None = No
     from crmcore.sync.runner import sync_connection
 
     sandbox.reset_counts()
+    before = sync_bench._rss_mb()
     sync_bench._reset_peak()
     wall, cpu, proc = time.perf_counter(), time.thread_time(), time.process_time()
     if profile and profile.endswith(".txt"):  # a sampling profile (pyinstrument), as text
@@ -135,7 +136,8 @@ def _measure(crm, sandbox, connection_id, records: int, profile: str | None = No
             "other_threads_cpu_s": round(proc - cpu, 2),
             "us_per_record": round(cpu / records * 1e6, 1) if records else None,
             "outcome": summary.outcome, "error": summary.error,
-            "requests": sandbox.request_total, "peak_mb": sync_bench._status_mb("VmHWM"),
+            "requests": sandbox.request_total, "rss_before_mb": before,
+            "peak_mb": sync_bench._status_mb("VmHWM"),
             "counts": summary.counts}
 
 
