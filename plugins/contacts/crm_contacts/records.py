@@ -87,7 +87,9 @@ def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> list[int]:
         first = last - len(rows) + 1
         if session.execute(sa_select(func.count()).where(table.c.id >= first)).scalar_one() == len(rows):
             return list(range(first, last + 1))
-        raise RuntimeError("new contacts did not get consecutive ids")  # rowids exhausted
+        # only when SQLite's rowids have run out (it then picks free ones at random)
+        raise RuntimeError("New contacts did not get consecutive ids, so they cannot be told "
+                           "apart; nothing was saved. Add them one by one ('crm contacts add').")
     statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     return list(session.execute(statement, rows).scalars().all())
 
