@@ -92,6 +92,14 @@ def _instrument() -> None:
     _timed(answers, "contact_page", "connector contact_page (checks, flatten)")
     _timed(cc_session, "contact_page", "connector contact_page (checks, flatten)")
     _timed(http.ApiClient, "request", "http requests (incl. JSON decode)")
+    from crmcore import changes
+    from crmcore.sync import runlog
+    _timed(records, "_insert_rows", "store: contact inserts")
+    _timed(records, "record_changes", "store: record_changes")
+    _timed(runlog.RunLog, "flush", "run log flush")
+    _timed(applier, "checkpoint", "applier: checkpoint")
+    _timed(applier.Applier, "_create", "applier._create")
+    _timed(changes, "changes_since", "changes_since")
     _timed(mapping.FieldMapping, "to_crm", "mapping.to_crm")
     _timed(mapping.FieldMapping, "to_remote", "mapping.to_remote")
     _timed(mapping.FieldMapping, "fingerprint_of", "mapping.fingerprint_of")
