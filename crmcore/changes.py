@@ -53,7 +53,7 @@ def record_changes(session: Session, module: str, record_ids: list[int], op: str
     last = _next_seq(session, len(record_ids))
     seqs = list(range(last - len(record_ids) + 1, last + 1))
     now = utcnow()
-    session.execute(insert(Change), [
+    session.execute(insert(Change.__table__), [
         {"seq": seq, "module": module, "record_id": rid, "op": op, "user_id": user_id, "at": now}
         for seq, rid in zip(seqs, record_ids)])
     return seqs

@@ -69,6 +69,14 @@ class RecordStore(Protocol):
         """Change the given fields only (a restore too when the record is in the recycle bin)."""
         ...
 
+    def update_many(self, session: Session, updates: list[tuple[int, Mapping[str, Any]]],
+                    user: "User") -> list["Exception | None"]:
+        """:meth:`update` for many ``(record id, values)`` pairs at once (a first sync merges
+        thousands); returns, in order, None for each applied or the ``NotFound`` or
+        ``ValidationError`` that kept that one out (nothing of it written). Optional: the engine
+        falls back to ``update`` one by one when a store lacks it."""
+        ...
+
     def delete(self, session: Session, record_id: int, user: "User") -> None:
         """Move to the recycle bin; the tombstone stays readable through ``get_many``."""
         ...

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, update
 from sqlmodel import Session, select
 
-from crmcore.changes import record_change
+from crmcore.changes import record_changes
 from crmcore.errors import CrmError
 from crmcore.models import User, utcnow
 from crmcore.sync.batch import LINK_COLUMNS, Batch, LinkState
@@ -61,32 +61,22 @@ class Applier:
                     link.record_id = item.record_id = new_id
                     batch.links[new_id] = link
                     written.add(new_id)
-            for op in batch.crm_ops:
-                record_id, values = op.record_id, op.values
-                try:  # stores validate before writing, so a refusal leaves the session clean
-                    if isinstance(op, CrmUpdate):
-                        self.ctx.store.update(session, record_id, values, owner)
-                    elif isinstance(op, CrmRestore):
-                        self.ctx.store.restore(session, record_id, owner)
-                        if values:
-                            self.ctx.store.update(session, record_id, values, owner)
-                    elif isinstance(op, CrmDelete):
-                        self.ctx.store.delete(session, record_id, owner)
-                except CrmError as exc:
-                    self.refused(record_id, values, exc)
-                    batch.links.pop(record_id, None)
-                    continue
-                written.add(record_id)
+            written |= self._apply_ops(session, batch, owner)
             # fingerprint what the store kept (it may normalise), so the next run sees no change
+            mapping = self.ctx.mapping
             for record_id, snap in self.ctx.store.get_many(session, written).items():
                 link = batch.links.get(record_id)
                 if link is not None and not snap.deleted:
-                    link.crm_fingerprint = self.ctx.mapping.crm_fingerprint(snap.values)
+                    keys = mapping.crm_key_values(snap.values)
+                    known = batch.remote_keys.get(link.remote_id)
+                    link.crm_fingerprint = (mapping.fingerprint_like(keys, *known) if known
+                                            else mapping.fingerprint_of(keys))
             for record_id in batch.mark_for_push:  # differs from the remote: the push sends it
                 if record_id in batch.links:
                     batch.links[record_id].crm_fingerprint = None
-            for record_id in batch.mark_for_push:
-                record_change(session, self.ctx.module.name, record_id, "update", self.ctx.owner.id)
+            if batch.mark_for_push:
+                record_changes(session, self.ctx.module.name, list(batch.mark_for_push), "update",
+                               self.ctx.owner.id)
             if batch.dropped_links:
                 session.execute(delete(SyncLink.__table__).where(
                     SyncLink.__table__.c.id.in_(sorted(batch.dropped_links))))
@@ -108,6 +98,50 @@ class Applier:
             self.ctx.log.flush(session)
             if self.ctx.on_commit:
                 self.ctx.on_commit(session)
+
+    def _apply_ops(self, session: Session, batch: Batch, owner: User) -> set[int]:
+        """Apply the batch's updates, restores and deletes in order; a run of updates goes to
+        the store's ``update_many`` at once when it has one. Returns the ids written; a refused
+        one is logged and its link dropped from the batch."""
+        written: set[int] = set()
+        update_many = getattr(self.ctx.store, "update_many", None)
+        ops = batch.crm_ops
+        i = 0
+        while i < len(ops):
+            if update_many is not None and isinstance(ops[i], CrmUpdate):
+                j = i
+                while j < len(ops) and isinstance(ops[j], CrmUpdate):
+                    j += 1
+                run = ops[i:j]
+                results = update_many(session, [(op.record_id, op.values) for op in run], owner)
+                for op, result in zip(run, results):
+                    if isinstance(result, Exception):
+                        if not isinstance(result, CrmError):
+                            raise result
+                        self.refused(op.record_id, op.values, result)
+                        batch.links.pop(op.record_id, None)
+                    else:
+                        written.add(op.record_id)
+                i = j
+                continue
+            op = ops[i]
+            i += 1
+            record_id, values = op.record_id, op.values
+            try:  # stores validate before writing, so a refusal leaves the session clean
+                if isinstance(op, CrmUpdate):
+                    self.ctx.store.update(session, record_id, values, owner)
+                elif isinstance(op, CrmRestore):
+                    self.ctx.store.restore(session, record_id, owner)
+                    if values:
+                        self.ctx.store.update(session, record_id, values, owner)
+                elif isinstance(op, CrmDelete):
+                    self.ctx.store.delete(session, record_id, owner)
+            except CrmError as exc:
+                self.refused(record_id, values, exc)
+                batch.links.pop(record_id, None)
+                continue
+            written.add(record_id)
+        return written
 
     def _create(self, session: Session, created: list, owner: User) -> list:
         """Create the batch's new CRM records at once when the store can; log the refused."""

@@ -1,9 +1,12 @@
 """What the sync engine works on: links as it edits them, a batch's decisions, its settings."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Text, cast
 
 from crmcore.sync.models import SyncLink
 
@@ -41,20 +44,37 @@ class LinkState:
     crm_deleted: bool = False
     remote_deleted: bool = False
     row_id: int | None = None
-    remote_values: dict[str, Any] | None = None
+    # the remote values as last synced (see remote_values): a dict, or the JSON text read
+    # from the link row until something asks for it (a batch reads hundreds, uses a few)
+    _remote_values: dict[str, Any] | str | None = field(default=None, repr=False)
     remote_version: str | None = None
+
+    @property
+    def remote_values(self) -> dict[str, Any] | None:
+        """The remote side's mapped values as last synced (None: not known)."""
+        value = self._remote_values
+        if value.__class__ is str:
+            value = self._remote_values = json.loads(value)
+        return value
+
+    @remote_values.setter
+    def remote_values(self, value: dict[str, Any] | None) -> None:
+        self._remote_values = value
 
     @classmethod
     def from_row(cls, row: Any) -> "LinkState":
-        """The link state of a ``crm_sync_link`` row."""
+        """The link state of a ``crm_sync_link`` row read with :data:`LINK_COLUMNS`."""
         return cls(row.record_id, row.remote_id, row.crm_fingerprint, row.remote_fingerprint,
                    row.remote_updated_at, row.crm_deleted, row.remote_deleted, row.id,
                    row.remote_values, row.remote_version)
 
 
-LINK_COLUMNS = [SyncLink.__table__.c[name] for name in (
+_LINKS = SyncLink.__table__
+LINK_COLUMNS = [*(_LINKS.c[name] for name in (
     "record_id", "remote_id", "crm_fingerprint", "remote_fingerprint", "remote_updated_at",
-    "crm_deleted", "remote_deleted", "id", "remote_values", "remote_version")]
+    "crm_deleted", "remote_deleted", "id")),
+    cast(_LINKS.c.remote_values, Text).label("remote_values"),  # as text: decoded when used
+    _LINKS.c.remote_version]
 
 
 @dataclass
@@ -67,4 +87,7 @@ class Batch:
     # records: their values, their link and their log item (both get the id at the commit)
     mark_for_push: set[int] = field(default_factory=set)
     dropped_links: set[int] = field(default_factory=set)  # link rows to forget (by row id)
+    # remote id -> (key values, fingerprint) of the remote record a write copies: the record
+    # read back after the write usually has the same keys, and then the same fingerprint
+    remote_keys: dict[str, tuple[list[Any], str]] = field(default_factory=dict)
 

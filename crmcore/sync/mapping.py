@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -91,6 +92,9 @@ class FieldMapping:
         self.remote_fields: tuple[str, ...] = tuple(dict.fromkeys(r for e in entries for r in e.remote))
         self._crm_specs = {f.name: f for f in module.fields}
         self._remote_specs = {f.name: f for f in connector.fields}
+        # what mapping and comparing a record need, worked out once per mapping instead of once
+        # per field of every record (see _Plan)
+        self._plan = _Plan(self, entries)
 
     # -- building ---------------------------------------------------------------------------------
 
@@ -177,27 +181,35 @@ class FieldMapping:
         """
         values: dict[str, Any] = {}
         source: dict[str, str] = {}
-        for entry in self.entries:
-            if not entry.to_remote_side:
+        get = crm_values.get
+        for crm, remote, convert in self._plan.to_remote:
+            if convert is None:  # Transform.to_remote: the normalised value, inline
+                value = get(crm)
+                if value.__class__ is str:
+                    value = value.strip() or None
+                elif value is not None:
+                    value = normalise(value)
+                values[remote[0]] = value
+                source[remote[0]] = crm
                 continue
             try:
-                out = entry.transform.to_remote(crm_values.get(entry.crm))
+                out = convert(get(crm))
             except MappingSkip as exc:
-                return Mapped(None, f"{self._crm_label(entry.crm)}: {exc}")
+                return Mapped(None, f"{self._crm_label(crm)}: {exc}")
             if out is OMIT:
                 continue
-            for name, value in zip(entry.remote, out):
+            for name, value in zip(remote, out):
                 values[name] = value
-                source[name] = entry.crm
-        for name in self.connector.mandatory_fields:
+                source[name] = crm
+        for name in self._plan.remote_mandatory:
             if normalise(values.get(name)) is None:
                 return Mapped(None, f"no {_lower(self._remote_specs[name].label)}")
         warnings: list[str] = []
         left_out: list[str] = []
-        while (name := _too_long_name(values, self._remote_specs)) is not None:
+        while (name := _first_too_long(values, self._plan.remote_limits)) is not None:
             reason = _too_long({name: values[name]}, self._remote_specs,
                                lambda n: self._crm_label(source[n]), self.connector.label)
-            if name in self.connector.mandatory_fields:
+            if name in self._plan.remote_mandatory:
                 return Mapped(None, reason)
             del values[name]  # an optional field: left as it is on the remote side
             warnings.append(f"{reason}: left out of the write, the rest was sent")
@@ -217,21 +229,29 @@ class FieldMapping:
         False leaves the CRM's mandatory fields to the caller (a merge that keeps the CRM's).
         """
         values: dict[str, Any] = {}
-        for entry in self.entries:
-            if not entry.to_crm_side:
+        known = current if current is not None else {}
+        get = remote_values.get
+        for entry, crm, remote, convert, may_be_too_long in self._plan.to_crm:
+            if may_be_too_long and current is not None and self._too_long_for_remote(entry, known.get(crm)):
+                values[crm] = known.get(crm)  # never sent: the remote's is no news
                 continue
-            raw = tuple(remote_values.get(r) for r in entry.remote)
-            if current is not None and self._too_long_for_remote(entry, current.get(entry.crm)):
-                values[entry.crm] = current.get(entry.crm)  # never sent: the remote's is no news
+            if convert is None:  # Transform.to_crm: the normalised value, inline
+                value = get(remote[0])
+                if value.__class__ is str:
+                    value = value.strip() or None
+                elif value is not None:
+                    value = normalise(value)
+                values[crm] = value
                 continue
             try:
-                values[entry.crm] = entry.transform.to_crm(
-                    raw, (current or {}).get(entry.crm))
+                values[crm] = convert(tuple(get(r) for r in remote), known.get(crm))
             except MappingSkip as exc:
-                return Mapped(None, f"{self._crm_label(entry.crm)}: {exc}")
+                return Mapped(None, f"{self._crm_label(crm)}: {exc}")
         for name in self.module.mandatory_fields if require_mandatory else ():
             if name in values and normalise(values[name]) is None:
                 return Mapped(None, f"{_lower(self._crm_label(name))} is mandatory in the CRM")
+        if _first_too_long(values, self._plan.crm_limits) is None:
+            return Mapped(values)
         reason = _too_long(values, self._crm_specs, self._crm_label, "the CRM")
         return Mapped(None, reason) if reason else Mapped(values)
 
@@ -253,25 +273,67 @@ class FieldMapping:
     def crm_keys(self, crm_values: dict) -> list[list[Any]]:
         """``[label, key]`` of every entry for a CRM record's values (what its fingerprint hashes).
         """
-        return [[e.label, e.transform.key_from_crm(crm_values.get(e.crm))] for e in self.entries]
+        return [[label, key] for label, key in zip(self._plan.labels, self.crm_key_values(crm_values))]
 
     def remote_keys(self, remote_values: dict) -> list[list[Any]]:
         """``[label, key]`` of every entry for a remote record's values (equal to :meth:`crm_keys`
         when both sides agree)."""
-        return [[e.label, e.transform.key_from_remote(tuple(remote_values.get(r) for r in e.remote))]
-                for e in self.entries]
+        return [[label, key] for label, key in zip(self._plan.labels, self.remote_key_values(remote_values))]
+
+    def crm_key_values(self, crm_values: dict) -> list[Any]:
+        """The keys of :meth:`crm_keys` without their labels, in entry order: what a sync compares
+        (two records are equal when these lists are) and hashes (:meth:`fingerprint_of`)."""
+        plan = self._plan
+        try:
+            raw = plan.crm_get(crm_values)
+        except KeyError:  # a field left out of the values: None, as .get() gives
+            raw = [crm_values.get(name) for name in plan.crm_sources]
+        out = [value if value is None else (value.strip() or None) if value.__class__ is str
+               else normalise(value) for value in raw]  # normalise(), inline
+        for i, name, key in plan.crm_keyed:
+            out[i] = key(crm_values.get(name))
+        return out
+
+    def remote_key_values(self, remote_values: dict) -> list[Any]:
+        """The keys of :meth:`remote_keys` without their labels (see :meth:`crm_key_values`)."""
+        plan = self._plan
+        try:
+            raw = plan.remote_get(remote_values)
+        except KeyError:
+            raw = [remote_values.get(name) for name in plan.remote_sources]
+        out = [value if value is None else (value.strip() or None) if value.__class__ is str
+               else normalise(value) for value in raw]
+        if plan.remote_keyed:
+            get = remote_values.get
+            for i, names, key in plan.remote_keyed:
+                out[i] = key(tuple(get(r) for r in names))
+        return out
+
+    def fingerprint_of(self, key_values: list[Any]) -> str:
+        """The fingerprint of :meth:`crm_key_values` or :meth:`remote_key_values` (equal lists,
+        equal fingerprints): what :meth:`crm_fingerprint` and :meth:`remote_fingerprint` return."""
+        return _digest([[label, key] for label, key in zip(self._plan.labels, key_values)])
+
+    def fingerprint_like(self, key_values: list[Any], known_key_values: list[Any],
+                         known_fingerprint: str) -> str:
+        """:meth:`fingerprint_of` ``key_values``, taking ``known_fingerprint`` (that of
+        ``known_key_values``) when both hold the same values of the same types, so the record
+        read back after a write is not hashed a second time."""
+        if _same_keys(key_values, known_key_values):
+            return known_fingerprint
+        return self.fingerprint_of(key_values)
 
     def crm_fingerprint(self, crm_values: dict) -> str:
         """A stable hash of the mapped CRM state; equals the remote fingerprint of an equal record."""
-        return _digest(self.crm_keys(crm_values))
+        return self.fingerprint_of(self.crm_key_values(crm_values))
 
     def remote_fingerprint(self, remote_values: dict) -> str:
         """A stable hash of the mapped remote state, in the same space as :meth:`crm_fingerprint`."""
-        return _digest(self.remote_keys(remote_values))
+        return self.fingerprint_of(self.remote_key_values(remote_values))
 
     def equal(self, crm_values: dict, remote_values: dict) -> bool:
         """Whether both sides hold the same mapped state."""
-        return self.crm_keys(crm_values) == self.remote_keys(remote_values)
+        return self.crm_key_values(crm_values) == self.remote_key_values(remote_values)
 
     def differences(self, crm_values: dict, remote_values: dict) -> list[str]:
         """The mapping entries (``crm>remote``) on which the two sides differ, for messages and tests."""
@@ -300,6 +362,86 @@ class FieldMapping:
         return spec.label if spec else name
 
 
+class _Plan:
+    """What mapping and comparing records need of a mapping, worked out once.
+
+    ``labels``: each entry's ``crm>remote`` label. ``crm_get``/``remote_get``: each entry's
+    (first) source value at once; ``crm_keyed``/``remote_keyed``: the entries whose transform
+    has its own key function (the others' key is ``normalise`` of that value). ``to_remote``
+    and ``to_crm``: the entries of each direction with their conversion (None: the plain
+    normalised value). ``*_limits``: the fields with a ``max_length``.
+    """
+
+    def __init__(self, mapping: "FieldMapping", entries: list[Entry]) -> None:
+        self.labels = [e.label for e in entries]
+        self.crm_sources = [e.crm for e in entries]
+        self.remote_sources = [e.remote[0] for e in entries]
+        self.crm_get = _getter(self.crm_sources)
+        self.remote_get = _getter(self.remote_sources)
+        self.crm_keyed = [(i, e.crm, e.transform.key_from_crm) for i, e in enumerate(entries)
+                          if not _inherited(e.transform.key_from_crm, Transform.key_from_crm)]
+        self.remote_keyed = [(i, e.remote, e.transform.key_from_remote) for i, e in enumerate(entries)
+                             if len(e.remote) != 1
+                             or not _inherited(e.transform.key_from_remote, Transform.key_from_remote)]
+        self.to_remote = [(e.crm, e.remote, None if len(e.remote) == 1 and _inherited(
+            e.transform.to_remote, Transform.to_remote) else e.transform.to_remote)
+            for e in entries if e.to_remote_side]
+        remote_specs = mapping._remote_specs
+        self.remote_mandatory = tuple(mapping.connector.mandatory_fields)
+        self.remote_limits = {n: f.max_length for n, f in remote_specs.items() if f.max_length}
+        self.crm_limits = {n: f.max_length for n, f in mapping._crm_specs.items() if f.max_length}
+        self.to_crm = [
+            (e, e.crm, e.remote,
+             None if len(e.remote) == 1 and _inherited(e.transform.to_crm, Transform.to_crm)
+             else e.transform.to_crm,
+             # only an entry with an optional remote field that has a limit can be left out
+             e.to_remote_side and any(r in self.remote_limits and r not in self.remote_mandatory
+                                      for r in e.remote))
+            for e in entries if e.to_crm_side]
+
+
+def _getter(names: list[str]) -> Callable[[dict], Any]:
+    """``values[name]`` of every name at once (a tuple); KeyError when one is missing."""
+    if len(names) > 1:
+        return operator.itemgetter(*names)
+    return lambda values: tuple(values[name] for name in names)
+
+
+def _first_too_long(values: dict, limits: dict[str, int]) -> str | None:
+    """:func:`_too_long_name` with the limits worked out beforehand."""
+    for name, value in values.items():
+        if isinstance(value, str):
+            limit = limits.get(name)
+            if limit and len(value) > limit:
+                return name
+    return None
+
+
+_SCALARS = (str, int, bool, float, type(None))
+
+
+def _same_keys(a: list | tuple, b: list | tuple) -> bool:
+    """Whether two key lists have one JSON form: equal values of the very same types (1, 1.0
+    and True are equal in Python but not in a fingerprint). Other types count as different."""
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        kind = x.__class__
+        if kind is not y.__class__:
+            return False
+        if kind is list or kind is tuple:
+            if not _same_keys(x, y):
+                return False
+        elif kind not in _SCALARS or x != y:
+            return False
+    return True
+
+
+def _inherited(method: Callable, base: Callable) -> bool:
+    """Whether the bound ``method`` is ``base`` itself (a transform that does not override it)."""
+    return getattr(method, "__func__", None) is base
+
+
 def _too_long_name(values: dict, specs: dict) -> str | None:
     """The first field whose value is longer than the field allows, or None."""
     for name, value in values.items():
@@ -318,9 +460,14 @@ def _too_long(values: dict, specs: dict, label: Callable[[str], str], side: str)
     return f"{_lower(label(name))} is {len(values[name])} characters; {side} allows {limit}"
 
 
+# the fingerprint's JSON form; links store fingerprints, so it must never change (one encoder,
+# made once: json.dumps with these options builds a new one per call)
+_FINGERPRINT_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str,
+                                     ensure_ascii=False, check_circular=False)
+
+
 def _digest(keys: list[list[Any]]) -> str:
-    text = json.dumps(keys, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(_FINGERPRINT_JSON.encode(keys).encode("utf-8")).hexdigest()[:32]
 
 
 def _refuse(problem: str, more: int = 0) -> None:

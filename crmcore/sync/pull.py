@@ -144,9 +144,10 @@ class Puller:
         skip = self._skip_once if again else self.ctx.log.add
         email = record.values.get(self.ctx.connector.email_field)
         name = str(email or "")  # for log lines; the mapped name is used where a record is made
-        remote_fp = self.ctx.mapping.remote_fingerprint(record.values)
-        already = {link.record_id for link in batch.links.values()}
-        free = [m for m in matches if m not in taken and m not in already]
+        remote_keys = self.ctx.mapping.remote_key_values(record.values)
+        remote_fp = self.ctx.mapping.fingerprint_of(remote_keys)
+        # batch.links is keyed by the links' record ids: no set of them built per record
+        free = [m for m in matches if m not in taken and m not in batch.links]
         if matches and not free:  # the CRM record with this email is linked elsewhere: no twin
             skip(Item(CRM_SIDE, "skipped", self.ctx.module.name, name, matches[0],
                               record.remote_id,
@@ -163,10 +164,11 @@ class Puller:
         if len(matches) == 1:
             snap = snaps[matches[0]]
             link = LinkState(snap.id, record.remote_id)
-            link.crm_fingerprint = self.ctx.mapping.crm_fingerprint(snap.values)
+            crm_keys = self.ctx.mapping.crm_key_values(snap.values)
+            link.crm_fingerprint = self.ctx.mapping.fingerprint_like(crm_keys, remote_keys, remote_fp)
             self.resolver.seen(link, record, remote_fp)
             batch.links[snap.id] = link
-            if self.ctx.mapping.equal(snap.values, record.values):
+            if crm_keys == remote_keys:  # mapping.equal(snap.values, record.values)
                 return
             if self.state.link_only:  # one-way to the remote: the next push sends the CRM's values
                 link.crm_fingerprint = None
@@ -185,6 +187,7 @@ class Puller:
         item = Item(CRM_SIDE, "created", self.ctx.module.name,
                     self.ctx.store.display_name(mapped.values) or name, None, record.remote_id)
         batch.created.append((mapped.values, link, item))  # the item gets its id at the commit
+        batch.remote_keys[record.remote_id] = (remote_keys, remote_fp)
         self.ctx.log.add(item)
 
     def _skip_once(self, item: Item) -> None:

@@ -66,7 +66,7 @@ class RunLog:
         if self.keep_all:
             self.kept.extend(self.pending)
         elif self.pending and session is not None and self.run_id is not None:
-            session.execute(insert(SyncRunItem),
+            session.execute(insert(SyncRunItem.__table__),  # Core: one statement, not one per key set
                             [{**item.as_dict(), "run_id": self.run_id,
                               "record_name": item.record_name[:255]} for item in self.pending])
         self.pending.clear()

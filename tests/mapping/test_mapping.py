@@ -185,3 +185,32 @@ def test_one_way_fields(module, connector):
     assert "first" not in mapping.to_remote(PERSON).values
     assert "notes" not in mapping.to_crm({"mail": "a@b.c", "last": "L", "memo": "x"}).values
     assert mapping.to_crm({"mail": "a@b.c", "last": "L", "first": "Ada"}).values["given"] == "Ada"
+
+
+def _released_digest(keys) -> str:
+    """The fingerprint formula links have stored since 0.1.0: SHA-256 of the keys' JSON."""
+    import hashlib
+    import json
+    text = json.dumps(keys, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+@pytest.mark.parametrize("values", [
+    PERSON, {}, dict(PERSON, given="  ", vip=False, birthday=None, notes="Zoë «quoted» \"x\"\n"),
+    dict(PERSON, phone=5551, mobile=3.5, joined="2020-01-02")])
+def test_fingerprints_stay_those_stored_links_hold(mapping, values):
+    """Links store fingerprints: a faster computation must give the same strings, or every
+    link in an upgraded database would look changed."""
+    assert mapping.crm_fingerprint(values) == _released_digest(mapping.crm_keys(values))
+    remote = mapping.to_remote(PERSON).values
+    for remote_values in (remote, {}, dict(remote, first=" Ada ", bmonth="12", bday=None, star="")):
+        assert mapping.remote_fingerprint(remote_values) == _released_digest(
+            mapping.remote_keys(remote_values))
+    # the keys themselves, entry by entry, as the transforms define them
+    assert mapping.crm_keys(values) == [
+        [f"{e.crm}>{','.join(e.remote)}", e.transform.key_from_crm(values.get(e.crm))]
+        for e in mapping.entries]
+    assert mapping.remote_keys(remote) == [
+        [f"{e.crm}>{','.join(e.remote)}", e.transform.key_from_remote(tuple(remote.get(r) for r in e.remote))]
+        for e in mapping.entries]
+    assert mapping.fingerprint_of(mapping.crm_key_values(values)) == mapping.crm_fingerprint(values)

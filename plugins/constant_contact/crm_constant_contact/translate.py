@@ -14,6 +14,7 @@ values but never clear one, and it never carries consent.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
@@ -40,8 +41,10 @@ class TooMany(ValueError):
     """The merged contact would hold more phones or addresses than Constant Contact allows."""
 
 
+@functools.lru_cache(maxsize=4096)  # a page repeats its stamps (a bulk import makes thousands at once)
 def parse_time(value: str) -> datetime:
-    """An ISO-8601 time from the API as an aware UTC datetime ("Z", offsets, any fraction)."""
+    """An ISO-8601 time from the API as an aware UTC datetime ("Z", offsets, any fraction).
+    Raises ``ValueError`` (or ``OverflowError``) for a value that is not one."""
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
@@ -78,29 +81,37 @@ def includes_for(fields: Iterable[str]) -> list[str]:
     return needed
 
 
+_NO_PHONES = dict.fromkeys(PHONE_FIELDS)
+_NO_ADDRESSES = dict.fromkeys(ADDRESS_FIELDS)
+_PHONE_NAME = {kind: f"{kind}_phone" for kind in PHONE_KINDS}
+_ADDRESS_NAMES = {kind: [(f"{kind}_{part}", part) for part in ADDRESS_PARTS] for kind in ADDRESS_KINDS}
+
+
 def flatten(contact: Mapping[str, Any]) -> dict[str, Any]:
     """Flat values of a V3 contact; phone and address fields only when the contact carries them."""
     email = contact.get("email_address") or {}
     values: dict[str, Any] = {"email_address": email.get("address"),
                               "permission_to_send": email.get("permission_to_send")}
+    get = contact.get
     for name in CORE_FIELDS:
-        values[name] = contact.get(name)
+        values[name] = get(name)
     if "phone_numbers" in contact:
-        values.update({name: None for name in PHONE_FIELDS})
-        for phone in contact.get("phone_numbers") or []:
-            name = f"{phone.get('kind') or 'other'}_phone"
-            if name in values and values[name] is None:
+        values.update(_NO_PHONES)
+        for phone in get("phone_numbers") or []:
+            kind = phone.get("kind") or "other"
+            name = _PHONE_NAME.get(kind) if isinstance(kind, str) else None  # other kinds: not ours
+            if name is not None and values[name] is None:
                 values[name] = phone.get("phone_number")
     if "street_addresses" in contact:
-        values.update({name: None for name in ADDRESS_FIELDS})
+        values.update(_NO_ADDRESSES)
         seen = set()
-        for address in contact.get("street_addresses") or []:
+        for address in get("street_addresses") or []:
             kind = address.get("kind")
-            if kind not in ADDRESS_KINDS or kind in seen:
+            if not isinstance(kind, str) or kind not in _ADDRESS_NAMES or kind in seen:
                 continue
             seen.add(kind)
-            for part in ADDRESS_PARTS:
-                values[f"{kind}_{part}"] = address.get(part)
+            for name, part in _ADDRESS_NAMES[kind]:
+                values[name] = address.get(part)
     return values
 
 
@@ -202,6 +213,12 @@ def _import_key(name: str) -> str:
 IMPORT_KEYS = {name: _import_key(name) for name in (*CORE_FIELDS, *PHONE_FIELDS, *ADDRESS_FIELDS)}
 
 
+_AS_IS, _BIRTHDAY_PART, _STRIPPED = range(3)
+_IMPORT_PLAN = [(name, key, _BIRTHDAY_PART if name in ("birthday_month", "birthday_day")
+                 else _STRIPPED if name in PHONE_FIELDS or name in ADDRESS_FIELDS else _AS_IS)
+                for name, key in IMPORT_KEYS.items()]
+
+
 def is_empty(value: Any) -> bool:
     """Empty the way the import sees it: nothing, or only blanks."""
     return value is None or (isinstance(value, str) and not value.strip())
@@ -218,14 +235,15 @@ def import_row(values: Mapping[str, Any]) -> dict[str, Any]:
     email = values.get("email_address")
     if not is_empty(email):
         row["email"] = str(email).strip()
-    for name, key in IMPORT_KEYS.items():
-        value = values.get(name)
-        if is_empty(value):
+    get = values.get
+    for name, key, kind in _IMPORT_PLAN:
+        value = get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):  # is_empty()
             continue
-        if name in ("birthday_month", "birthday_day"):
+        if kind == _BIRTHDAY_PART:
             text = str(value).strip()
             row[key] = int(text) if text.isdigit() else value
-        elif name in PHONE_FIELDS or name in ADDRESS_FIELDS:
+        elif kind == _STRIPPED:
             row[key] = str(value).strip()
         else:
             row[key] = value

@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, func, insert, text, update
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from crmcore.api import record_change, record_changes
 from crmcore.api import NotFound, ValidationError
@@ -52,6 +52,38 @@ def snapshot(contact: Contact) -> RecordSnapshot:
 def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` (all with the same keys) into ``contact``; returns their new ids in order.
+
+    A Core executemany, one statement per chunk (an ORM bulk insert leaves out None values and
+    splits the rows by which keys they have). The ids come without ``RETURNING`` where the
+    database can tell them otherwise, since an ordered ``RETURNING`` costs a statement per row
+    on SQLite and a long query to parse per chunk with psycopg: PostgreSQL hands out the ids from
+    the column's sequence first; SQLite gives rows inserted under one write lock consecutive
+    rowids after the largest one (so the new rows are the last ``len(rows)``), checked by a
+    count.
+    """
+    table = Contact.__table__
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        ids = sorted(session.execute(text(
+            "SELECT nextval(pg_get_serial_sequence('contact', 'id')) FROM generate_series(1, :n)"),
+            {"n": len(rows)}).scalars())
+        session.execute(insert(table), [{**row, "id": i} for row, i in zip(rows, ids)])
+        return ids
+    if dialect == "sqlite":
+        session.execute(insert(table), rows)
+        last = session.execute(sa_select(func.max(table.c.id))).scalar_one()
+        first = last - len(rows) + 1
+        if session.execute(sa_select(func.count()).where(table.c.id >= first)).scalar_one() == len(rows):
+            return list(range(first, last + 1))
+        # only when SQLite's rowids have run out (it then picks free ones at random)
+        raise RuntimeError("New contacts did not get consecutive ids, so they cannot be told "
+                           "apart; nothing was saved. Add them one by one ('crm contacts add').")
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(session.execute(statement, rows).scalars().all())
 
 
 class ContactStore:
@@ -86,13 +118,16 @@ class ContactStore:
         """Live contacts by normalised email -> ids (ascending); emails with no match left out."""
         wanted = sorted({e for e in (normalise_email(x) for x in emails) if e})
         out: dict[str, list[int]] = {}
+        table = Contact.__table__
         for chunk in _chunks(wanted):
-            rows = session.exec(select(Contact.email_normalised, Contact.id)
-                                .where(Contact.email_normalised.in_(chunk),
-                                       Contact.deleted_at.is_(None))
-                                .order_by(Contact.id))
-            for email, record_id in rows:
-                out.setdefault(email, []).append(record_id)
+            # the recycle bin is left out here, not in SQL: with "deleted_at IS NULL" in the
+            # query SQLite reads every live contact through the deleted_at index
+            rows = session.execute(sa_select(table.c.email_normalised, table.c.id, table.c.deleted_at)
+                                   .where(table.c.email_normalised.in_(chunk))
+                                   .order_by(table.c.id))
+            for email, record_id, deleted_at in rows:
+                if deleted_at is None:
+                    out.setdefault(email, []).append(record_id)
         return out
 
     def display_name(self, values: Mapping[str, Any]) -> str:
@@ -139,9 +174,7 @@ class ContactStore:
                          "owner_id": user.id, "created_at": now, "modified_at": now})
         ids: list[int] = []
         for chunk in _chunks(rows):
-            result = session.execute(insert(Contact).returning(Contact.id, sort_by_parameter_order=True),
-                                     chunk)
-            ids.extend(result.scalars().all())
+            ids.extend(_insert_rows(session, chunk))
         record_changes(session, MODULE, ids, "create", user.id)
         return [slot if isinstance(slot, ValidationError) else ids[slot] for slot in slots]
 
@@ -164,6 +197,61 @@ class ContactStore:
         session.add(contact)
         session.flush()
         record_change(session, MODULE, contact.id, "update", user.id)
+
+    def update_many(self, session: Session, updates: list[tuple[int, Mapping[str, Any]]],
+                    user: "User") -> list[Exception | None]:
+        """:meth:`update` for many records at once (a first sync merges thousands): ``updates``
+        is ``(record id, values)`` pairs; returns, in order, None for each applied or the
+        ``NotFound``/``ValidationError`` that kept that one out (nothing of it written).
+
+        Live records are read in one select and written with one statement per set of changed
+        fields (only those fields, as :meth:`update` does); one change each in one go. A record
+        in the recycle bin goes through :meth:`update` (it is restored first)."""
+        table = Contact.__table__
+        current: dict[int, dict[str, Any]] = {}
+        deleted: set[int] = set()
+        columns = [table.c.id, table.c.deleted_at, *(table.c[name] for name in FIELD_NAMES)]
+        for chunk in _chunks(sorted({record_id for record_id, _ in updates})):
+            for row in session.execute(sa_select(*columns).where(table.c.id.in_(chunk))):
+                current[row[0]] = dict(zip(FIELD_NAMES, row[2:]))
+                if row[1] is not None:
+                    deleted.add(row[0])
+        results: list[Exception | None] = []
+        by_fields: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        changed_ids: list[int] = []
+        now = utcnow()
+        for record_id, values in updates:
+            before = current.get(record_id)
+            try:
+                if before is None:
+                    raise NotFound(f"No contact with ID {record_id}.",
+                                   "See 'crm contacts list' (add --deleted for the recycle bin).")
+                if record_id in deleted:
+                    self.update(session, record_id, values, user)
+                    deleted.discard(record_id)
+                    current[record_id] = values_of(self.get(session, record_id))
+                    results.append(None)
+                    continue
+                cleaned = clean(values)
+                check_complete(before | cleaned)
+            except (NotFound, ValidationError) as exc:
+                results.append(exc)
+                continue
+            results.append(None)
+            changed = {k: v for k, v in cleaned.items() if before[k] != v}
+            if not changed:
+                continue
+            before.update(changed)
+            row = {**changed, "email_normalised": normalise_email(before["email"]),
+                   "modified_at": now, "_id": record_id}
+            by_fields.setdefault(tuple(sorted(changed)), []).append(row)
+            changed_ids.append(record_id)
+        for fields, rows in by_fields.items():
+            session.execute(update(table).where(table.c.id == bindparam("_id")).values(
+                {name: bindparam(name) for name in (*fields, "email_normalised", "modified_at")}),
+                rows)
+        record_changes(session, MODULE, changed_ids, "update", user.id)
+        return results
 
     def delete(self, session: Session, record_id: int, user: "User") -> None:
         """Move to the recycle bin; the tombstone stays readable through ``get_many``."""

@@ -1,0 +1,184 @@
+"""CPU per record of the sync engine: one initial two-way sync, a no-change sync and a 1% sync,
+with the syncing thread's CPU time (time.thread_time) next to the process's and the wall time.
+
+    .venv/bin/python bench/engine_profile.py 10000
+    .venv/bin/python bench/engine_profile.py 10000 --profile /tmp/sync.prof   # cProfile the initial sync (.txt: pyinstrument)
+    .venv/bin/python bench/engine_profile.py 10000 --database-url postgresql://...
+
+Prints JSON lines; asserts nothing. Uses bench/sync_bench.py's set-up (sandbox in process, limits
+off).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+def _setup(n: int, database_url: str | None):
+    import sync_bench
+
+    if database_url is None:
+        return sync_bench._setup(n, n, limits=False)
+    from crmcore import app as app_module
+
+    original = app_module.CRM.__init__
+
+    def patched(self, settings, *args, **kwargs):  # the bench's CRM on another database
+        from sqlalchemy import create_engine, text
+        engine = create_engine(database_url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        original(self, dataclasses.replace(settings, database_url=database_url), *args, **kwargs)
+
+    app_module.CRM.__init__ = patched
+    try:
+        return sync_bench._setup(n, n, limits=False)
+    finally:
+        app_module.CRM.__init__ = original
+
+
+_SPENT: dict[str, list] = {}
+
+
+def _timed(owner, name: str, label: str) -> None:
+    """Wrap ``owner.name`` to add the syncing thread's CPU time spent in it to ``label``
+    (inclusive of what it calls; calls made from another timed function count in both)."""
+    import functools
+    inner = getattr(owner, name)
+    spent = _SPENT.setdefault(label, [0.0, 0])
+
+    @functools.wraps(inner)
+    def wrapper(*args, **kwargs):
+        start = time.thread_time()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            spent[0] += time.thread_time() - start
+            spent[1] += 1
+
+    setattr(owner, name, wrapper)
+
+
+def _instrument() -> None:
+    """CPU time by part of the work (see --breakdown)."""
+    from crm_constant_contact import answers, session as cc_session
+    from crm_contacts import records
+    from crmcore import http
+    from crmcore.sync import applier, mapping, pull, push
+    from sqlalchemy.orm import Session
+
+    _timed(records.ContactStore, "create_many", "store.create_many (incl. validation)")
+    _timed(records, "clean", "validation clean()")
+    _timed(records.ContactStore, "update_many", "store.update_many")
+    _timed(records.ContactStore, "get_many", "store.get_many")
+    _timed(records.ContactStore, "find_by_email", "store.find_by_email")
+    _timed(applier.Applier, "commit", "applier.commit (all)")
+    _timed(applier.Applier, "_save_links", "applier._save_links")
+    _timed(applier.Applier, "links_by", "applier.links_by")
+    _timed(Session, "commit", "session commits")
+    _timed(pull.Puller, "_pull_unlinked", "pull._pull_unlinked")
+    _timed(pull.Puller, "_pull_page", "pull._pull_page (all)")
+    _timed(push.Pusher, "_push_records", "push._push_records (all)")
+    _timed(cc_session.ConstantContactSession, "write", "connector write (all)")
+    _timed(answers, "contact_page", "connector contact_page (checks, flatten)")
+    _timed(cc_session, "contact_page", "connector contact_page (checks, flatten)")
+    _timed(http.ApiClient, "request", "http requests (incl. JSON decode)")
+    from crmcore import changes
+    from crmcore.sync import runlog
+    _timed(records, "_insert_rows", "store: contact inserts")
+    _timed(records, "record_changes", "store: record_changes")
+    _timed(runlog.RunLog, "flush", "run log flush")
+    _timed(applier, "checkpoint", "applier: checkpoint")
+    _timed(applier.Applier, "_create", "applier._create")
+    _timed(changes, "changes_since", "changes_since")
+    _timed(mapping.FieldMapping, "to_crm", "mapping.to_crm")
+    _timed(mapping.FieldMapping, "to_remote", "mapping.to_remote")
+    _timed(mapping.FieldMapping, "fingerprint_of", "mapping.fingerprint_of")
+    _timed(mapping.FieldMapping, "crm_key_values", "mapping.crm_key_values")
+    _timed(mapping.FieldMapping, "remote_key_values", "mapping.remote_key_values")
+
+
+def _measure(crm, sandbox, connection_id, records: int, profile: str | None = None) -> dict:
+    import sync_bench
+    from crmcore.sync.runner import sync_connection
+
+    sandbox.reset_counts()
+    before = sync_bench._rss_mb()
+    sync_bench._reset_peak()
+    wall, cpu, proc = time.perf_counter(), time.thread_time(), time.process_time()
+    if profile and profile.endswith(".txt"):  # a sampling profile (pyinstrument), as text
+        from pyinstrument import Profiler
+        profiler = Profiler(interval=0.0005)
+        with profiler:
+            summary = sync_connection(crm, connection_id)
+        Path(profile).write_text(profiler.output_text(show_all=False, short_mode=False))
+    elif profile:
+        import cProfile
+        prof = cProfile.Profile()
+        summary = prof.runcall(sync_connection, crm, connection_id)
+        prof.dump_stats(profile)
+    else:
+        summary = sync_connection(crm, connection_id)
+    cpu = time.thread_time() - cpu
+    proc = time.process_time() - proc
+    wall = time.perf_counter() - wall
+    return {"wall_s": round(wall, 2), "thread_cpu_s": round(cpu, 2),
+            "other_threads_cpu_s": round(proc - cpu, 2),
+            "us_per_record": round(cpu / records * 1e6, 1) if records else None,
+            "outcome": summary.outcome, "error": summary.error,
+            "requests": sandbox.request_total, "rss_before_mb": before,
+            "peak_mb": sync_bench._status_mb("VmHWM"),
+            "counts": summary.counts}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("size", type=int)
+    parser.add_argument("--profile")
+    parser.add_argument("--database-url")
+    parser.add_argument("--initial-only", action="store_true")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="print the syncing thread's CPU time by part (inclusive)")
+    parser.add_argument("--phase", default="initial", choices=("initial", "no_change", "one_percent"),
+                        help="the sync --profile profiles")
+    args = parser.parse_args()
+    import sync_bench
+
+    crm, user, sandbox, connection_id = _setup(args.size, args.database_url)
+    try:
+        def profile(phase: str) -> str | None:
+            return args.profile if args.phase == phase else None
+
+        if args.breakdown:
+            _instrument()
+        out = _measure(crm, sandbox, connection_id, 2 * args.size, profile("initial"))
+        print(json.dumps({"initial": out}), flush=True)
+        if args.breakdown:
+            for label, (spent, calls) in sorted(_SPENT.items(), key=lambda kv: -kv[1][0]):
+                print(f"{spent:8.3f} s {calls:7d} calls  {label}")
+            _SPENT.clear()
+        if args.initial_only:
+            return
+        time.sleep(sync_bench.OVERLAP_WAIT)
+        print(json.dumps({"no_change": _measure(crm, sandbox, connection_id, 2 * args.size,
+                                                profile("no_change"))}), flush=True)
+        k = sync_bench._change(crm, user, sandbox, 0.01)
+        print(json.dumps({"one_percent": _measure(crm, sandbox, connection_id, 2 * k,
+                                                  profile("one_percent"))}), flush=True)
+    finally:
+        sandbox.stop()
+        crm.close()
+    print(json.dumps({"load": os.getloadavg()}))
+
+
+if __name__ == "__main__":
+    main()
