@@ -80,16 +80,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
 
 
-# -- the core's schema, migrated once per process and backend -------------------------------------
+# -- the core's schema on SQLite, migrated once per process ----------------------------------------
 #
-# Every test's CRM starts with the core's schema at head. Upgrading the core's lineage takes a few
-# tenths of a second per database (most of a small test's time); the migrations' own tests
-# (tests/test_migrations.py, tests/test_released_schema.py) run them for real. Elsewhere a new,
-# empty database gets what the migrations made once in this process: a copy of that SQLite file,
-# or on PostgreSQL the very statements they sent, sent again in one transaction in the new schema.
-# ``initialise`` then finds the schema current and adds the rows (key check, first admin) itself.
+# Every test's CRM starts with the core's schema at head. On SQLite, upgrading the core's lineage
+# took about 0.2 s a test, most of a small test's setup, against a few milliseconds to copy the
+# file those same migrations made once in this process; ``initialise`` then finds the schema
+# current and adds the rows (key check, first admin) itself. The migrations' own tests
+# (tests/test_migrations.py, tests/test_released_schema.py) run them for real, and so does every
+# test on PostgreSQL (there the server's work is most of it, and a copy would not cost less).
 
-_templates: dict[str, object] = {}
+_templates: dict[str, Path] = {}
 
 
 def _scratch_crm(url: str, home: Path) -> CRM:
@@ -108,68 +108,20 @@ def _sqlite_template() -> Path:
         finally:
             crm.close()  # the last connection's close folds the WAL into the file
         _templates["sqlite"] = path
-    return _templates["sqlite"]  # type: ignore[return-value]
-
-
-def _postgresql_template() -> list[tuple[str, str, object]]:
-    """What upgrading the core's lineage from an empty PostgreSQL schema to head sent to the
-    server: (cursor method, query, parameters) in order, recorded at the driver (psycopg) so that
-    scripts run on the raw connection (procrastinate's schema) are in it too. Recorded once, in a
-    scratch schema of ``CRM_TEST_DATABASE_URL``."""
-    if "postgresql" not in _templates:
-        import psycopg
-
-        recorded: list[tuple[str, str, object]] = []
-        real = {name: getattr(psycopg.Cursor, name) for name in ("execute", "executemany")}
-
-        def recorder(name: str):
-            def call(cursor, query, params=None, *args, **kwargs):
-                recorded.append((name, query, params))
-                return real[name](cursor, query, params, *args, **kwargs)
-            return call
-
-        with fresh_database("postgresql", Path(".")) as scratch:
-            crm = _scratch_crm(scratch, Path(tempfile.gettempdir()))
-            try:
-                for name in real:
-                    setattr(psycopg.Cursor, name, recorder(name))
-                try:
-                    runner.upgrade_lineage(crm.engine, runner.core_lineage())
-                finally:
-                    for name, method in real.items():
-                        setattr(psycopg.Cursor, name, method)
-            finally:
-                crm.close()
-        _templates["postgresql"] = recorded
-    return _templates["postgresql"]  # type: ignore[return-value]
+    return _templates["sqlite"]
 
 
 def core_schema_from_template(crm: CRM) -> None:
-    """Give ``crm``'s database, when it is new and empty (a SQLite file, or a schema in the
-    database of ``CRM_TEST_DATABASE_URL``), the core's schema at head from this process's template
-    (see above); leave any other database alone."""
-    url = crm.settings.database_url
-    path = sqlite_path(url)
-    if path is not None:
-        if path.exists() and path.stat().st_size:
-            return
-        template = _sqlite_template()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # private, as crm makes it
-        with os.fdopen(fd, "wb") as out, template.open("rb") as source:
-            shutil.copyfileobj(source, out)
+    """Give ``crm``'s database, when it is a new SQLite file, the core's schema at head from this
+    process's template (see above); leave any other database alone."""
+    path = sqlite_path(crm.settings.database_url)
+    if path is None or (path.exists() and path.stat().st_size):
         return
-    base = os.environ.get(PG_ENV, "")
-    if not base or make_url(url).database != make_url(base).database:
-        return
-    statements = _postgresql_template()
-    with crm.engine.begin() as conn:
-        if conn.exec_driver_sql("SELECT count(*) FROM pg_class "
-                                "WHERE relnamespace = current_schema()::regnamespace").scalar():
-            return
-        with conn.connection.driver_connection.cursor() as cursor:
-            for name, query, params in statements:
-                getattr(cursor, name)(query, params)
+    template = _sqlite_template()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # private, as crm makes it
+    with os.fdopen(fd, "wb") as out, template.open("rb") as source:
+        shutil.copyfileobj(source, out)
 
 
 @dataclass
