@@ -2,9 +2,12 @@
 loopback port with a temporary storage folder (test dependencies, used as servers only)."""
 from __future__ import annotations
 
+import atexit
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -52,6 +55,20 @@ class Server:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+_RUNNING: dict[str, Server] = {}
+
+
+def running(kind: str) -> Server:
+    """One server of each kind per test process (each test makes a fresh address book in it),
+    started on first use, stopped and its folder removed when the process exits."""
+    if kind not in _RUNNING:
+        folder = Path(tempfile.mkdtemp(prefix=f"crm-{kind}-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _RUNNING[kind] = start(kind, folder)
+        atexit.register(_RUNNING[kind].stop)  # runs before the folder's removal (last in, first out)
+    return _RUNNING[kind]
 
 
 def start(kind: str, folder: Path, attempts: int = 3, max_body: int | None = MAX_BODY) -> Server:
