@@ -7,12 +7,10 @@ unless it names them: ``CRM_PLUGINS`` is set to exactly what the test asks for.
 """
 from __future__ import annotations
 
-import atexit
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -23,13 +21,12 @@ from urllib.parse import quote
 import pytest
 from click.testing import CliRunner, Result
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 
 from crmcore.app import CRM
 from crmcore.cli import build_cli
-from crmcore.config import Settings, sqlite_path
+from crmcore.config import Settings
 from crmcore.initialise import initialise
-from crmcore.migrations import runner
 from crmcore.plugins import PluginHost
 
 PG_ENV = "CRM_TEST_DATABASE_URL"
@@ -78,50 +75,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     """A fresh, empty database for one test: SQLite, or PostgreSQL in a new schema."""
     with fresh_database(request.param, tmp_path) as url:
         yield url
-
-
-# -- the core's schema on SQLite, migrated once per process ----------------------------------------
-#
-# Every test's CRM starts with the core's schema at head. On SQLite, upgrading the core's lineage
-# took about 0.2 s a test, most of a small test's setup, against a few milliseconds to copy the
-# file those same migrations made once in this process; ``initialise`` then finds the schema
-# current and adds the rows (key check, first admin) itself. The migrations' own tests
-# (tests/test_migrations.py, tests/test_released_schema.py) run them for real, and so does every
-# test on PostgreSQL (there the server's work is most of it, and a copy would not cost less).
-
-_templates: dict[str, Path] = {}
-
-
-def _scratch_crm(url: str, home: Path) -> CRM:
-    return CRM(Settings(home=home, database_url=url), plugins=PluginHost(plugins=(), only=set()))
-
-
-def _sqlite_template() -> Path:
-    """A SQLite file holding the core's schema at head (made on first use; removed at exit)."""
-    if "sqlite" not in _templates:
-        folder = Path(tempfile.mkdtemp(prefix="crm-template-"))
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        path = folder / "core.sqlite"
-        crm = _scratch_crm(f"sqlite:///{path}", folder / "home")
-        try:
-            runner.upgrade_lineage(crm.engine, runner.core_lineage())
-        finally:
-            crm.close()  # the last connection's close folds the WAL into the file
-        _templates["sqlite"] = path
-    return _templates["sqlite"]
-
-
-def core_schema_from_template(crm: CRM) -> None:
-    """Give ``crm``'s database, when it is a new SQLite file, the core's schema at head from this
-    process's template (see above); leave any other database alone."""
-    path = sqlite_path(crm.settings.database_url)
-    if path is None or (path.exists() and path.stat().st_size):
-        return
-    template = _sqlite_template()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # private, as crm makes it
-    with os.fdopen(fd, "wb") as out, template.open("rb") as source:
-        shutil.copyfileobj(source, out)
 
 
 @dataclass
@@ -194,7 +147,6 @@ def make_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("CRM_PLUGINS", ",".join(plugins))
     crm = env.crm()
     try:
-        core_schema_from_template(crm)
         initialise(crm, "admin")
     finally:
         crm.close()

@@ -9,11 +9,19 @@ import pytest
 import requests
 
 sys.path.insert(0, str(Path(__file__).parent))
-from servers import Server, requests_sender, running  # noqa: E402
+from servers import Server, requests_sender, running, stop_all  # noqa: E402
 
 from crm_carddav.dav import CardDav  # noqa: E402
 
 KINDS = ("radicale", "xandikos")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _servers_stop_at_the_end():
+    """The servers started for this session's tests stop when it ends (a pytest-xdist worker
+    leaves without running exit handlers)."""
+    yield
+    stop_all()
 
 
 @pytest.fixture(params=KINDS)
