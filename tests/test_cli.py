@@ -29,6 +29,7 @@ def test_every_command_explains_itself(make_crm_env):
         assert "Usage: crm " + " ".join(path) in result.output
 
 
+@pytest.mark.slow
 def test_init_in_a_subprocess_then_acting_users(tmp_path):
     env = {"PATH": str(Path(sys.executable).parent), "CRM_HOME": str(tmp_path / "home"),
            "CRM_PLUGINS": ""}

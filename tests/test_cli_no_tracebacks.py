@@ -269,6 +269,7 @@ def tiny_disk(tmp_path):
     subprocess.run(["umount", str(where)], capture_output=True)
 
 
+@pytest.mark.slow
 def test_a_full_crm_home_names_the_fix(tiny_disk, monkeypatch):
     exe = shutil.which("crm", path=str(Path(os.sys.executable).parent)) or "crm"
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# one worker runs both tests, on one Chromium (the fixture below is per module)
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 if not CHROMIUM.exists():
     pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install chromium; "
                 ".ci/run does it)", allow_module_level=True)

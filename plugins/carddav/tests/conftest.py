@@ -1,4 +1,5 @@
-"""Fixtures: a Radicale and a Xandikos server per test session, a fresh address book per test."""
+"""Fixtures: a Radicale and a Xandikos server per test process (the conformance tests use the
+same two), a fresh address book per test."""
 from __future__ import annotations
 
 import sys
@@ -8,25 +9,24 @@ import pytest
 import requests
 
 sys.path.insert(0, str(Path(__file__).parent))
-from servers import Server, requests_sender, start  # noqa: E402
+from servers import Server, requests_sender, running, stop_all  # noqa: E402
 
 from crm_carddav.dav import CardDav  # noqa: E402
 
 KINDS = ("radicale", "xandikos")
 
 
-@pytest.fixture(scope="session")
-def servers(tmp_path_factory):
-    running: dict[str, Server] = {}
-    yield lambda kind: running.get(kind) or running.setdefault(
-        kind, start(kind, tmp_path_factory.mktemp(kind)))
-    for server in running.values():
-        server.stop()
+@pytest.fixture(scope="session", autouse=True)
+def _servers_stop_at_the_end():
+    """The servers started for this session's tests stop when it ends (a pytest-xdist worker
+    leaves without running exit handlers)."""
+    yield
+    stop_all()
 
 
 @pytest.fixture(params=KINDS)
-def server(request, servers) -> Server:
-    return servers(request.param)
+def server(request) -> Server:
+    return running(request.param)
 
 
 @pytest.fixture

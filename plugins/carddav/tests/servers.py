@@ -2,9 +2,12 @@
 loopback port with a temporary storage folder (test dependencies, used as servers only)."""
 from __future__ import annotations
 
+import atexit
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -52,6 +55,27 @@ class Server:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+_RUNNING: dict[str, tuple[Server, Path]] = {}
+
+
+def running(kind: str) -> Server:
+    """One server of each kind per test process (each test makes a fresh address book in it),
+    started on first use; :func:`stop_all` (at the end of the session) stops it."""
+    if kind not in _RUNNING:
+        folder = Path(tempfile.mkdtemp(prefix=f"crm-{kind}-"))
+        _RUNNING[kind] = start(kind, folder), folder
+        atexit.register(stop_all)  # a process that ends without the session's end (no-op after)
+    return _RUNNING[kind][0]
+
+
+def stop_all() -> None:
+    """Stop the servers :func:`running` started and remove their folders."""
+    while _RUNNING:
+        server, folder = _RUNNING.popitem()[1]
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def start(kind: str, folder: Path, attempts: int = 3, max_body: int | None = MAX_BODY) -> Server:

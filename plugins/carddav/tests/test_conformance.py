@@ -1,10 +1,7 @@
 """The core's conformance suite against real CardDAV servers: Radicale and Xandikos."""
 from __future__ import annotations
 
-import atexit
-import tempfile
 import uuid
-from pathlib import Path
 from typing import Any
 
 import requests
@@ -13,22 +10,11 @@ from sqlmodel import select
 from crmcore.api import set_http_options
 from crmcore.testing.conformance import RemoteHarness, Unsupported, connector_test_class
 from crmcore.testing.fixtures import CrmEnv
-from servers import MAX_BODY, Server, requests_sender, start
+from servers import MAX_BODY, requests_sender, running
 
 from crm_carddav import session as carddav_session
 from crm_carddav.dav import CardDav, path_of
 from crm_carddav.vcard import new_card, read_card, write_card
-
-_RUNNING: dict[str, Server] = {}
-
-
-def running(kind: str) -> Server:
-    """One server of each kind for the whole test session (a fresh address book per test)."""
-    if kind not in _RUNNING:
-        _RUNNING[kind] = start(kind, Path(tempfile.mkdtemp(prefix=f"crm-{kind}-")))
-        atexit.register(_RUNNING[kind].stop)
-    return _RUNNING[kind]
-
 
 class CardDavHarness(RemoteHarness):
     """A fresh address book on a running server; reads page by 5 cards so that paging shows."""

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import inspect
 
 
+@pytest.mark.slow
 def test_real_command_end_to_end(env, tmp_path):
     added = env.run(["contacts", "add", "--first-name", "Ada", "--last-name", "Lovelace",
                      "--email", "ada@example.com", "--phone", "+44 1", "--json"])

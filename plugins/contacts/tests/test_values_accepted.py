@@ -45,6 +45,7 @@ def test_names_refuse_control_and_escape_characters_through_the_real_command(env
     assert [c["description"] for c in listed(env)] == ["two\nlines\tand a tab"]
 
 
+@pytest.mark.slow
 def test_contacts_list_never_writes_raw_escapes_even_for_stored_ones(env):
     env.invoke(["contacts", "add", "--last-name", "Placeholder"])
     engine = create_engine(env.database_url.replace("postgresql://", "postgresql+psycopg://", 1))

@@ -19,6 +19,7 @@ import os
 from collections import Counter
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 from sqlmodel import select
@@ -355,6 +356,7 @@ class Player:
 # -- the property -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=not RANDOM,
           phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,

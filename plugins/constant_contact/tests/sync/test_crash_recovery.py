@@ -314,6 +314,7 @@ def test_a_run_dying_then_run_again_ends_like_one_clean_run(database_url, make_w
 # -- a real kill -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_sigkill_in_the_middle_of_a_real_run_then_run_again(database_url, make_world):
     """`crm sync now` in a subprocess is killed with SIGKILL halfway through its requests; the
     next one is not blocked by the dead run's lock and ends where one clean run ends."""

@@ -23,6 +23,7 @@ def _activities(requests) -> int:
     return sum(v for k, v in requests.items() if "/activities" in k)
 
 
+@pytest.mark.slow
 def test_initial_two_way_sync_within_budget_then_no_change_then_k_changes(world):
     n, m = 1200, 700
     _seed_crm(world, n)
@@ -62,6 +63,7 @@ def test_initial_two_way_sync_within_budget_then_no_change_then_k_changes(world)
         dict(world.sandbox.requests)
 
 
+@pytest.mark.slow
 def test_bulk_deletes_go_through_delete_activities(world):
     _seed_crm(world, 600)
     world.sync()

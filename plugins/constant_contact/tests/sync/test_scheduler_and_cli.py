@@ -7,6 +7,8 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from crmcore import scheduler
 from crmcore.models import utcnow
 from crmcore.sync import settings as sync_settings
@@ -136,6 +138,7 @@ def test_sync_now_and_log_through_the_real_command(world):
         ("constant-contact", "created", "Ada Lovelace")]
 
 
+@pytest.mark.slow
 def test_demo_runs_offline_as_the_readme_says(tmp_path):
     exe = Path(sys.executable).parent / "crm"
     env = {"PATH": str(Path(sys.executable).parent), "CRM_HOME": str(tmp_path / "home")}

@@ -2,6 +2,7 @@
 ``--once`` fail naming it, and only an admin runs it for everyone."""
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from crmcore import scheduler
@@ -29,6 +30,7 @@ def test_a_hung_remote_does_not_hold_up_the_other_connections(make_fleet):
             assert (hung.finished_at - run.finished_at).total_seconds() > 4, (run, hung)
 
 
+@pytest.mark.slow
 def test_once_fails_naming_the_failed_connection_and_runs_the_rest(make_fleet):
     with make_fleet(2) as fleet:
         fleet.sandboxes[1].faults.fail_next(1000, status=500)
@@ -45,6 +47,7 @@ def test_once_fails_naming_the_failed_connection_and_runs_the_rest(make_fleet):
         assert again.returncode == 0 and "Nothing is due." in again.stdout  # backed off
 
 
+@pytest.mark.slow
 def test_only_an_admin_runs_the_scheduler_for_everyone(make_fleet):
     with make_fleet(2) as fleet:
         refused = fleet.env.run(["scheduler", "run", "--once"], CRM_USER="u0")

@@ -25,6 +25,10 @@ from crmcore.worker import jobs
 
 FAST = ["--tick", "1", "--heartbeat", "0.5", "--stalled-after", "3"]
 
+# Real worker processes on second-long ticks: under pytest-xdist these tests share one worker, so
+# they never run at the same time as each other.
+pytestmark = pytest.mark.xdist_group("crm-worker-processes")
+
 
 def _postgres_only(env) -> None:
     if not env.database_url.startswith("postgresql"):
