@@ -189,10 +189,10 @@ def test_a_number_too_large_for_the_database_is_a_clear_error(make_crm_env):
     result = _run(env, "contacts", "show", "99999999999999999999")
     assert result.returncode == 2
     assert "Invalid value for 'ID': 99999999999999999999 is not in the range 1<=x<=9223372036854775807" in result.stderr
-    for args in (["contacts", "delete", "1", "9223372036854775808"],
-                 ["contacts", "list", "--limit", "99999999999999999999"]):
-        refused = env.invoke(args)
-        assert refused.exit_code == 2 and "is not in the range" in refused.output, refused.output
+    refused = env.invoke(["contacts", "delete", "1", "9223372036854775808"])
+    assert refused.exit_code == 2 and "is not in the range" in refused.output, refused.output
+    # a --limit past what SQL takes is "no limit", not an error (plugins/contacts test_cli)
+    assert env.invoke(["contacts", "list", "--limit", "99999999999999999999"]).exit_code == 0
 
 
 def test_an_integer_the_driver_cannot_store_is_explained_not_a_traceback():

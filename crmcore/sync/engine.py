@@ -53,7 +53,7 @@ SETTLE_WAIT = OVERLAP + timedelta(seconds=1.2)
 __all__ = ["SyncEngine", "EngineConfig", "Progress", "StepReport", "normalise_email", "OVERLAP"]
 
 #: ``report(step, done, total)``: records handled so far in a step of the run (its label, e.g.
-#: "Pulling from Constant Contact"), of ``total`` (None when not known before the step ends).
+#: "Pulling from <the connector's label>"), of ``total`` (None when not known before the step ends).
 StepReport = Callable[[str, int, "int | None"], None]
 
 

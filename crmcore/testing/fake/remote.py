@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import sys
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -47,6 +48,16 @@ class Stored:
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, **self.values, "version": str(self.version),
                 "updated_at": self.updated_at.isoformat(), "deleted": self.deleted}
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that gave up (a timeout, a closed connection) is no error of the server's: it
+    is not printed, so it never mixes into the output of the command under test."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class FakeRemote:
@@ -124,7 +135,7 @@ class FakeRemote:
             pass
 
         Handler.remote = remote
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self

@@ -116,7 +116,9 @@ def test_bars_with_counts_on_a_terminal_and_a_closed_pipe_never_fails_the_sync(w
     # the push, of its total known from the start: our 1,200 and the 40 the pull created
     assert re.search(r"Pushing to Constant Contact.*\b0/1240\s+records", text), text[-3000:]
     assert re.search(r"Pushing to Constant Contact.*\b1240/1240\s+records", text), text[-3000:]
-    assert re.search(r"Reading back from Constant Contact.*\b500/\?\s+records", text)
+    # the read-back's bar counts pages as they come (500/? while its total is unknown); which
+    # frames are drawn depends on the refresh rate, so any count of that step will do
+    assert re.search(r"Reading back from Constant Contact.*\b\d+/(\d+|\?)\s+records", text), text[-3000:]
     _synced(world, CRM_SIDE + 40)
 
 
