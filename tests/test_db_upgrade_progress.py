@@ -2,7 +2,6 @@
 per-step lines otherwise. The real 'crm' in a subprocess; the terminal is a pseudo-terminal."""
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -13,6 +12,7 @@ import pytest
 
 from crmcore.migrations.runner import core_lineage, downgrade_lineage
 from crmcore.migrations import service
+from crmcore.testing.terminal import run_on_terminal
 
 
 def _crm() -> str:
@@ -52,25 +52,11 @@ def test_plain_step_lines_off_a_terminal(crm_env):
 
 @pytest.mark.slow
 def test_a_bar_over_the_steps_on_a_terminal(crm_env):
-    pty = pytest.importorskip("pty")
+    pytest.importorskip("pty")
     steps = _behind(crm_env)
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen([_crm(), "db", "upgrade", "--no-backup"], env=crm_env.environ(),
-                            stdout=follower, stderr=follower)
-    os.close(follower)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        shown += chunk
-    assert proc.wait(timeout=300) == 0, shown.decode("utf-8", "replace")
-    os.close(leader)
-    drawn = shown.decode("utf-8", "replace")
-    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", drawn)
+    run = run_on_terminal([_crm(), "db", "upgrade", "--no-backup"], crm_env.environ())
+    assert run.returncode == 0, run.drawn
+    text = run.text
     assert re.search(rf"Upgrading the database.*\b0/{steps}\s+steps", text), text
     assert re.search(rf"Upgrading the database.*\b{steps}/{steps}\s+steps", text), text
     assert len(re.findall(r"core: upgraded", text)) >= steps  # each step's line, above the bar

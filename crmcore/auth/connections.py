@@ -331,14 +331,18 @@ def require_ready(crm: CRM, connection_id: int) -> None:
         if row is None:
             raise NotSignedIn(f"No connection with id {connection_id}.",
                               "See 'crm sync connectors'.")
-        connector = get_connector(crm, row.connector)
-        if uses_oauth(connector):
-            require_usable(row)
-        elif row.state == REAUTH_REQUIRED:
-            raise CredentialsRejected(
-                f"The {connector.label} connection needs new credentials.",
-                f"Give them with 'crm sync configure {connector.name} ...', then "
-                f"'crm sync test {connector.name}'.")
+        _refuse_unready(row, get_connector(crm, row.connector))
+
+
+def _refuse_unready(row: Connection, connector: Connector) -> None:
+    """Raise when ``row`` cannot call its service now (see :func:`require_ready`)."""
+    if uses_oauth(connector):
+        require_usable(row)
+    elif row.state == REAUTH_REQUIRED:
+        raise CredentialsRejected(
+            f"The {connector.label} connection needs new credentials.",
+            f"Give them with 'crm sync configure {connector.name} ...', then "
+            f"'crm sync test {connector.name}'.")
 
 
 def open_api_client(crm: CRM, connection_id: int, *, on_exchange=None,
@@ -358,15 +362,10 @@ def open_api_client(crm: CRM, connection_id: int, *, on_exchange=None,
         connector = get_connector(crm, row.connector)
         api_url = row.api_url
         insecure = allows_insecure_http(row)
+        _refuse_unready(row, connector)
         if uses_oauth(connector):
-            require_usable(row)
             tokens: Any = ConnectionTokenSource(crm, connection_id, connector.name, secrets=secrets)
         else:
-            if row.state == REAUTH_REQUIRED:
-                raise CredentialsRejected(
-                    f"The {connector.label} connection needs new credentials.",
-                    f"Give them with 'crm sync configure {connector.name} ...', then "
-                    f"'crm sync test {connector.name}'.")
             tokens = StaticCredentials(crm, connection_id, connector,
                                        saved_settings(crm, row), secrets=secrets)
     return ApiClient(api_url, tokens, is_quota_exhausted=connector.is_quota_exhausted,

@@ -3,7 +3,6 @@ on one; the CSV itself is untouched. The real 'crm' in a subprocess."""
 from __future__ import annotations
 
 import csv
-import os
 import re
 import shutil
 import subprocess
@@ -11,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from crmcore.testing.terminal import run_on_terminal
 
 COUNT = 1200
 
@@ -53,24 +53,11 @@ def test_plain_lines_off_a_terminal_and_the_file_unchanged(env, tmp_path):
 
 @pytest.mark.slow
 def test_a_bar_on_a_terminal(env, tmp_path):
-    pty = pytest.importorskip("pty")
+    pytest.importorskip("pty")
     _many(env, COUNT)
     out = tmp_path / "all.csv"
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen([_crm(), "contacts", "export", str(out)], env=env.environ(),
-                            stdout=follower, stderr=follower)
-    os.close(follower)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        shown += chunk
-    assert proc.wait(timeout=300) == 0, shown.decode("utf-8", "replace")
-    os.close(leader)
-    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown.decode("utf-8", "replace"))
+    run = run_on_terminal([_crm(), "contacts", "export", str(out)], env.environ())
+    assert run.returncode == 0, run.drawn
+    text = run.text
     assert re.search(r"Exporting.*\b\d[\d,]*/1200\s+contacts", text), text
     assert _rows(out) == COUNT

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 
 import pytest
 from sqlalchemy import create_engine, text
+from crmcore.testing.terminal import run_on_terminal
 
 
 def contacts(env) -> list[dict]:
@@ -185,26 +185,14 @@ def test_progress_is_plain_lines_off_a_terminal_and_nothing_with_json_or_quiet(e
 
 @pytest.mark.slow
 def test_progress_bar_on_a_terminal_and_a_closed_pipe_never_fails_the_import(env, tmp_path):
-    pty = pytest.importorskip("pty")
+    pytest.importorskip("pty")
     path = _many(tmp_path, 300)
-    leader, follower = pty.openpty()
     exe = env.run.__self__  # the CrmEnv
-    proc = subprocess.Popen([_crm(), "contacts", "import", str(path)], env=exe.environ(),
-                            stdout=subprocess.PIPE, stderr=follower)
-    proc.stdout.close()  # the reader goes away at once, like `| head -0`
-    os.close(follower)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        shown += chunk
-    assert proc.wait(timeout=120) == 0, shown.decode("utf-8", "replace")
-    os.close(leader)
-    assert b"Importing" in shown and b"lines" in shown and b"Traceback" not in shown
+    # the reader goes away at once, like `| head -0`
+    run = run_on_terminal([_crm(), "contacts", "import", str(path)], exe.environ(),
+                          stdout_gone=True, timeout=120)
+    assert run.returncode == 0, run.drawn
+    assert "Importing" in run.drawn and "lines" in run.drawn and "Traceback" not in run.drawn
     assert len(contacts(env)) == 300
 
 

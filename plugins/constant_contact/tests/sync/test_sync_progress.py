@@ -4,7 +4,6 @@ subprocess against the sandbox over loopback; the terminal is a pseudo-terminal.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -16,6 +15,7 @@ import pytest
 from crmcore.models import User
 from crmcore.sync.phases import PHASES
 from crmcore.sync.models import SyncRun
+from crmcore.testing.terminal import run_on_terminal
 
 CRM_SIDE = 1200  # enough for plain lines at each tenth of the push (from 1,000 records)
 
@@ -88,28 +88,15 @@ def test_json_and_quiet_print_no_progress_and_json_has_the_phases(world):
 
 @pytest.mark.slow
 def test_bars_with_counts_on_a_terminal_and_a_closed_pipe_never_fails_the_sync(world):
-    pty = pytest.importorskip("pty")
+    pytest.importorskip("pty")
     world.seed(*[world.contact(f"r{i}@example.com", "Remote", f"R{i}") for i in range(40)])
     _local(world, CRM_SIDE)
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen([_crm(), "sync", "now", "constant-contact"], env=world.env.environ(),
-                            stdout=subprocess.PIPE, stderr=follower)
-    proc.stdout.close()  # the reader of the summary goes away at once, like `| head -0`
-    os.close(follower)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        shown += chunk
-    assert proc.wait(timeout=300) == 0, shown.decode("utf-8", "replace")
-    os.close(leader)
-    drawn = shown.decode("utf-8", "replace")
-    assert "\x1b[" in drawn  # drawn with terminal codes (the bar), unlike the plain lines
-    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", drawn)
+    # the reader of the summary goes away at once, like `| head -0`
+    run = run_on_terminal([_crm(), "sync", "now", "constant-contact"], world.env.environ(),
+                          stdout_gone=True)
+    assert run.returncode == 0, run.drawn
+    assert "\x1b[" in run.drawn  # drawn with terminal codes (the bar), unlike the plain lines
+    text = run.text
     assert "Traceback" not in text
     assert "Pulling from Constant Contact" in text and "Pushing to Constant Contact" in text
     assert re.search(r"Pulling from Constant Contact.*\b40/40\s+records", text), text[-3000:]
