@@ -6,7 +6,7 @@ every failure into an outcome with a message and a next step instead of a traceb
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -15,6 +15,7 @@ from sqlmodel import select
 from crmcore.app import CRM
 from crmcore.auth.models import Connection
 from crmcore.errors import CrmError, DatabaseUnavailable, NotFound
+from crmcore.http import HttpDefaults
 from crmcore.models import User, utcnow
 from crmcore.redact import Secrets
 from crmcore.sync import lock
@@ -27,10 +28,10 @@ from crmcore.sync.models import SyncRun
 from crmcore.sync.runlog import RunLog
 
 DRY_RUN_ID = -1
-# A connection option: settings of the API client (rate_per_second, max_retries, timeout,
-# backoff_base, backoff_max); a local sandbox without limits sets rate_per_second None.
+# A connection option: settings of the API client, overriding the connector's http_defaults key
+# by key; a local sandbox without limits sets rate_per_second None.
 HTTP_OPTION = "http"
-HTTP_KEYS = ("rate_per_second", "max_retries", "timeout", "backoff_base", "backoff_max")
+HTTP_KEYS = tuple(f.name for f in fields(HttpDefaults))
 
 
 @dataclass
