@@ -71,6 +71,7 @@ def _duplicate(session: Session, user: User, line: int, found: int, given: dict[
     if all(current.get(k) == v for k, v in given.items()):
         return RowResult(line, "unchanged", found, f"same as contact {found}")
     STORE.update(session, found, given, user)
+    current.update(given)  # a later row of the batch for the same contact compares with these
     return RowResult(line, "updated", found, f"same email as contact {found}")
 
 

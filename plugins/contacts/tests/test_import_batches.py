@@ -80,3 +80,17 @@ def test_export_of_imported_contacts_gives_the_file_back(store_session) -> None:
     out.seek(0)
     again = csvimport.import_csv(session, user, io.StringIO(out.getvalue(), newline=""))
     assert again.count("unchanged") == 300 and not again.errors
+
+
+def test_two_rows_for_one_contact_in_a_batch_end_with_the_later_row(store_session) -> None:
+    """A row compares with what the earlier rows of its batch wrote, as row by row would."""
+    session, store, user = store_session
+    first = io.StringIO("first_name,last_name,email,title\nAda,Lovelace,ada@example.org,X\n",
+                        newline="")
+    csvimport.import_csv(session, user, first)
+    again = io.StringIO("first_name,last_name,email,title\n"
+                        "Ada,Lovelace,ada@example.org,A\n"
+                        "Ada,Lovelace,ada@example.org,X\n", newline="")
+    report = csvimport.import_csv(session, user, again)
+    assert [row.action for row in report.rows] == ["updated", "updated"]
+    assert session.execute(select(Contact.title)).scalars().all() == ["X"]
