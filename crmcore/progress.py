@@ -71,7 +71,7 @@ class ProgressDisplay:
         return self._bar is not None
 
     def __enter__(self) -> ProgressDisplay:
-        if self.enabled and _isatty(self.stream):
+        if self.enabled and stream_is_terminal(self.stream):
             self._bar = _start_bar(self.stream, self.unit)
             if self._bar is None:
                 self._alive = False
@@ -93,7 +93,6 @@ class ProgressDisplay:
         else:
             self._plain(step, done, total)
 
-    update = __call__
 
     def message(self, text: str) -> None:
         """A line for the reader: above the bars on a terminal, a plain line otherwise."""
@@ -158,7 +157,8 @@ class ProgressDisplay:
             self._alive = False
 
 
-def _isatty(stream: TextIO) -> bool:
+def stream_is_terminal(stream: TextIO) -> bool:
+    """Whether ``stream`` is a terminal; False for a closed, replaced or odd stream."""
     try:
         return stream.isatty()
     except (AttributeError, ValueError, OSError):

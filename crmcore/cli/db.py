@@ -9,7 +9,7 @@ from crmcore.cli.context import state
 from crmcore.cli.output import json_option, print_json, print_table
 from crmcore.migrations import dryrun, runner, service
 from crmcore.migrations import status as schema_status
-from crmcore.progress import ProgressDisplay
+from crmcore.progress import ProgressDisplay, stream_is_terminal
 
 
 def _crm():
@@ -51,7 +51,7 @@ def upgrade(dry_run: bool, no_backup: bool) -> None:
         def step(_name: str, line: str) -> None:
             nonlocal done
             done = min(done + 1, steps)
-            if shown.is_terminal and _isatty(sys.stdout):  # one terminal: the line above the bar
+            if shown.is_terminal and stream_is_terminal(sys.stdout):  # one terminal: the line above the bar
                 shown.message(line)
             else:
                 click.echo(line)
@@ -65,13 +65,6 @@ def upgrade(dry_run: bool, no_backup: bool) -> None:
     if result.backup is not None:
         click.echo(f"Backed up the database to {result.backup} before upgrading.")
     click.echo("Upgraded: " + ", ".join(result.changed) + ".")
-
-
-def _isatty(stream) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError, OSError):
-        return False
 
 
 @db.command("status")

@@ -35,6 +35,7 @@ from crmcore.contract.cursors import OVERLAP
 from crmcore.contract.records import RemotePage
 from crmcore.models import Change, User
 from crmcore.modules import ModuleSpec
+from crmcore.progress import StepReport
 from crmcore.sync.applier import Applier
 from crmcore.sync.batch import EngineConfig, normalise_email
 from crmcore.sync.lock import checkpoint
@@ -51,10 +52,6 @@ from crmcore.sync.state import Progress, RunContext, RunState
 SETTLE_WAIT = OVERLAP + timedelta(seconds=1.2)
 
 __all__ = ["SyncEngine", "EngineConfig", "Progress", "StepReport", "normalise_email", "OVERLAP"]
-
-#: ``report(step, done, total)``: records handled so far in a step of the run (its label, e.g.
-#: "Pulling from <the connector's label>"), of ``total`` (None when not known before the step ends).
-StepReport = Callable[[str, int, "int | None"], None]
 
 
 class SyncEngine:

@@ -9,9 +9,8 @@ from typing import Any
 import click
 
 from crmcore.api import acting_user, pass_crm
-from crmcore.api import echo, json_option, print_json, print_table, visible
+from crmcore.api import echo, json_option, print_json, print_table, progress_reporter, visible
 from crm_contacts import csvimport, csvio, service
-from crm_contacts.progress import progress_reporter
 from crm_contacts.fields import FIELD_NAMES, FIELDS
 
 RECORD_ID = click.IntRange(1, 2**63 - 1)  # what the database stores; larger is a clear usage error

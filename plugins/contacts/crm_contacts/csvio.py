@@ -40,7 +40,7 @@ def escape(cell: str) -> str:
     return cell
 
 
-_GUARDED = frozenset("=+-@\t\r'")  # a cell starting with one of these may need a leading '
+_GUARDED = frozenset(TRIGGERS) | {"'"}  # a cell starting with one of these may need a leading '
 
 
 def _cell(value: Any) -> str:
