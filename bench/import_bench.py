@@ -67,39 +67,22 @@ def _timed(env: dict, *args: str) -> tuple[float, float]:
     return elapsed, _children_cpu() - cpu
 
 
-def _reset(database_url: str) -> None:
-    """Empty the benchmark's database, so each run starts from nothing (PostgreSQL: its public
-    schema is dropped and made again; other databases: every table is dropped)."""
-    from sqlalchemy import MetaData, create_engine, text
-
-    engine = create_engine(database_url)
-    try:
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA public CASCADE"))
-                connection.execute(text("CREATE SCHEMA public"))
-            return
-        metadata = MetaData()
-        metadata.reflect(engine)
-        metadata.drop_all(engine)
-    finally:
-        engine.dispose()
-
-
 def bench(n: int, source: Path, database_url: str | None) -> dict[str, tuple[float, float]]:
     """{step: (wall seconds, CPU seconds)} of one run on an empty database."""
     home = Path(tempfile.mkdtemp(prefix="crm-import-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
     env.update(CRM_HOME=str(home), CRM_PLUGINS="contacts")
-    if database_url:
-        _reset(database_url)
-        env["CRM_DATABASE_URL"] = database_url
+    from crmcore.testing.fixtures import fresh_database
+
     try:
-        _timed(env, "init", "--admin", "admin")
-        _timed(env, "extensions", "install", "contacts", "-y")
-        return {"import": _timed(env, "contacts", "import", str(source), "--quiet"),
-                "re-import": _timed(env, "contacts", "import", str(source), "--quiet"),
-                "export": _timed(env, "contacts", "export", str(home / "out.csv"))}
+        # a SQLite file in the home, or a new schema of the PostgreSQL database (dropped after)
+        with fresh_database(database_url or "sqlite", home) as url:
+            env["CRM_DATABASE_URL"] = url
+            _timed(env, "init", "--admin", "admin")
+            _timed(env, "extensions", "install", "contacts", "-y")
+            return {"import": _timed(env, "contacts", "import", str(source), "--quiet"),
+                    "re-import": _timed(env, "contacts", "import", str(source), "--quiet"),
+                    "export": _timed(env, "contacts", "export", str(home / "out.csv"))}
     finally:
         shutil.rmtree(home, ignore_errors=True)
 

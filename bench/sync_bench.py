@@ -30,10 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -42,28 +39,6 @@ from data import crm_chunks, remote_chunks  # noqa: E402
 OVERLAP_WAIT = 3.2  # the engine re-reads a 2 s window until it settles; the Date header has whole seconds
 RATE, DAILY = 4, 10_000  # Constant Contact's real limits: requests per second, per day
 FULL = 100_000  # the size the latency-true comparison computes its figures for
-
-
-@contextmanager
-def _database(database_url: str | None, home: Path):
-    """A fresh database: a SQLite file in ``home``, or a new schema in the PostgreSQL database
-    of ``database_url`` (dropped afterwards)."""
-    if not database_url:
-        yield f"sqlite:///{home / 'crm.sqlite'}"
-        return
-    from sqlalchemy import create_engine, text
-
-    base = database_url.replace("postgresql://", "postgresql+psycopg://", 1)
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{base}{'&' if '?' in base else '?'}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _setup(n_crm: int, n_remote: int, limits: bool, database_url: str, home: Path, shown):
@@ -177,6 +152,7 @@ def one(size: int, baseline: bool, limited: bool, database_url: str | None = Non
     """Everything measured for one size, in this process. ``latency``: seconds the sandbox waits
     before answering each request."""
     from crmcore.progress import ProgressDisplay
+    from crmcore.testing.fixtures import fresh_database
 
     if baseline:  # one request per contact, as generic automation tools do
         from crm_constant_contact import bulk
@@ -185,7 +161,7 @@ def one(size: int, baseline: bool, limited: bool, database_url: str | None = Non
         ConstantContactConnector.write_batch_size = 500
     home = Path(tempfile.mkdtemp(prefix="crm-bench-"))
     with ProgressDisplay(enabled=progress, unit="records", plain_end=True) as shown, \
-            _database(database_url, home) as url:
+            fresh_database(database_url or "sqlite", home) as url:
         crm, user, sandbox, connection_id = _setup(size, size, limited, url, home, shown)
         sandbox.faults.latency = latency
         try:
