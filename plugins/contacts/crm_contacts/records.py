@@ -217,7 +217,7 @@ class ContactStore:
                 if row[1] is not None:
                     deleted.add(row[0])
         results: list[Exception | None] = []
-        by_fields: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        pending: dict[int, dict[str, Any]] = {}  # a record's changes, later updates over earlier
         changed_ids: list[int] = []
         now = utcnow()
         for record_id, values in updates:
@@ -242,10 +242,13 @@ class ContactStore:
             if not changed:
                 continue
             before.update(changed)
-            row = {**changed, "email_normalised": normalise_email(before["email"]),
+            pending.setdefault(record_id, {}).update(changed)
+            changed_ids.append(record_id)
+        by_fields: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for record_id, changed in pending.items():
+            row = {**changed, "email_normalised": normalise_email(current[record_id]["email"]),
                    "modified_at": now, "_id": record_id}
             by_fields.setdefault(tuple(sorted(changed)), []).append(row)
-            changed_ids.append(record_id)
         for fields, rows in by_fields.items():
             session.execute(update(table).where(table.c.id == bindparam("_id")).values(
                 {name: bindparam(name) for name in (*fields, "email_normalised", "modified_at")}),

@@ -72,3 +72,24 @@ def test_update_many_matches_update_one_by_one(env):
         assert (many[1], "update") not in second and (many[3], "restore") in second
         # email_normalised follows the email, so matching by email finds the new one
         assert store.find_by_email(s, ["ada@example.com"])["ada@example.com"] == [one[0], many[0]]
+
+
+def test_the_last_update_of_a_record_wins_whatever_fields_the_others_change(env):
+    """Updates of one record in one call apply in order, even when a middle one changes other
+    fields than the first and last (their statements are grouped by the fields they set)."""
+    from crmcore.users import get_user
+
+    crm = env.crm()
+    store = crm.plugins.modules["contacts"].spec.records
+    with crm.session() as s:
+        user = get_user(s, "admin")
+        (record_id,) = store.create_many(s, [{"last_name": "Lovelace", "email": "a@example.com"}],
+                                         user)
+        results = store.update_many(s, [(record_id, {"email": "b@example.com"}),
+                                        (record_id, {"email": "c@example.com", "title": "Countess"}),
+                                        (record_id, {"email": "d@example.com"})], user)
+    assert results == [None, None, None]
+    with crm.session() as s:
+        values = store.get_many(s, [record_id])[record_id].values
+        assert (values["email"], values["title"]) == ("d@example.com", "Countess")
+        assert store.find_by_email(s, ["d@example.com"]) == {"d@example.com": [record_id]}
