@@ -72,8 +72,10 @@ def bench(n: int, source: Path, database_url: str | None) -> dict[str, tuple[flo
     home = Path(tempfile.mkdtemp(prefix="crm-import-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
     env.update(CRM_HOME=str(home), CRM_PLUGINS="contacts")
-    from crmcore.testing.fixtures import fresh_database
+    from crmcore.testing.fixtures import PG_ENV, fresh_database
 
+    if database_url:  # the PostgreSQL database fresh_database makes its schema in
+        os.environ[PG_ENV] = database_url
     try:
         # a SQLite file in the home, or a new schema of the PostgreSQL database (dropped after)
         with fresh_database(database_url or "sqlite", home) as url:

@@ -152,7 +152,7 @@ def one(size: int, baseline: bool, limited: bool, database_url: str | None = Non
     """Everything measured for one size, in this process. ``latency``: seconds the sandbox waits
     before answering each request."""
     from crmcore.progress import ProgressDisplay
-    from crmcore.testing.fixtures import fresh_database
+    from crmcore.testing.fixtures import PG_ENV, fresh_database
 
     if baseline:  # one request per contact, as generic automation tools do
         from crm_constant_contact import bulk
@@ -160,6 +160,8 @@ def one(size: int, baseline: bool, limited: bool, database_url: str | None = Non
         bulk.BULK_THRESHOLD = 10 ** 9
         ConstantContactConnector.write_batch_size = 500
     home = Path(tempfile.mkdtemp(prefix="crm-bench-"))
+    if database_url:  # the PostgreSQL database fresh_database makes its schema in
+        os.environ[PG_ENV] = database_url
     with ProgressDisplay(enabled=progress, unit="records", plain_end=True) as shown, \
             fresh_database(database_url or "sqlite", home) as url:
         crm, user, sandbox, connection_id = _setup(size, size, limited, url, home, shown)

@@ -49,14 +49,12 @@ def _no_stray_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @contextmanager
 def fresh_database(backend_of: str, where: Path) -> Iterator[str]:
-    """A new, empty database on the backend of ``backend_of``: a SQLite file in ``where``, or a
-    PostgreSQL schema of its own (dropped afterwards) in the database of ``backend_of`` when it
-    is a PostgreSQL URL, else of ``CRM_TEST_DATABASE_URL``."""
+    """A new, empty database on the backend of the URL ``backend_of``: a SQLite file in
+    ``where``, or a PostgreSQL schema of its own (dropped afterwards)."""
     if backend_of.startswith("sqlite"):
         yield f"sqlite:///{where / 'crm.sqlite'}"
         return
-    base = backend_of if backend_of.startswith("postgresql") and "://" in backend_of \
-        else os.environ[PG_ENV]
+    base = os.environ[PG_ENV]
     if base.startswith("postgresql://"):
         base = "postgresql+psycopg://" + base[len("postgresql://"):]
     schema = f"t_{uuid.uuid4().hex[:12]}"
