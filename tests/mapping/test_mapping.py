@@ -214,3 +214,15 @@ def test_fingerprints_stay_those_stored_links_hold(mapping, values):
         [f"{e.crm}>{','.join(e.remote)}", e.transform.key_from_remote(tuple(remote.get(r) for r in e.remote))]
         for e in mapping.entries]
     assert mapping.fingerprint_of(mapping.crm_key_values(values)) == mapping.crm_fingerprint(values)
+
+
+def test_a_fingerprint_is_reused_only_for_the_same_keys_of_the_same_types(mapping):
+    """fingerprint_like skips hashing a record read back with the keys it was written with, and
+    only then: another value, or an equal value of another type (1, 1.0, True), is hashed anew."""
+    keys = mapping.crm_key_values(PERSON)
+    known = mapping.fingerprint_of(keys)
+    assert mapping.fingerprint_like(list(keys), keys, "given") == "given"  # reused as given
+    other = mapping.crm_key_values(dict(PERSON, phone="555-2"))
+    assert mapping.fingerprint_like(other, keys, known) == mapping.fingerprint_of(other) != known
+    for mine, theirs in (([1], [True]), ([1.0], [1]), ([[1]], [[True]])):
+        assert mapping.fingerprint_like(mine, theirs, "given") == mapping.fingerprint_of(mine)
