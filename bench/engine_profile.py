@@ -11,39 +11,36 @@ off).
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import contextlib
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 
+@contextlib.contextmanager
 def _setup(n: int, database_url: str | None):
+    """A CRM with n contacts and a sandbox with n, signed in, on a fresh database: a SQLite file in
+    a temporary folder, or a schema of its own in the PostgreSQL database ``database_url``
+    (dropped afterwards). Yields (crm, user, sandbox, connection_id)."""
     import sync_bench
+    from crmcore.testing.fixtures import PG_ENV, fresh_database
 
-    if database_url is None:
-        return sync_bench._setup(n, n, limits=False)
-    from crmcore import app as app_module
-
-    original = app_module.CRM.__init__
-
-    def patched(self, settings, *args, **kwargs):  # the bench's CRM on another database
-        from sqlalchemy import create_engine, text
-        engine = create_engine(database_url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-        original(self, dataclasses.replace(settings, database_url=database_url), *args, **kwargs)
-
-    app_module.CRM.__init__ = patched
-    try:
-        return sync_bench._setup(n, n, limits=False)
-    finally:
-        app_module.CRM.__init__ = original
+    home = Path(tempfile.mkdtemp(prefix="crm-profile-"))
+    if database_url:
+        os.environ[PG_ENV] = database_url
+    with fresh_database(database_url or "sqlite", home) as url:
+        crm, user, sandbox, connection_id = sync_bench._setup(
+            n, n, False, url, home, lambda *args: None)
+        try:
+            yield crm, user, sandbox, connection_id
+        finally:
+            sandbox.stop()
+            crm.close()
 
 
 _SPENT: dict[str, list] = {}
@@ -153,8 +150,7 @@ def main() -> None:
     args = parser.parse_args()
     import sync_bench
 
-    crm, user, sandbox, connection_id = _setup(args.size, args.database_url)
-    try:
+    with _setup(args.size, args.database_url) as (crm, user, sandbox, connection_id):
         def profile(phase: str) -> str | None:
             return args.profile if args.phase == phase else None
 
@@ -174,9 +170,6 @@ def main() -> None:
         k = sync_bench._change(crm, user, sandbox, 0.01)
         print(json.dumps({"one_percent": _measure(crm, sandbox, connection_id, 2 * k,
                                                   profile("one_percent"))}), flush=True)
-    finally:
-        sandbox.stop()
-        crm.close()
     print(json.dumps({"load": os.getloadavg()}))
 
 
