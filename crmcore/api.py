@@ -6,38 +6,132 @@ bundled plugins to this rule.
 """
 from __future__ import annotations
 
-from typing import Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from crmcore.app import CRM
-from crmcore.auth.connections import authorize, configure
-from crmcore.changes import record_change, record_changes
-from crmcore.cli import CrmGroup
-from crmcore.cli.context import acting_user, pass_crm
-from crmcore.cli.output import json_option, print_json, print_table
-from crmcore.cli.output import echo, visible
 from crmcore.errors import CrmError, NotFound, PermissionDenied, ValidationError
-from crmcore.extensions.store import install as install_extensions
-from crmcore.extensions.store import require_installed
 from crmcore.hookspecs import hookimpl
-from crmcore.http import (ApiClient, ApiError, ApiResponse, HttpDefaults, QuotaExhausted,
-                          RateLimited, TransientError)
-from crmcore.initialise import initialise
-from crmcore.migrations.batches import update_in_batches
-from crmcore.migrations.lineage import Migrations
-from crmcore.models import User, UTCField, utcnow
-from crmcore.modules import FieldSpec, ModuleSpec, RecordSnapshot, RecordStore
-from crmcore.contract.auth import (CONFIGURED, NEEDS_NEW_CREDENTIALS, NEEDS_REAUTHORIZATION,
-                                   NOT_CONFIGURED, READY, ApiKey, AuthKind, CredentialsRejected,
-                                   HttpBasic, NoAuth, OAuth2, OAuthServer, connection_state)
-from crmcore.contract.connector import Connector, ConnectorSession
-from crmcore.contract.cursors import OVERLAP, CursorInvalid, TimestampCursor
-from crmcore.contract.records import (STALE, RemotePage, RemoteRecord, RemoteValues, RemoteWrite,
-                                      WriteOutcome)
-from crmcore.contract.transforms import OMIT, Mapped, MappingSkip, Transform, normalise
-from crmcore.progress import PLAIN_FROM, ProgressDisplay, StepReport, progress_reporter
-from crmcore.sync.runner import RunSummary, sync_connection
-from crmcore.users import get_user
 
+if TYPE_CHECKING:
+    from crmcore.app import CRM
+    from crmcore.auth.connections import authorize, configure
+    from crmcore.changes import record_change, record_changes
+    from crmcore.cli import CrmGroup
+    from crmcore.cli.context import acting_user, pass_crm
+    from crmcore.cli.output import json_option, print_json, print_table
+    from crmcore.cli.output import echo, visible
+    from crmcore.extensions.store import install as install_extensions
+    from crmcore.extensions.store import require_installed
+    from crmcore.http import (ApiClient, ApiError, ApiResponse, HttpDefaults, QuotaExhausted,
+                              RateLimited, TransientError)
+    from crmcore.initialise import initialise
+    from crmcore.migrations.batches import update_in_batches
+    from crmcore.migrations.lineage import Migrations
+    from crmcore.models import User, UTCField, utcnow
+    from crmcore.modules import FieldSpec, ModuleSpec, RecordSnapshot, RecordStore
+    from crmcore.contract.auth import (CONFIGURED, NEEDS_NEW_CREDENTIALS, NEEDS_REAUTHORIZATION,
+                                       NOT_CONFIGURED, READY, ApiKey, AuthKind, CredentialsRejected,
+                                       HttpBasic, NoAuth, OAuth2, OAuthServer, connection_state)
+    from crmcore.contract.connector import Connector, ConnectorSession
+    from crmcore.contract.cursors import OVERLAP, CursorInvalid, TimestampCursor
+    from crmcore.contract.records import (STALE, RemotePage, RemoteRecord, RemoteValues, RemoteWrite,
+                                          WriteOutcome)
+    from crmcore.contract.transforms import OMIT, Mapped, MappingSkip, Transform, normalise
+    from crmcore.progress import PLAIN_FROM, ProgressDisplay, StepReport, progress_reporter
+    from crmcore.sync.runner import RunSummary, sync_connection
+    from crmcore.users import get_user
+
+# Every other name is imported from its home module on first use (PEP 562), so that a plugin's
+# ``from crmcore.api import X`` costs only X's module: ``crm --help`` never pays for alembic,
+# requests or the sync engine. "name": "module" or "module:name there".
+_LAZY: dict[str, str] = {
+    "CRM": "crmcore.app",
+    "authorize": "crmcore.auth.connections",
+    "configure": "crmcore.auth.connections",
+    "record_change": "crmcore.changes",
+    "record_changes": "crmcore.changes",
+    "CrmGroup": "crmcore.cli",
+    "acting_user": "crmcore.cli.context",
+    "pass_crm": "crmcore.cli.context",
+    "json_option": "crmcore.cli.output",
+    "print_json": "crmcore.cli.output",
+    "print_table": "crmcore.cli.output",
+    "echo": "crmcore.cli.output",
+    "visible": "crmcore.cli.output",
+    "install_extensions": "crmcore.extensions.store:install",
+    "require_installed": "crmcore.extensions.store",
+    "ApiClient": "crmcore.http",
+    "ApiError": "crmcore.http",
+    "ApiResponse": "crmcore.http",
+    "HttpDefaults": "crmcore.http",
+    "QuotaExhausted": "crmcore.http",
+    "RateLimited": "crmcore.http",
+    "TransientError": "crmcore.http",
+    "initialise": "crmcore.initialise",
+    "update_in_batches": "crmcore.migrations.batches",
+    "Migrations": "crmcore.migrations.lineage",
+    "User": "crmcore.models",
+    "UTCField": "crmcore.models",
+    "utcnow": "crmcore.models",
+    "FieldSpec": "crmcore.modules",
+    "ModuleSpec": "crmcore.modules",
+    "RecordSnapshot": "crmcore.modules",
+    "RecordStore": "crmcore.modules",
+    "CONFIGURED": "crmcore.contract.auth",
+    "NEEDS_NEW_CREDENTIALS": "crmcore.contract.auth",
+    "NEEDS_REAUTHORIZATION": "crmcore.contract.auth",
+    "NOT_CONFIGURED": "crmcore.contract.auth",
+    "READY": "crmcore.contract.auth",
+    "ApiKey": "crmcore.contract.auth",
+    "AuthKind": "crmcore.contract.auth",
+    "CredentialsRejected": "crmcore.contract.auth",
+    "HttpBasic": "crmcore.contract.auth",
+    "NoAuth": "crmcore.contract.auth",
+    "OAuth2": "crmcore.contract.auth",
+    "OAuthServer": "crmcore.contract.auth",
+    "connection_state": "crmcore.contract.auth",
+    "Connector": "crmcore.contract.connector",
+    "ConnectorSession": "crmcore.contract.connector",
+    "OVERLAP": "crmcore.contract.cursors",
+    "CursorInvalid": "crmcore.contract.cursors",
+    "TimestampCursor": "crmcore.contract.cursors",
+    "STALE": "crmcore.contract.records",
+    "RemotePage": "crmcore.contract.records",
+    "RemoteRecord": "crmcore.contract.records",
+    "RemoteValues": "crmcore.contract.records",
+    "RemoteWrite": "crmcore.contract.records",
+    "WriteOutcome": "crmcore.contract.records",
+    "OMIT": "crmcore.contract.transforms",
+    "Mapped": "crmcore.contract.transforms",
+    "MappingSkip": "crmcore.contract.transforms",
+    "Transform": "crmcore.contract.transforms",
+    "normalise": "crmcore.contract.transforms",
+    "PLAIN_FROM": "crmcore.progress",
+    "ProgressDisplay": "crmcore.progress",
+    "StepReport": "crmcore.progress",
+    "progress_reporter": "crmcore.progress",
+    "RunSummary": "crmcore.sync.runner",
+    "sync_connection": "crmcore.sync.runner",
+    "get_user": "crmcore.users",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The public name ``name``, imported from its home module on first use (then cached).
+    Raises AttributeError for a name the API does not have."""
+    try:
+        target = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    module, _, attribute = target.partition(":")
+    value = getattr(import_module(module), attribute or name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's names, the not-yet-imported public ones included."""
+    return sorted(set(globals()) | set(_LAZY))
 
 def current_crm() -> CRM:
     """The CRM of the running ``crm`` command (for plugin commands that need no acting user)."""

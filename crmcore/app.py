@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
@@ -19,7 +20,9 @@ from crmcore.config import Settings, create_private_sqlite_file, load_settings
 from crmcore.db import make_engine, session_scope
 from crmcore.errors import DatabaseUnavailable, NotInitialised
 from crmcore.plugins import PluginHost
-from crmcore.secrets import Vault, load_key, make_private_dir
+
+if TYPE_CHECKING:  # cryptography is imported when the vault is first needed
+    from crmcore.secrets import Vault
 
 
 class CRM:
@@ -41,6 +44,8 @@ class CRM:
         home made private first). Raises :class:`DatabaseUnavailable` naming the fix."""
         if self._engine is None:
             if self.settings.database_url.startswith("sqlite"):
+                from crmcore.secrets import make_private_dir
+
                 make_private_dir(self.settings.home)
                 create_private_sqlite_file(self.settings.database_url)
             try:
@@ -60,6 +65,8 @@ class CRM:
         """The vault that encrypts and decrypts stored secrets with the CRM's key file. Raises
         :class:`SecretKeyError` (naming the fix) for a missing, invalid or group/world-readable
         key."""
+        from crmcore.secrets import Vault, load_key
+
         return Vault(load_key(self.settings.key_file))
 
     def is_initialised(self) -> bool:

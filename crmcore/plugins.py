@@ -12,14 +12,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from crmcore import hookspecs
 from crmcore.errors import CrmError
-from crmcore.modules import ModuleSpec
-from crmcore.sync.connector import Connector, ConnectorInfo
+
+if TYPE_CHECKING:  # imported where used, so that building the command line stays cheap
+    from crmcore.modules import ModuleSpec
+    from crmcore.sync.connector import ConnectorInfo
 
 ENTRY_POINT_GROUP = "crm"
 
@@ -116,6 +118,8 @@ class PluginHost:
         """Every module the plugins register, by module name (collected once). Raises
         :class:`PluginError` for a spec of the wrong type or a name clash."""
         if self._modules is None:
+            from crmcore.modules import ModuleSpec
+
             found: dict[str, ModuleInfo] = {}
             for plugin, spec in self._collect("crm_register_modules"):
                 if not isinstance(spec, ModuleSpec):
@@ -134,6 +138,8 @@ class PluginHost:
         """Every sync connector the plugins register, by connector name (collected once). Raises
         :class:`PluginError` for an object that is not a Connector or a name clash."""
         if self._connectors is None:
+            from crmcore.sync.connector import Connector, ConnectorInfo
+
             found: dict[str, ConnectorInfo] = {}
             for plugin, connector in self._collect("crm_register_connectors"):
                 name = self.plugin_name(plugin)

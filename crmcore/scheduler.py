@@ -14,25 +14,23 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
 from crmcore.app import CRM
-from crmcore.auth.models import SIGNED_IN, Connection
-from crmcore.auth.tokens import connection_secrets
 from crmcore.errors import CrmError, PermissionDenied
 from crmcore.models import User, utcnow
-from crmcore.redact import scrub
-from crmcore.sync import settings as sync_settings
 from crmcore.sync.durations import frequency_span
-from crmcore.sync.lock import AlreadyRunning
-from crmcore.sync.models import SyncSettings
-from crmcore.sync.runner import RunSummary, sync_connection
+
+if TYPE_CHECKING:  # the sync modules are imported when a run starts, not with the command line
+    from crmcore.auth.models import Connection
+    from crmcore.sync.runner import RunSummary
 
 MAX_BACKOFF = timedelta(days=1)
 DEFAULT_POOL = 4  # connections synced at once by one scheduler process
 
-Runner = Callable[..., RunSummary]
+Runner = Callable[..., "RunSummary"]
 
 
 @dataclass
@@ -73,6 +71,8 @@ class Outcome:
 def due(crm: CRM, now: datetime, user_id: int | None = None) -> list[Due]:
     """Connections whose next run time has come (or never ran), oldest connection first;
     only ``user_id``'s when given."""
+    from crmcore.auth.models import SIGNED_IN, Connection
+
     found = []
     with crm.session() as session:
         query = select(Connection, User).where(Connection.state == SIGNED_IN,
@@ -95,6 +95,9 @@ def due_item(session, connection: Connection, owner: User, now: datetime,
              module: str | None = None) -> Due | None:
     """``connection`` as a :class:`Due` if it is enabled (for ``module``, its connector's),
     scheduled and due at ``now``."""
+    from crmcore.auth.models import SIGNED_IN
+    from crmcore.sync import settings as sync_settings
+
     settings = sync_settings.load(session, connection.id)
     span = frequency_span(settings.frequency)
     if span is None or connection.state != SIGNED_IN or (
@@ -107,6 +110,8 @@ def due_item(session, connection: Connection, owner: User, now: datetime,
 
 def still_due(crm: CRM, connection_id: int, now: datetime) -> Due | None:
     """The connection as a :class:`Due` if it is (still) due at ``now``, else None."""
+    from crmcore.auth.models import Connection
+
     with crm.session() as session:
         connection = session.get(Connection, connection_id)
         if connection is None:
@@ -121,6 +126,8 @@ def backoff(frequency: timedelta, failures: int) -> timedelta:
 
 
 def _record(crm: CRM, item: Due, summary: RunSummary | None, error: str | None, now: datetime) -> None:
+    from crmcore.sync.models import SyncSettings
+
     with crm.session() as session:
         row = session.get(SyncSettings, item.connection_id)
         if row is None:
@@ -138,6 +145,10 @@ def _record(crm: CRM, item: Due, summary: RunSummary | None, error: str | None, 
 
 def _scrubbed(crm: CRM, connection_id: int, text: str) -> str:
     """``text`` without any secret of the connection (it is kept and shown as the last error)."""
+    from crmcore.auth.models import Connection
+    from crmcore.auth.tokens import connection_secrets
+    from crmcore.redact import scrub
+
     try:
         with crm.session() as session:
             row = session.get(Connection, connection_id)
@@ -147,13 +158,17 @@ def _scrubbed(crm: CRM, connection_id: int, text: str) -> str:
     return scrub(text, secrets)
 
 
-def run_one(crm: CRM, item: Due, now: datetime, runner: Runner = sync_connection,
+def run_one(crm: CRM, item: Due, now: datetime, runner: Runner | None = None,
             reraise: tuple[type[BaseException], ...] = ()) -> Outcome:
-    """Run ``item`` once and record when it is next due (backed off after a failure).
+    """Run ``item`` once with ``runner`` (default :func:`crmcore.sync.runner.sync_connection`)
+    and record when it is next due (backed off after a failure).
 
     Never raises for a failed run: the outcome says why. An exception whose type is in
     ``reraise`` (a worker's infrastructure errors, retried by the job queue) is raised before
     anything is recorded; any other exception is recorded as a failure of this connection."""
+    from crmcore.sync.lock import AlreadyRunning
+
+    runner = runner if runner is not None else _sync_connection()
     summary, error = None, None
     try:
         summary = runner(crm, item.connection_id, trigger="scheduler")
@@ -184,11 +199,13 @@ def scope_for(crm: CRM, actor: User, everyone: bool) -> int | None:
     return actor.id
 
 
-def run_due(crm: CRM, now: datetime | None = None, runner: Runner = sync_connection,
+def run_due(crm: CRM, now: datetime | None = None, runner: Runner | None = None,
             echo: Callable[[str], None] = lambda line: None, user_id: int | None = None,
             pool: int = DEFAULT_POOL) -> list[Outcome]:
-    """Run every due connection once (``pool`` at a time); returns the outcomes in connection
-    order, "already running" ones included."""
+    """Run every due connection once (``pool`` at a time) with ``runner`` (default
+    :func:`crmcore.sync.runner.sync_connection`); returns the outcomes in connection order,
+    "already running" ones included."""
+    runner = runner if runner is not None else _sync_connection()
     now = now or utcnow()
     items = due(crm, now, user_id)
     if not items:
@@ -206,9 +223,11 @@ def run_due(crm: CRM, now: datetime | None = None, runner: Runner = sync_connect
 
 def run_forever(crm: CRM, poll_seconds: float = 30.0, echo: Callable[[str], None] = print,
                 stop: Callable[[], bool] = lambda: False, user_id: int | None = None,
-                pool: int = DEFAULT_POOL, runner: Runner = sync_connection) -> None:
+                pool: int = DEFAULT_POOL, runner: Runner | None = None) -> None:
     """Every ``poll_seconds`` until ``stop()`` says so, start the due connections that are not
-    already running here, ``pool`` at a time; a slow run never delays the next poll."""
+    already running here, ``pool`` at a time, with ``runner`` (default
+    :func:`crmcore.sync.runner.sync_connection`); a slow run never delays the next poll."""
+    runner = runner if runner is not None else _sync_connection()
     crm.engine
     running: dict[int, Future] = {}
     executor = ThreadPoolExecutor(max_workers=max(1, pool), thread_name_prefix="crm-sync")
@@ -233,3 +252,10 @@ def run_forever(crm: CRM, poll_seconds: float = 30.0, echo: Callable[[str], None
                     time.sleep(min(1.0, poll_seconds))
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _sync_connection() -> Runner:
+    """The default runner, :func:`crmcore.sync.runner.sync_connection` (imported on first use)."""
+    from crmcore.sync.runner import sync_connection
+
+    return sync_connection

@@ -7,8 +7,6 @@ import click
 
 from crmcore.cli.context import state
 from crmcore.cli.output import json_option, print_json, print_table
-from crmcore.migrations import dryrun, runner, service
-from crmcore.migrations import status as schema_status
 from crmcore.progress import ProgressDisplay, stream_is_terminal
 
 
@@ -39,6 +37,8 @@ def upgrade(dry_run: bool, no_backup: bool) -> None:
     each lineage upgrades in one transaction, so take your own backup (pg_dump) before.
     A database made by 0.1.0, before migrations, is recognised and upgraded too.
     """
+    from crmcore.migrations import dryrun, service
+
     crm = _crm()
     service.require_admin_named(crm, state().as_user, "upgrade the database")
     if dry_run:
@@ -71,6 +71,8 @@ def upgrade(dry_run: bool, no_backup: bool) -> None:
 @json_option
 def status(as_json: bool) -> None:
     """Each lineage: its current revision, the installed code's head, and what is pending."""
+    from crmcore.migrations import status as schema_status
+
     rows = [s.as_dict() for s in schema_status.status(_crm())]
     if as_json:
         print_json(rows)
@@ -94,6 +96,8 @@ def stamp(lineage: str, revision: str) -> None:
     For recovery only: after a schema was repaired by hand, or restored from a backup whose
     version table is wrong. 'crm db status' lists the lineages and revisions.
     """
+    from crmcore.migrations import runner, service
+
     crm = _crm()
     service.require_admin_named(crm, state().as_user, "stamp the database")
     runner.stamp_lineage(crm.engine, runner.lineage_named(crm, lineage), revision,

@@ -5,7 +5,6 @@ import click
 
 from crmcore.cli.context import acting_user, pass_crm
 from crmcore.cli.output import confirm, json_option, print_json, print_table
-from crmcore.extensions import store
 from crmcore.users import require_admin
 
 
@@ -19,6 +18,8 @@ def extensions() -> None:
 @pass_crm
 def list_(crm, as_json: bool) -> None:
     """List available and installed extensions with version, summary and dependencies."""
+    from crmcore.extensions import store
+
     with crm.session() as session:
         rows = [s.as_dict() for s in store.statuses(crm, session)]
     if as_json:
@@ -38,6 +39,8 @@ def list_(crm, as_json: bool) -> None:
 @pass_crm
 def install(crm, names: tuple[str, ...], yes: bool) -> None:
     """Install extensions NAMES and their dependencies, dependencies first (admin only)."""
+    from crmcore.extensions import store
+
     with crm.session() as session:
         user = acting_user(session)
         require_admin(user, "install extensions")
@@ -59,6 +62,8 @@ def install(crm, names: tuple[str, ...], yes: bool) -> None:
 @pass_crm
 def uninstall(crm, names: tuple[str, ...], purge: bool, yes: bool) -> None:
     """Uninstall extensions NAMES, dependents first (admin only). Data is kept unless --purge."""
+    from crmcore.extensions import store
+
     with crm.session() as session:
         user = acting_user(session)
         require_admin(user, "uninstall extensions")

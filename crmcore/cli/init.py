@@ -9,7 +9,6 @@ from sqlmodel import select
 
 from crmcore.cli.context import state
 from crmcore.models import User
-from crmcore.initialise import initialise
 
 
 @click.command()
@@ -24,6 +23,8 @@ def init(admin: str, password_stdin: bool) -> None:
     SQLite file under CRM_HOME; the key file (mode 0600) lives under CRM_HOME unless
     CRM_SECRET_KEY is set.
     """
+    from crmcore.initialise import initialise
+
     crm = state().crm
     user = initialise(crm, admin)
     click.echo(f"CRM ready at {crm.engine.url.render_as_string(hide_password=True)}; "

@@ -9,8 +9,6 @@ import sys
 
 import click
 
-from crmcore.auth import connections
-from crmcore.auth.credentials import uses_oauth
 from crmcore.cli.context import acting_user, pass_crm
 from crmcore.cli.output import confirm, json_option, print_json, print_table
 
@@ -39,6 +37,8 @@ def register(cli: click.Group) -> None:
 @pass_crm
 def connectors_cmd(crm, as_json: bool, user_name: str | None) -> None:
     """List the connectors with your connection's state, and the ones available to add."""
+    from crmcore.auth import connections
+
     with crm.session() as session:
         user = connections.target_user(session, acting_user(session), user_name)
     rows = connections.connectors_overview(crm, user)
@@ -104,6 +104,9 @@ def configure_cmd(crm, ctx, name: str, client_id, client_secret, auth_url, token
     they were made with, so the first sync with another account starts fresh, matching contacts
     by email.
     """
+    from crmcore.auth.credentials import uses_oauth
+    from crmcore.auth import connections
+
     notes: list[str] = []
     with crm.session() as session:
         user = connections.target_user(session, acting_user(session), user_name)
@@ -204,6 +207,8 @@ def _read_secret(what: str = "Client secret") -> str | None:
 @pass_crm
 def authorize_cmd(crm, name: str, no_browser: bool, timeout: float, user_name) -> None:
     """Sign in to NAME: allow access in the browser, then come back here."""
+    from crmcore.auth import connections
+
     with crm.session() as session:
         user = connections.target_user(session, acting_user(session), user_name)
 
@@ -227,6 +232,8 @@ def authorize_cmd(crm, name: str, no_browser: bool, timeout: float, user_name) -
 @pass_crm
 def revoke_cmd(crm, name: str, user_name) -> None:
     """Revoke Access to NAME: tokens forgotten here (and revoked there if possible); syncs stop."""
+    from crmcore.auth import connections
+
     with crm.session() as session:
         user = connections.target_user(session, acting_user(session), user_name)
     confirmed = connections.revoke(crm, user, name)
@@ -246,6 +253,7 @@ def test_cmd(crm, name: str, user_name) -> None:
     Says "ready" when the service answers as expected; otherwise what failed and what to do
     (new credentials: 'crm sync configure NAME ...'; OAuth: 'crm sync authorize NAME').
     """
+    from crmcore.auth import connections
     from crmcore.auth.credentials import test_connection
 
     with crm.session() as session:

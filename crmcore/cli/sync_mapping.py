@@ -9,7 +9,6 @@ import click
 from crmcore.cli.context import acting_user, pass_crm
 from crmcore.cli.output import print_json, print_table
 from crmcore.errors import ValidationError
-from crmcore.sync import mapping_store
 
 
 @click.command("mapping")
@@ -27,6 +26,8 @@ def mapping_command(crm, name: str, show: bool, as_json: bool, file: Path | None
     Each line ties a CRM field to one or more remote fields through a named transform, in both
     directions or one. Start your own from 'crm sync mapping NAME --json > mapping.json'.
     """
+    from crmcore.sync import mapping_store
+
     if file and reset:
         raise click.UsageError("Use either --file or --reset, not both.")
     if file or reset:

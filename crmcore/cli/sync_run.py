@@ -5,15 +5,11 @@ import sys
 
 import click
 
-from crmcore.auth.connections import require_ready
 from crmcore.cli.context import acting_user, pass_crm
 from crmcore.cli.output import json_option, print_json, print_table
 from crmcore.errors import CrmError, NotFound
 from crmcore.progress import ProgressDisplay
-from crmcore.sync import logview
-from crmcore.sync import settings as sync_settings
 from crmcore.sync.runlog import ACTIONS, CRM_SIDE, WARNING
-from crmcore.sync.runner import RunSummary, connection_for, sync_connection
 
 ON_OFF = click.Choice(["on", "off"])
 
@@ -49,6 +45,9 @@ def settings_command(crm, connector, sync_records_from, debug, frequency, direct
     With no option it shows them. An admin can turn one user's contacts sync off with
     '--contacts off --user NAME'.
     """
+    from crmcore.sync import settings as sync_settings
+    from crmcore.sync.runner import connection_for
+
     modules = {**({"contacts": _flag(contacts)} if contacts is not None else {}),
                **{m: True for m in enable_modules}, **{m: False for m in disable_modules}}
     changes = {"sync_records_from": sync_records_from, "debug": _flag(debug),
@@ -111,6 +110,9 @@ def now_command(crm, connector, dry_run, owner, quiet, as_json):
     progress is plain lines on standard error. --json prints the summary with the seconds
     spent per phase ("phases").
     """
+    from crmcore.sync.runner import RunSummary, connection_for, sync_connection
+    from crmcore.auth.connections import require_ready
+
     with crm.session() as session:
         actor = acting_user(session)
     connection, _ = connection_for(crm, actor, connector, owner)
@@ -159,6 +161,9 @@ def log_command(crm, connector, run, side, action, csv_path, limit, owner, as_js
     Each run shows when it ran, the module, the direction and, for the CRM and the connector's
     side, how many records were created, updated, skipped and deleted there.
     """
+    from crmcore.sync import logview
+    from crmcore.sync.runner import connection_for
+
     with crm.session() as session:
         actor = acting_user(session)
     connection, _ = connection_for(crm, actor, connector, owner)
@@ -223,6 +228,9 @@ def log_command(crm, connector, run, side, action, csv_path, limit, owner, as_js
 @pass_crm
 def debug_log_command(crm, connector, run, limit, owner, as_json):
     """The Debug Log: the redacted requests and responses of runs made with Debug Mode on."""
+    from crmcore.sync import logview
+    from crmcore.sync.runner import connection_for
+
     with crm.session() as session:
         actor = acting_user(session)
     connection, _ = connection_for(crm, actor, connector, owner)

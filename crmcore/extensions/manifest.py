@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from crmcore.errors import ValidationError
-from crmcore.schemas_loader import problems, load_schema
 
 
 @dataclass(frozen=True)
@@ -25,6 +24,8 @@ class Manifest:
 
 def parse_manifest(raw: dict[str, Any] | Path | str, plugin_name: str) -> Manifest:
     """Validate a manifest (dict or JSON file) and fill its defaults; errors name the plugin."""
+    from crmcore.schemas_loader import problems, load_schema
+
     if isinstance(raw, (str, Path)):
         try:
             raw = json.loads(Path(raw).read_text(encoding="utf-8"))

@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic.config import Config
-from alembic.script import ScriptDirectory
+if TYPE_CHECKING:  # Alembic is imported when a lineage's revisions are first read
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 #: Where ``env.py`` and ``script.py.mako`` live, shared by every lineage.
 ENVIRONMENT_DIR = Path(__file__).parent
@@ -63,6 +65,8 @@ class Lineage:
 
     def config(self) -> Config:
         """An Alembic ``Config`` for this lineage, built in memory (no ``alembic.ini``)."""
+        from alembic.config import Config
+
         cfg = Config()
         cfg.set_main_option("script_location", str(ENVIRONMENT_DIR))
         cfg.set_main_option("version_locations", str(self.folder))
@@ -72,6 +76,8 @@ class Lineage:
 
     def script(self) -> ScriptDirectory:
         """The lineage's revisions, read from its folder."""
+        from alembic.script import ScriptDirectory
+
         return ScriptDirectory.from_config(self.config())
 
     def head(self) -> str | None:

@@ -14,7 +14,6 @@ import socket
 from datetime import timedelta
 from functools import lru_cache
 
-import psutil
 from sqlalchemy import or_, update
 from sqlmodel import Session
 
@@ -36,6 +35,8 @@ class AlreadyRunning(CrmError):
 def _start_time(pid: int) -> str | None:
     """A process's start time (hundredths of a second since the epoch), or None when no such
     process runs."""
+    import psutil  # imported by the first run, not by every command that loads this module
+
     try:
         return str(int(psutil.Process(pid).create_time() * 100))
     except (psutil.NoSuchProcess, psutil.ZombieProcess):

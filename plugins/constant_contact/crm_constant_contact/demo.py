@@ -9,18 +9,14 @@ from __future__ import annotations
 import shlex
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
 
-from crmcore.api import CRM
-from crmcore.api import CrmError
-from crmcore.api import install_extensions
-from crmcore.api import initialise
-from crmcore.api import User
-from crmcore.api import RunSummary, sync_connection
-
-from crm_constant_contact.rehearsal import CONNECTOR, connect_to_sandbox
-from crm_constant_contact.sandbox import Sandbox
+if TYPE_CHECKING:  # what the demo runs is imported when it runs, not with the command line
+    from crmcore.api import CRM
+    from crmcore.api import User
+    from crmcore.api import RunSummary
 
 CRM_PEOPLE = [
     {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com",
@@ -47,6 +43,14 @@ def run_demo(crm: CRM, echo: Callable[[str], None], admin: str = "admin",
              then: Callable[[User, int], None] | None = None) -> tuple[RunSummary, RunSummary]:
     """The whole tour; returns the summaries of the two syncs. ``then(admin, connection_id)``
     runs at the end while the sandbox still serves (``crm demo --web`` serves the web app)."""
+    from crmcore.api import CrmError
+    from crmcore.api import User
+    from crmcore.api import initialise
+    from crmcore.api import install_extensions
+
+    from crm_constant_contact.rehearsal import CONNECTOR, connect_to_sandbox
+    from crm_constant_contact.sandbox import Sandbox
+
     started = time.monotonic()
     if crm.is_initialised():
         raise CrmError(f"crm demo needs an empty CRM home; {crm.settings.home} already holds a CRM "
@@ -90,6 +94,8 @@ def run_demo(crm: CRM, echo: Callable[[str], None], admin: str = "admin",
 
 
 def _sync(crm: CRM, connection_id: int, echo: Callable[[str], None], title: str) -> RunSummary:
+    from crmcore.api import sync_connection
+
     summary = sync_connection(crm, connection_id)
     if summary.outcome != "success":
         raise click.ClickException(f"{title} failed: {summary.error} {summary.hint or ''}")
@@ -100,6 +106,8 @@ def _sync(crm: CRM, connection_id: int, echo: Callable[[str], None], title: str)
 
 def _print_log(crm: CRM, summary: RunSummary, echo: Callable[[str], None]) -> None:
     from crmcore.api import run_items
+
+    from crm_constant_contact.rehearsal import CONNECTOR
 
     items = run_items(crm, summary.run_id)
     for side, label in (("crm", "CRM"), (CONNECTOR, "Constant Contact")):
@@ -138,6 +146,8 @@ def _serve_web(crm: CRM, user: User, host: str, port: int) -> None:
     import secrets
 
     from crmcore.api import configure, serve_web, set_password
+
+    from crm_constant_contact.rehearsal import CONNECTOR
 
     password = secrets.token_urlsafe(9)
     set_password(crm, user.name, password)

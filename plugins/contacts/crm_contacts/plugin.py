@@ -4,11 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crmcore import hookimpl
-from crmcore.api import ModuleSpec
 from crm_contacts import MODULE
-from crm_contacts.fields import FIELDS
-from crm_contacts.models import Contact
-from crm_contacts.records import ContactStore
 
 MANIFEST = Path(__file__).with_name("manifest.json")
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -23,6 +19,11 @@ def crm_extension_manifest() -> Path:
 @hookimpl
 def crm_register_modules(register) -> None:
     """Register the contacts module: its table, fields and record store."""
+    from crmcore.api import ModuleSpec  # imported when the module is first needed, not by --help
+    from crm_contacts.fields import FIELDS
+    from crm_contacts.models import Contact
+    from crm_contacts.records import ContactStore
+
     register(ModuleSpec(name=MODULE, label="Contacts", tables=[Contact], fields=list(FIELDS),
                         records=ContactStore()))
 
