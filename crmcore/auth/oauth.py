@@ -18,12 +18,13 @@ import os
 import secrets as random_secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
-from oauthlib.oauth2.rfc6749 import errors as oauth_errors
 from requests.auth import HTTPBasicAuth
-from requests_oauthlib import OAuth2Session
+
+if TYPE_CHECKING:  # the OAuth libraries are imported by a sign-in or a refresh, not by every command
+    from requests_oauthlib import OAuth2Session
 
 from crmcore.auth.errors import SignInFailed
 from crmcore.errors import CrmError
@@ -88,6 +89,8 @@ def _prepare(config: ClientConfig) -> None:
 
 
 def _session(config: ClientConfig, **kwargs: Any) -> OAuth2Session:
+    from requests_oauthlib import OAuth2Session
+
     session = OAuth2Session(config.client_id, scope=list(config.scopes),
                             redirect_uri=config.redirect_uri, **kwargs)
     mount_plain_http(session, config.token_url)
@@ -137,6 +140,8 @@ def resume(config: ClientConfig, state: str, verifier: str) -> PendingSignIn:
 
 def exchange_code(config: ClientConfig, pending: PendingSignIn, code: str) -> dict[str, Any]:
     """Trade the authorization code (and the PKCE verifier) for tokens."""
+    from oauthlib.oauth2.rfc6749 import errors as oauth_errors
+
     _prepare(config)
     try:
         token = pending.session.fetch_token(
@@ -155,6 +160,8 @@ def exchange_code(config: ClientConfig, pending: PendingSignIn, code: str) -> di
 
 def refresh(config: ClientConfig, refresh_token: str) -> dict[str, Any]:
     """A new token from the refresh token; keeps the old refresh token when none comes back."""
+    from oauthlib.oauth2.rfc6749 import errors as oauth_errors
+
     _prepare(config)
     session = _session(config)
     try:
@@ -205,6 +212,8 @@ def normalise(token: dict[str, Any], previous_refresh: str | None = None) -> dic
 
 
 def _translate(exc: Exception, config: ClientConfig, secrets: list[str]) -> CrmError:
+    from oauthlib.oauth2.rfc6749 import errors as oauth_errors
+
     hidden = known_secrets(config, *secrets)
     if isinstance(exc, CrmError):
         exc.message = hidden.scrub(exc.message)

@@ -104,8 +104,8 @@ def configure_cmd(crm, ctx, name: str, client_id, client_secret, auth_url, token
     they were made with, so the first sync with another account starts fresh, matching contacts
     by email.
     """
-    from crmcore.auth.credentials import uses_oauth
     from crmcore.auth import connections
+    from crmcore.auth.credentials import uses_oauth
 
     notes: list[str] = []
     with crm.session() as session:

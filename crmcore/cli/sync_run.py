@@ -110,8 +110,8 @@ def now_command(crm, connector, dry_run, owner, quiet, as_json):
     progress is plain lines on standard error. --json prints the summary with the seconds
     spent per phase ("phases").
     """
-    from crmcore.sync.runner import RunSummary, connection_for, sync_connection
     from crmcore.auth.connections import require_ready
+    from crmcore.sync.runner import RunSummary, connection_for, sync_connection
 
     with crm.session() as session:
         actor = acting_user(session)
