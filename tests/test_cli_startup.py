@@ -75,3 +75,17 @@ def test_the_check_sees_a_heavy_import(tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     assert "crm_eager_plugin" in modules
     assert "psutil" in _heavy(modules)
+
+
+def test_the_public_api_imports_each_name_from_its_home_on_first_use():
+    """``crmcore.api`` imports its names lazily; each is the very object of its home module."""
+    import importlib
+
+    import crmcore.api as api
+
+    for name, target in api._LAZY.items():
+        module, _, attribute = target.partition(":")
+        assert getattr(api, name) is getattr(importlib.import_module(module), attribute or name)
+    assert set(api.__all__) <= set(dir(api))
+    with pytest.raises(AttributeError):
+        api.no_such_name  # noqa: B018
