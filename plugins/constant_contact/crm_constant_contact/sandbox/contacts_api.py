@@ -149,12 +149,11 @@ class ContactsApi:
         else:
             candidates = self.store.scan(match, after=after, **bounds)
         page, last, more = [], None, False
-        rendered, include = self.store.contacts.rendered, f["include"]
         for entry in candidates:
             if len(page) == f["limit"]:
                 more = True
                 break
-            page.append(rendered(entry[1], include))
+            page.append(entry[1])
             last = entry
         rest: dict[str, Any] = {}
         if f["count"]:
@@ -168,7 +167,8 @@ class ContactsApi:
             rest["_links"] = {"next": {"href": "/v3/contacts?cursor=" + encode_cursor({"f": f, "a": list(last)})}}
         # {"contacts":[...],...} as json_response writes it, the contacts as stored (already JSON)
         tail = json.dumps(rest, separators=(",", ":")).encode()
-        body = b"".join((b'{"contacts":[', b",".join(page), b"]", b"," if rest else b"", tail[1:]))
+        contacts = self.store.contacts.rendered_list(page, f["include"])
+        body = b"".join((b'{"contacts":[', contacts, b"]", b"," if rest else b"", tail[1:]))
         return Response(200, body, "application/json", {})
 
     # ----- single contacts --------------------------------------------------------------------
