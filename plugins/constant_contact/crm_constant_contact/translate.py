@@ -52,12 +52,12 @@ def parse_time(value: str) -> datetime:
     # the API's own layout (``2024-10-30T18:56:35.123Z``) directly: a page has three per contact
     if len(value) in _STAMP_LENGTHS and value[-1] == "Z" and value[10] == "T":
         try:
-            parsed = _fromisoformat(value[:-1])
+            parsed = _fromisoformat(value)
         except ValueError:
             pass
         else:
-            if parsed.tzinfo is None:
-                return parsed.replace(tzinfo=_UTC)
+            if parsed.tzinfo is _UTC:
+                return parsed
     return _parse_time(value)
 
 
