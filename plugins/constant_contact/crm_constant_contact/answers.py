@@ -58,14 +58,15 @@ def server_time(response: Any, now: datetime | None = None) -> datetime | None:
     return parsed.astimezone(timezone.utc)
 
 
-def _time(contact: Mapping[str, Any], field: str, index: int) -> None:
+def _time(contact: Mapping[str, Any], field: str, index: int) -> datetime | None:
+    """``contact[field]`` parsed (aware, UTC), None when absent; :class:`ApiError` when not a time."""
     value = contact.get(field)
     if value is None:
-        return
+        return None
     if not isinstance(value, str) or not value.strip():
         raise _bad(f"contact {index}'s {field} is not a time")
     try:
-        translate.parse_time(value)
+        return translate.parse_time(value)
     except (ValueError, OverflowError):
         raise _bad(f"contact {index}'s {field} {value[:40]!r} is not an ISO-8601 time") from None
 
@@ -83,9 +84,17 @@ def contact_object(value: Any, where: str) -> dict[str, Any]:
     return value
 
 
+_ARRAYS = ("phone_numbers", "street_addresses", "custom_fields", "list_memberships")
+_NO_STAMP = datetime.fromtimestamp(0, timezone.utc)  # translate.to_record's stamp for neither
+
+
 def contact_page(data: Any) -> list[RemoteRecord]:
     """The records of a ``GET /contacts`` page (or ``{"contacts": [one]}``), every contact checked
-    first; raises :class:`ApiError` for the first field that is wrong."""
+    first; raises :class:`ApiError` for the first field that is wrong.
+
+    One pass checks a contact and reads it (:func:`translate.to_record`, with the stamps the
+    check parsed); a contact that cannot be read is reported only once every contact has passed
+    its checks, so a wrong field anywhere in the page is what the error names."""
     if not isinstance(data, dict):
         raise _bad("a page of contacts is not a JSON object")
     contacts = data.get("contacts")
@@ -93,24 +102,40 @@ def contact_page(data: Any) -> list[RemoteRecord]:
         return []
     if not isinstance(contacts, list):
         raise _bad("'contacts' is not an array")
+    records: list[RemoteRecord] = []
+    unreadable: Exception | None = None
+    flatten = translate.flatten
     for index, contact in enumerate(contacts):
         if not isinstance(contact, dict):
             raise _bad(f"contact {index} is not an object")
-        _id(contact.get("contact_id"), f"contact {index}'s contact_id")
-        for field in ("updated_at", "created_at", "deleted_at"):
-            _time(contact, field, index)
-        address = contact.get("email_address")
+        get = contact.get
+        remote_id = _id(get("contact_id"), f"contact {index}'s contact_id")
+        updated = _time(contact, "updated_at", index)
+        created = _time(contact, "created_at", index)
+        deleted = get("deleted_at")
+        if deleted is not None:
+            _time(contact, "deleted_at", index)
+        address = get("email_address")
         if address is not None and not isinstance(address, dict):
             raise _bad(f"contact {index}'s email_address is not an object")
-        for name in ("phone_numbers", "street_addresses", "custom_fields", "list_memberships"):
-            value = contact.get(name)
+        for name in _ARRAYS:
+            value = get(name)
             if value is not None and not (isinstance(value, list)
                                           and all(isinstance(v, (dict, str)) for v in value)):
                 raise _bad(f"contact {index}'s {name} is not an array")
-    try:
-        return [translate.to_record(c) for c in contacts]
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        raise _bad(f"a contact could not be read ({type(exc).__name__})") from None
+        if unreadable is not None:
+            continue
+        try:
+            values = flatten(contact)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            unreadable = exc
+            continue
+        records.append(RemoteRecord(
+            remote_id=remote_id, values=values, deleted=bool(deleted),
+            updated_at=updated if updated is not None else created if created is not None else _NO_STAMP))
+    if unreadable is not None:
+        raise _bad(f"a contact could not be read ({type(unreadable).__name__})")
+    return records
 
 
 def trusted_high_water(records: list[RemoteRecord], read_at: datetime | None) -> datetime | None:
