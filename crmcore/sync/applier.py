@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from crmcore.changes import record_changes
@@ -16,6 +16,7 @@ from crmcore.sync.batch import LINK_COLUMNS, Batch, LinkState
 from crmcore.sync.lock import checkpoint, heartbeat
 from crmcore.sync.models import SyncLink
 from crmcore.sync.ops import CrmDelete, CrmRestore, CrmUpdate
+from crmcore.sync.rowwriter import RawValue, RowWriter
 from crmcore.sync.runlog import CRM_SIDE, Item
 from crmcore.sync.state import RunContext, RunState
 
@@ -172,22 +173,24 @@ class Applier:
 
     def _save_links(self, session: Session, links: Iterable[LinkState]) -> None:
         """Insert new links and update known ones in two statements, not one per link."""
-        now = utcnow()
         inserts, updates = [], []
         for link in links:
-            row = {"remote_id": link.remote_id, "crm_fingerprint": link.crm_fingerprint,
-                   "remote_fingerprint": link.remote_fingerprint,
-                   "remote_updated_at": link.remote_updated_at, "remote_values": link.remote_values,
-                   "remote_version": link.remote_version,
-                   "crm_deleted": link.crm_deleted, "remote_deleted": link.remote_deleted,
-                   "synced_at": now}
+            values = link._remote_values  # JSON text as read back: stored again as it is
+            row = (link.remote_id, link.crm_fingerprint, link.remote_fingerprint,
+                   link.remote_updated_at, RawValue(values) if values.__class__ is str else values,
+                   link.remote_version, link.crm_deleted, link.remote_deleted)
             if link.row_id is None:
-                inserts.append({**row, "connection_id": self.ctx.connection_id,
-                                "module": self.ctx.module.name, "record_id": link.record_id})
+                inserts.append((*row, link.record_id))
             else:
-                updates.append({**row, "link_id": link.row_id})
-        if updates:
-            session.execute(update(SyncLink.__table__).where(SyncLink.__table__.c.id == bindparam("link_id"))
-                            .values({k: bindparam(k) for k in updates[0] if k != "link_id"}), updates)
-        if inserts:
-            session.execute(insert(SyncLink.__table__), inserts)
+                updates.append((*row, link.row_id))
+        now = utcnow()
+        _LINK_UPDATE.run(session, updates, (now,))
+        _LINK_INSERT.run(session, inserts, (now, self.ctx.connection_id, self.ctx.module.name))
+
+
+# the columns a batch writes of its links (then the shared ones), see Applier._save_links
+_LINK_FIELDS = ("remote_id", "crm_fingerprint", "remote_fingerprint", "remote_updated_at",
+                "remote_values", "remote_version", "crm_deleted", "remote_deleted")
+_LINK_UPDATE = RowWriter(SyncLink.__table__, _LINK_FIELDS, shared=("synced_at",), key="id")
+_LINK_INSERT = RowWriter(SyncLink.__table__, (*_LINK_FIELDS, "record_id"),
+                         shared=("synced_at", "connection_id", "module"))
