@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlalchemy import Select, bindparam, delete, select
+from sqlmodel import Session
 
 from crmcore.changes import record_changes
 from crmcore.errors import CrmError
@@ -35,14 +35,15 @@ class Applier:
         """Links of this connection and module by ``column`` (record or remote id), in chunks."""
         values = list(values)
         found: dict = {}
-        table = SyncLink.__table__
         by_remote = column is SyncLink.remote_id
-        key = table.c.remote_id if by_remote else table.c.record_id
-        for start in range(0, len(values), 500):
-            chunk = values[start:start + 500]
-            rows = session.execute(select(*LINK_COLUMNS).where(
-                table.c.connection_id == self.ctx.connection_id,
-                table.c.module == self.ctx.module.name, key.in_(chunk)))
+        statement = _LINKS_BY_REMOTE if by_remote else _LINKS_BY_RECORD
+        params = {"connection_id": self.ctx.connection_id, "module": self.ctx.module.name}
+        for start in range(0, len(values), _CHUNK):
+            chunk = values[start:start + _CHUNK]
+            # always _CHUNK values (the last repeated): one statement, compiled and cached once
+            chunk += chunk[-1:] * (_CHUNK - len(chunk))
+            params.update(zip(_KEYS, chunk))
+            rows = session.execute(statement, params)
             for row in rows:  # plain rows, no ORM objects: a batch reads hundreds
                 found[row.remote_id if by_remote else row.record_id] = LinkState.from_row(row)
         return found
@@ -187,6 +188,21 @@ class Applier:
         _LINK_UPDATE.run(session, updates, (now,))
         _LINK_INSERT.run(session, inserts, (now, self.ctx.connection_id, self.ctx.module.name))
 
+
+# links_by: a batch's links in chunks of _CHUNK ids, each value its own bound parameter
+_CHUNK = 500
+_KEYS = [f"k{i}" for i in range(_CHUNK)]
+
+
+def _links_by(key) -> Select:
+    table = SyncLink.__table__
+    return select(*LINK_COLUMNS).where(
+        table.c.connection_id == bindparam("connection_id"),
+        table.c.module == bindparam("module"), key.in_([bindparam(k) for k in _KEYS]))
+
+
+_LINKS_BY_REMOTE = _links_by(SyncLink.__table__.c.remote_id)
+_LINKS_BY_RECORD = _links_by(SyncLink.__table__.c.record_id)
 
 # the columns a batch writes of its links (then the shared ones), see Applier._save_links
 _LINK_FIELDS = ("remote_id", "crm_fingerprint", "remote_fingerprint", "remote_updated_at",
