@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlmodel import Session
 
 from crmcore.changes import record_changes
@@ -16,7 +16,7 @@ from crmcore.sync.batch import LINK_COLUMNS, Batch, LinkState
 from crmcore.sync.lock import checkpoint, heartbeat
 from crmcore.sync.models import SyncLink
 from crmcore.sync.ops import CrmDelete, CrmRestore, CrmUpdate
-from crmcore.sync.rowwriter import RawValue, RowWriter
+from crmcore.sync.rowwriter import RawValue, RowReader, RowWriter
 from crmcore.sync.runlog import CRM_SIDE, Item
 from crmcore.sync.state import RunContext, RunState
 
@@ -36,16 +36,15 @@ class Applier:
         values = list(values)
         found: dict = {}
         by_remote = column is SyncLink.remote_id
-        statement = _LINKS_BY_REMOTE if by_remote else _LINKS_BY_RECORD
-        params = {"connection_id": self.ctx.connection_id, "module": self.ctx.module.name}
+        reader = _LINKS_BY_REMOTE if by_remote else _LINKS_BY_RECORD
+        at = 1 if by_remote else 0  # the key's place in LINK_COLUMNS
+        head = [self.ctx.connection_id, self.ctx.module.name]
         for start in range(0, len(values), _CHUNK):
             chunk = values[start:start + _CHUNK]
-            # always _CHUNK values (the last repeated): one statement, compiled and cached once
+            # always _CHUNK values (the last repeated): one statement, compiled once
             chunk += chunk[-1:] * (_CHUNK - len(chunk))
-            params.update(zip(_KEYS, chunk))
-            rows = session.execute(statement, params)
-            for row in rows:  # plain rows, no ORM objects: a batch reads hundreds
-                found[row.remote_id if by_remote else row.record_id] = LinkState.from_row(row)
+            for row in reader.run(session, head + chunk):  # plain rows: a batch reads hundreds
+                found[row[at]] = LinkState(*row)  # LINK_COLUMNS are in its fields' order
         return found
 
     def commit(self, batch: Batch, seq: int | None = None, high_water: datetime | None = None,
@@ -194,11 +193,12 @@ _CHUNK = 500
 _KEYS = [f"k{i}" for i in range(_CHUNK)]
 
 
-def _links_by(key) -> Select:
+def _links_by(key) -> RowReader:
     table = SyncLink.__table__
-    return select(*LINK_COLUMNS).where(
+    return RowReader(select(*LINK_COLUMNS).where(
         table.c.connection_id == bindparam("connection_id"),
-        table.c.module == bindparam("module"), key.in_([bindparam(k) for k in _KEYS]))
+        table.c.module == bindparam("module"), key.in_([bindparam(k) for k in _KEYS])),
+        ["connection_id", "module", *_KEYS])
 
 
 _LINKS_BY_REMOTE = _links_by(SyncLink.__table__.c.remote_id)

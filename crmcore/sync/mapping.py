@@ -477,19 +477,21 @@ def _digest(keys: list[list[Any]]) -> str:
 
 def _digest_keys(heads: list[str], key_values: list[Any]) -> str:
     """:func:`_digest` of ``[[label, key], ...]``, with each label's JSON made beforehand
-    (``heads``) and str and None keys written directly, as the encoder writes them; any other
-    key goes through the encoder. The same text, so the same fingerprint."""
+    (``heads``) and str, None and bool keys written directly, as the encoder writes them; any
+    other key goes through the encoder. The same text, so the same fingerprint."""
     parts = []
     append = parts.append
     for head, key in zip(heads, key_values):
         kind = key.__class__
         if kind is str:
-            append(f"{head}{_encode_str(key)}]")
+            append(head + _encode_str(key))
         elif key is None:
-            append(f"{head}null]")
+            append(head + "null")
+        elif kind is bool:
+            append(head + ("true" if key else "false"))
         else:
-            append(f"{head}{_FINGERPRINT_JSON.encode(key)}]")
-    text = f"[{','.join(parts)}]"
+            append(head + _FINGERPRINT_JSON.encode(key))
+    text = "[" + "],".join(parts) + "]]" if parts else "[]"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from crmcore.db import make_engine
 from crmcore.models import UTCDateTime
-from crmcore.sync.rowwriter import RawValue, RowWriter
+from crmcore.sync.rowwriter import RawValue, RowReader, RowWriter
 
 FIELDS = ("name", "data", "at", "flag", "note")
 
@@ -110,3 +110,21 @@ def test_a_naive_time_is_refused_as_before(tables):
     inserter = RowWriter(ours, FIELDS, shared=("stamp", "owner"))
     with Session(engine) as session, pytest.raises(ValueError, match="naive"):
         inserter.run(session, [("n", None, datetime(2026, 1, 1), None, None)], (STAMP, 1))
+
+
+def test_row_reader_reads_what_sqlalchemy_reads(tables):
+    engine, ours, _ = tables
+    statement = select(ours.c.id, ours.c.name, ours.c.data, cast(ours.c.data, Text).label("t"),
+                       ours.c.at, ours.c.flag, ours.c.stamp).where(
+        ours.c.owner == bindparam("o"), ours.c.name.in_([bindparam("a"), bindparam("b")]))
+    reader = RowReader(statement, ["b", "o", "a"])
+    with Session(engine) as session:
+        RowWriter(ours, FIELDS, shared=("stamp", "owner")).run(session, ROWS, (STAMP, 7))
+        session.commit()
+        for names in (["ä plain", "zoned"], ["no time", "no time"], ["zoned", "nobody"]):
+            expected = [tuple(row) for row in session.execute(
+                statement, {"o": 7, "a": names[0], "b": names[1]})]
+            got = reader.run(session, [names[1], 7, names[0]])
+            assert sorted(got, key=str) == sorted(expected, key=str)
+            assert got and all(isinstance(row[4], datetime) or row[4] is None for row in got)
+        assert reader.run(session, ["zoned", 8, "ä plain"]) == []
