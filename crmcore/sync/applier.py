@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, update
-from sqlmodel import Session, select
+from sqlalchemy import bindparam, delete, select
+from sqlmodel import Session
 
 from crmcore.changes import record_changes
 from crmcore.errors import CrmError
@@ -16,6 +16,7 @@ from crmcore.sync.batch import LINK_COLUMNS, Batch, LinkState
 from crmcore.sync.lock import checkpoint, heartbeat
 from crmcore.sync.models import SyncLink
 from crmcore.sync.ops import CrmDelete, CrmRestore, CrmUpdate
+from crmcore.sync.rowwriter import RawValue, RowReader, RowWriter
 from crmcore.sync.runlog import CRM_SIDE, Item
 from crmcore.sync.state import RunContext, RunState
 
@@ -34,16 +35,16 @@ class Applier:
         """Links of this connection and module by ``column`` (record or remote id), in chunks."""
         values = list(values)
         found: dict = {}
-        table = SyncLink.__table__
         by_remote = column is SyncLink.remote_id
-        key = table.c.remote_id if by_remote else table.c.record_id
-        for start in range(0, len(values), 500):
-            chunk = values[start:start + 500]
-            rows = session.execute(select(*LINK_COLUMNS).where(
-                table.c.connection_id == self.ctx.connection_id,
-                table.c.module == self.ctx.module.name, key.in_(chunk)))
-            for row in rows:  # plain rows, no ORM objects: a batch reads hundreds
-                found[row.remote_id if by_remote else row.record_id] = LinkState.from_row(row)
+        reader = _LINKS_BY_REMOTE if by_remote else _LINKS_BY_RECORD
+        at = 1 if by_remote else 0  # the key's place in LINK_COLUMNS
+        head = [self.ctx.connection_id, self.ctx.module.name]
+        for start in range(0, len(values), _CHUNK):
+            chunk = values[start:start + _CHUNK]
+            # always _CHUNK values (the last repeated): one statement, compiled once
+            chunk += chunk[-1:] * (_CHUNK - len(chunk))
+            for row in reader.run(session, head + chunk):  # plain rows: a batch reads hundreds
+                found[row[at]] = LinkState(*row)  # LINK_COLUMNS are in its fields' order
         return found
 
     def commit(self, batch: Batch, seq: int | None = None, high_water: datetime | None = None,
@@ -172,22 +173,40 @@ class Applier:
 
     def _save_links(self, session: Session, links: Iterable[LinkState]) -> None:
         """Insert new links and update known ones in two statements, not one per link."""
-        now = utcnow()
         inserts, updates = [], []
         for link in links:
-            row = {"remote_id": link.remote_id, "crm_fingerprint": link.crm_fingerprint,
-                   "remote_fingerprint": link.remote_fingerprint,
-                   "remote_updated_at": link.remote_updated_at, "remote_values": link.remote_values,
-                   "remote_version": link.remote_version,
-                   "crm_deleted": link.crm_deleted, "remote_deleted": link.remote_deleted,
-                   "synced_at": now}
+            values = link._remote_values  # JSON text as read back: stored again as it is
+            row = (link.remote_id, link.crm_fingerprint, link.remote_fingerprint,
+                   link.remote_updated_at, RawValue(values) if values.__class__ is str else values,
+                   link.remote_version, link.crm_deleted, link.remote_deleted)
             if link.row_id is None:
-                inserts.append({**row, "connection_id": self.ctx.connection_id,
-                                "module": self.ctx.module.name, "record_id": link.record_id})
+                inserts.append((*row, link.record_id))
             else:
-                updates.append({**row, "link_id": link.row_id})
-        if updates:
-            session.execute(update(SyncLink.__table__).where(SyncLink.__table__.c.id == bindparam("link_id"))
-                            .values({k: bindparam(k) for k in updates[0] if k != "link_id"}), updates)
-        if inserts:
-            session.execute(insert(SyncLink.__table__), inserts)
+                updates.append((*row, link.row_id))
+        now = utcnow()
+        _LINK_UPDATE.run(session, updates, (now,))
+        _LINK_INSERT.run(session, inserts, (now, self.ctx.connection_id, self.ctx.module.name))
+
+
+# links_by: a batch's links in chunks of _CHUNK ids, each value its own bound parameter
+_CHUNK = 500
+_KEYS = [f"k{i}" for i in range(_CHUNK)]
+
+
+def _links_by(key) -> RowReader:
+    table = SyncLink.__table__
+    return RowReader(select(*LINK_COLUMNS).where(
+        table.c.connection_id == bindparam("connection_id"),
+        table.c.module == bindparam("module"), key.in_([bindparam(k) for k in _KEYS])),
+        ["connection_id", "module", *_KEYS])
+
+
+_LINKS_BY_REMOTE = _links_by(SyncLink.__table__.c.remote_id)
+_LINKS_BY_RECORD = _links_by(SyncLink.__table__.c.record_id)
+
+# the columns a batch writes of its links (then the shared ones), see Applier._save_links
+_LINK_FIELDS = ("remote_id", "crm_fingerprint", "remote_fingerprint", "remote_updated_at",
+                "remote_values", "remote_version", "crm_deleted", "remote_deleted")
+_LINK_UPDATE = RowWriter(SyncLink.__table__, _LINK_FIELDS, shared=("synced_at",), key="id")
+_LINK_INSERT = RowWriter(SyncLink.__table__, (*_LINK_FIELDS, "record_id"),
+                         shared=("synced_at", "connection_id", "module"))

@@ -312,7 +312,7 @@ class FieldMapping:
     def fingerprint_of(self, key_values: list[Any]) -> str:
         """The fingerprint of :meth:`crm_key_values` or :meth:`remote_key_values` (equal lists,
         equal fingerprints): what :meth:`crm_fingerprint` and :meth:`remote_fingerprint` return."""
-        return _digest([[label, key] for label, key in zip(self._plan.labels, key_values)])
+        return _digest_keys(self._plan.heads, key_values)
 
     def fingerprint_like(self, key_values: list[Any], known_key_values: list[Any],
                          known_fingerprint: str) -> str:
@@ -374,6 +374,8 @@ class _Plan:
 
     def __init__(self, mapping: "FieldMapping", entries: list[Entry]) -> None:
         self.labels = [e.label for e in entries]
+        # each entry's start in the fingerprint's JSON: '["label",' (see _digest_keys)
+        self.heads = [f"[{_FINGERPRINT_JSON.encode(label)}," for label in self.labels]
         self.crm_sources = [e.crm for e in entries]
         self.remote_sources = [e.remote[0] for e in entries]
         self.crm_get = _getter(self.crm_sources)
@@ -466,8 +468,31 @@ _FINGERPRINT_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), defa
                                      ensure_ascii=False, check_circular=False)
 
 
+_encode_str = json.encoder.encode_basestring  # what that encoder writes a str with (C)
+
+
 def _digest(keys: list[list[Any]]) -> str:
     return hashlib.sha256(_FINGERPRINT_JSON.encode(keys).encode("utf-8")).hexdigest()[:32]
+
+
+def _digest_keys(heads: list[str], key_values: list[Any]) -> str:
+    """:func:`_digest` of ``[[label, key], ...]``, with each label's JSON made beforehand
+    (``heads``) and str, None and bool keys written directly, as the encoder writes them; any
+    other key goes through the encoder. The same text, so the same fingerprint."""
+    parts = []
+    append = parts.append
+    for head, key in zip(heads, key_values):
+        kind = key.__class__
+        if kind is str:
+            append(head + _encode_str(key))
+        elif key is None:
+            append(head + "null")
+        elif kind is bool:
+            append(head + ("true" if key else "false"))
+        else:
+            append(head + _FINGERPRINT_JSON.encode(key))
+    text = "[" + "],".join(parts) + "]]" if parts else "[]"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def _refuse(problem: str, more: int = 0) -> None:

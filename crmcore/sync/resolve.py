@@ -51,7 +51,8 @@ class Resolver:
         link.remote_fingerprint = fingerprint or self.ctx.mapping.remote_fingerprint(record.values)
         link.remote_updated_at = record.updated_at
         link.remote_deleted = record.deleted
-        link.remote_values = {k: record.values.get(k) for k in self.ctx.mapping.remote_fields}
+        get = record.values.get
+        link.remote_values = {k: get(k) for k in self.ctx.mapping.remote_fields}
         link.remote_version = record.version
 
     def apply_remote(self, batch: Batch, record: RemoteRecord, link: LinkState,

@@ -4,15 +4,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert
 from sqlmodel import Session
 
 from crmcore.redact import Secrets
 from crmcore.sync.models import SyncRunItem
+from crmcore.sync.rowwriter import RowWriter
 
 ACTIONS = ("created", "updated", "skipped", "deleted")
 WARNING = "warning"  # a row about a record that was written all the same (not counted)
 CRM_SIDE = "crm"
+_ITEM_INSERT = RowWriter(SyncRunItem.__table__, ("side", "action", "module", "record_name",
+                                                 "record_id", "remote_id", "reason"),
+                         shared=("run_id",))
 
 
 @dataclass
@@ -66,9 +69,9 @@ class RunLog:
         if self.keep_all:
             self.kept.extend(self.pending)
         elif self.pending and session is not None and self.run_id is not None:
-            session.execute(insert(SyncRunItem.__table__),  # Core: one statement, not one per key set
-                            [{**item.as_dict(), "run_id": self.run_id,
-                              "record_name": item.record_name[:255]} for item in self.pending])
+            _ITEM_INSERT.run(session, [  # one statement for the batch's rows, compiled once
+                (item.side, item.action, item.module, item.record_name[:255], item.record_id,
+                 item.remote_id, item.reason) for item in self.pending], (self.run_id,))
         self.pending.clear()
 
     def discard_item(self, item: Item) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from typing import Any
 
@@ -51,9 +52,10 @@ class RunContext:
         """The Sync Log's name of the remote side (the connector's name)."""
         return self.connector.name
 
-    @property
+    @cached_property
     def crm_email_field(self) -> str | None:
-        """The CRM field mapped to the connector's email field (first matches), if mapped."""
+        """The CRM field mapped to the connector's email field (first matches), if mapped
+        (worked out once: the mapping does not change during a run)."""
         return next((e.crm for e in self.mapping.entries
                      if tuple(e.remote) == (self.connector.email_field,)), None)
 
