@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect, text
 
+from crmcore.migrations.heads import simple_head
 from crmcore.migrations.lineage import CORE, VERSION_TABLE_PREFIX, version_table_name
 from crmcore.migrations.runner import (UPGRADE_HINT, MigrationError, SchemaOutOfDate,
                                        needs_adoption, script_facts, core_lineage,
@@ -72,13 +73,16 @@ def status(crm: "CRM") -> list[LineageStatus]:
 
 def require_current(crm: "CRM") -> None:
     """Raise :class:`SchemaOutOfDate` when the core or an installed extension has revisions
-    pending (or the database predates migrations). One connection, a few small queries; the
-    revision files are read once per process."""
+    pending (or the database predates migrations). One connection, a few small queries; a
+    lineage at the head its files name plainly (:func:`simple_head`) needs no Alembic, any other
+    case is worked out by Alembic from the revision files, read once per process."""
     behind: list[str] = []
     lineages = extension_lineages(crm)
     with crm.engine.connect() as conn:
         for lineage in [core_lineage(), *(lineages[n] for n in installed_names(conn) if n in lineages)]:
             current = current_revisions(conn, lineage)
+            if current and current == (simple_head(lineage.folder),):
+                continue
             pending = pending_revisions(lineage, current)
             if pending:
                 behind.append(f"{lineage.name}: {len(pending)} revision(s) pending"
