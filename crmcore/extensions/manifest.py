@@ -1,8 +1,17 @@
-"""Extension manifests: data with defaults and mandatory keys, validated by JSON Schema."""
+"""Extension manifests: data with defaults and mandatory keys, validated by JSON Schema.
+
+Every command that opens the database reads the manifests, and loading the validator costs more
+than the command's own work; a :class:`ValidatedManifests` record lets a manifest whose exact
+content was found valid before skip the validation (:func:`parse_manifest`).
+"""
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import tempfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,24 +31,126 @@ class Manifest:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def parse_manifest(raw: dict[str, Any] | Path | str, plugin_name: str) -> Manifest:
-    """Validate a manifest (dict or JSON file) and fill its defaults; errors name the plugin."""
-    from crmcore.schemas_loader import problems, load_schema
+SCHEMA = "extension-manifest.schema.json"
 
+
+class ValidatedManifests:
+    """The digests of manifest contents already found valid, kept in one file (one hex digest a
+    line). A digest covers the manifest's exact JSON data (types included), the schema's text and
+    the validator's version, so any change to any of them validates again. The file is a cache:
+    a missing, unreadable or unwritable one only means validating again.
+
+    :param path: the file, e.g. ``<CRM_HOME>/cache/valid-manifests``; its folder is created
+        (mode 0700) only inside an existing parent.
+    """
+
+    LIMIT = 256  # digests kept: the newest, so the file stays small
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._known = path.read_text(encoding="ascii").split()
+        except (OSError, UnicodeDecodeError):
+            self._known = []
+        self._set = set(self._known)
+        self._added = False
+
+    def __contains__(self, digest: str) -> bool:
+        return digest in self._set
+
+    def add(self, digest: str) -> None:
+        """Record ``digest`` as valid (written by :meth:`save`)."""
+        if digest not in self._set:
+            self._set.add(digest)
+            self._known.append(digest)
+            self._added = True
+
+    def save(self) -> None:
+        """Write the record when something was added (atomically); errors are ignored."""
+        if not self._added:
+            return
+        try:
+            if not self.path.parent.is_dir():
+                self.path.parent.mkdir(mode=0o700)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".valid-manifests-")
+            try:
+                with os.fdopen(fd, "w", encoding="ascii") as out:
+                    out.write("\n".join(self._known[-self.LIMIT:]) + "\n")
+                os.replace(tmp, self.path)
+            except BaseException:
+                os.unlink(tmp)
+                raise
+        except OSError:
+            return
+        self._added = False
+
+
+def _is_json_data(value: Any) -> bool:
+    """Whether ``value`` is made of JSON's own types only (dict with str keys, list, str, int,
+    float, bool, None), so its canonical JSON text stands for it exactly."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return type(value) in (str, bool, int, float, type(None))
+    if type(value) is list:
+        return all(_is_json_data(v) for v in value)
+    if type(value) is dict:
+        return all(type(k) is str and _is_json_data(v) for k, v in value.items())
+    return False
+
+
+def manifest_digest(raw: Any) -> str | None:
+    """The digest of a manifest's content for :class:`ValidatedManifests`; None when ``raw`` is
+    not plain JSON data (it is then always validated)."""
+    salt = _salt()
+    if salt is None or not _is_json_data(raw):
+        return None
+    text = json.dumps(raw, sort_keys=True, ensure_ascii=True, allow_nan=True)
+    return hashlib.sha256(salt + text.encode("ascii")).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _salt() -> bytes | None:
+    """What a manifest's validity depends on besides itself: the schema's text and the
+    validator's version (None when the validator's version cannot be read)."""
+    from importlib.metadata import PackageNotFoundError, version
+    from importlib.resources import files
+
+    try:
+        validator = version("jsonschema")
+    except PackageNotFoundError:
+        return None
+    schema = files("crmcore.schemas").joinpath(SCHEMA).read_bytes()
+    return b"crm-manifest-1\0" + validator.encode() + b"\0" + hashlib.sha256(schema).digest()
+
+
+def parse_manifest(raw: dict[str, Any] | Path | str, plugin_name: str,
+                   validated: ValidatedManifests | None = None) -> Manifest:
+    """Validate a manifest (dict or JSON file) and fill its defaults; errors name the plugin.
+    With ``validated``, a content found valid before is not validated again, and a valid new one
+    is recorded there. Raises :class:`ValidationError` for an unreadable or invalid manifest."""
     if isinstance(raw, (str, Path)):
         try:
             raw = json.loads(Path(raw).read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise ValidationError(f"Plugin {plugin_name!r}: cannot read its manifest: {exc}",
                                   "Reinstall the plugin package.") from None
-    found = problems(load_schema("extension-manifest.schema.json"), raw)
-    if found:
-        raise ValidationError(f"Plugin {plugin_name!r} has an invalid extension manifest at {found[0]}",
-                              "The plugin's author must fix its manifest; uninstall the package "
-                              "meanwhile or leave it out with CRM_PLUGINS.")
+    digest = manifest_digest(raw) if validated is not None else None
+    if digest is None or digest not in validated:
+        _validate(raw, plugin_name)
+        if digest is not None:
+            validated.add(digest)
     known = {"name", "version", "summary", "depends", "category", "description"}
     return Manifest(
         name=raw["name"], version=raw["version"], summary=raw["summary"],
         depends=tuple(raw.get("depends", ())), category=raw.get("category", "Uncategorized"),
         description=raw.get("description", ""),
         extra={k: v for k, v in raw.items() if k not in known})
+
+
+def _validate(raw: Any, plugin_name: str) -> None:
+    from crmcore.schemas_loader import load_schema, problems
+
+    found = problems(load_schema(SCHEMA), raw)
+    if found:
+        raise ValidationError(f"Plugin {plugin_name!r} has an invalid extension manifest at {found[0]}",
+                              "The plugin's author must fix its manifest; uninstall the package "
+                              "meanwhile or leave it out with CRM_PLUGINS.")

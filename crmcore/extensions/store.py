@@ -15,7 +15,7 @@ from sqlmodel import Session, SQLModel, select
 from crmcore.app import CRM
 from crmcore.errors import CrmError, NotFound, ValidationError
 from crmcore.extensions.context import ExtensionContext
-from crmcore.extensions.manifest import Manifest, parse_manifest
+from crmcore.extensions.manifest import Manifest, ValidatedManifests, parse_manifest
 from crmcore.models import InstalledExtension, User
 from crmcore.users import require_admin
 
@@ -55,16 +55,19 @@ class ExtensionStatus:
 
 def available(crm: CRM) -> dict[str, Available]:
     """Every extension the installed plugin packages offer, by name. Raises :class:`PluginError`
-    for an invalid manifest or two plugins offering one name."""
+    for an invalid manifest or two plugins offering one name. A manifest whose exact content was
+    valid before is not validated again (:class:`ValidatedManifests` in CRM_HOME's ``cache``)."""
     found: dict[str, Available] = {}
+    validated = ValidatedManifests(crm.settings.home / "cache" / "valid-manifests")
     for plugin, raw in crm.plugins.manifests():
         plugin_name = crm.plugins.plugin_name(plugin)
-        manifest = parse_manifest(raw, plugin_name)
+        manifest = parse_manifest(raw, plugin_name, validated)
         if manifest.name in found:
             raise CrmError(f"Extension {manifest.name!r} is offered by both "
                            f"{found[manifest.name].plugin_name!r} and {plugin_name!r}.",
                            "Uninstall one of the two packages.")
         found[manifest.name] = Available(manifest, plugin, plugin_name)
+    validated.save()
     return found
 
 
