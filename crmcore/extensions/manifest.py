@@ -1,21 +1,20 @@
 """Extension manifests: data with defaults and mandatory keys, validated by JSON Schema.
 
 Every command that opens the database reads the manifests, and loading the validator costs more
-than the command's own work; a :class:`ValidatedManifests` record lets a manifest whose exact
+than the command's own work; a :class:`crmcore.startcache.DigestRecord` lets a manifest whose exact
 content was found valid before skip the validation (:func:`parse_manifest`).
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from crmcore.errors import ValidationError
+from crmcore.startcache import DigestRecord
 
 
 @dataclass(frozen=True)
@@ -34,57 +33,6 @@ class Manifest:
 SCHEMA = "extension-manifest.schema.json"
 
 
-class ValidatedManifests:
-    """The digests of manifest contents already found valid, kept in one file (one hex digest a
-    line). A digest covers the manifest's exact JSON data (types included), the schema's text and
-    the validator's version, so any change to any of them validates again. The file is a cache:
-    a missing, unreadable or unwritable one only means validating again.
-
-    :param path: the file, e.g. ``<CRM_HOME>/cache/valid-manifests``; its folder is created
-        (mode 0700) only inside an existing parent.
-    """
-
-    LIMIT = 256  # digests kept: the newest, so the file stays small
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            self._known = path.read_text(encoding="ascii").split()
-        except (OSError, UnicodeDecodeError):
-            self._known = []
-        self._set = set(self._known)
-        self._added = False
-
-    def __contains__(self, digest: str) -> bool:
-        return digest in self._set
-
-    def add(self, digest: str) -> None:
-        """Record ``digest`` as valid (written by :meth:`save`)."""
-        if digest not in self._set:
-            self._set.add(digest)
-            self._known.append(digest)
-            self._added = True
-
-    def save(self) -> None:
-        """Write the record when something was added (atomically); errors are ignored."""
-        if not self._added:
-            return
-        try:
-            if not self.path.parent.is_dir():
-                self.path.parent.mkdir(mode=0o700)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".valid-manifests-")
-            try:
-                with os.fdopen(fd, "w", encoding="ascii") as out:
-                    out.write("\n".join(self._known[-self.LIMIT:]) + "\n")
-                os.replace(tmp, self.path)
-            except BaseException:
-                os.unlink(tmp)
-                raise
-        except OSError:
-            return
-        self._added = False
-
-
 def _is_json_data(value: Any) -> bool:
     """Whether ``value`` is made of JSON's own types only (dict with str keys, list, str, int,
     float, bool, None), so its canonical JSON text stands for it exactly."""
@@ -98,7 +46,7 @@ def _is_json_data(value: Any) -> bool:
 
 
 def manifest_digest(raw: Any) -> str | None:
-    """The digest of a manifest's content for :class:`ValidatedManifests`; None when ``raw`` is
+    """The digest of a manifest's content, its schema and its validator; None when ``raw`` is
     not plain JSON data (it is then always validated)."""
     salt = _salt()
     if salt is None or not _is_json_data(raw):
@@ -123,7 +71,7 @@ def _salt() -> bytes | None:
 
 
 def parse_manifest(raw: dict[str, Any] | Path | str, plugin_name: str,
-                   validated: ValidatedManifests | None = None) -> Manifest:
+                   validated: DigestRecord | None = None) -> Manifest:
     """Validate a manifest (dict or JSON file) and fill its defaults; errors name the plugin.
     With ``validated``, a content found valid before is not validated again, and a valid new one
     is recorded there. Raises :class:`ValidationError` for an unreadable or invalid manifest."""
@@ -134,10 +82,10 @@ def parse_manifest(raw: dict[str, Any] | Path | str, plugin_name: str,
             raise ValidationError(f"Plugin {plugin_name!r}: cannot read its manifest: {exc}",
                                   "Reinstall the plugin package.") from None
     digest = manifest_digest(raw) if validated is not None else None
-    if digest is None or digest not in validated:
+    if digest is None or validated.get(digest) != "valid":
         _validate(raw, plugin_name)
         if digest is not None:
-            validated.add(digest)
+            validated.put(digest, "valid")
     known = {"name", "version", "summary", "depends", "category", "description"}
     return Manifest(
         name=raw["name"], version=raw["version"], summary=raw["summary"],

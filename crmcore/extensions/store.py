@@ -15,8 +15,9 @@ from sqlmodel import Session, SQLModel, select
 from crmcore.app import CRM
 from crmcore.errors import CrmError, NotFound, ValidationError
 from crmcore.extensions.context import ExtensionContext
-from crmcore.extensions.manifest import Manifest, ValidatedManifests, parse_manifest
+from crmcore.extensions.manifest import Manifest, parse_manifest
 from crmcore.models import InstalledExtension, User
+from crmcore.startcache import cache_record
 from crmcore.users import require_admin
 
 
@@ -56,9 +57,9 @@ class ExtensionStatus:
 def available(crm: CRM) -> dict[str, Available]:
     """Every extension the installed plugin packages offer, by name. Raises :class:`PluginError`
     for an invalid manifest or two plugins offering one name. A manifest whose exact content was
-    valid before is not validated again (:class:`ValidatedManifests` in CRM_HOME's ``cache``)."""
+    valid before is not validated again (recorded in ``<CRM_HOME>/cache/valid-manifests``)."""
     found: dict[str, Available] = {}
-    validated = ValidatedManifests(crm.settings.home / "cache" / "valid-manifests")
+    validated = cache_record(crm.settings.home, "valid-manifests")
     for plugin, raw in crm.plugins.manifests():
         plugin_name = crm.plugins.plugin_name(plugin)
         manifest = parse_manifest(raw, plugin_name, validated)

@@ -6,15 +6,18 @@ files directly in the folder, not ``__init__``), parses each one and takes ``rev
 ``down_revision`` from plain literal assignments at module level. It answers only when the files
 form one simple chain it fully understood; anything else (a computed or repeated id, a star
 import, branch labels, ``depends_on``, several heads, a dangling parent, a syntax error) gives
-None, and the caller asks Alembic, which reports the problem in its own words.
+None, and the caller asks Alembic, which reports the problem in its own words. A head found is kept in
+a :class:`~crmcore.startcache.DigestRecord` by the digest of the files' names and contents.
 """
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
 import re
-from functools import lru_cache
 from pathlib import Path
+
+from crmcore.startcache import DigestRecord
 
 #: The file names Alembic reads as revisions (its ``_only_source_rev_file``).
 _REVISION_FILE = re.compile(r"(?!\.\#|__init__)(.*\.py)$")
@@ -22,24 +25,37 @@ _NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
 _UNKNOWN = object()
 
 
-def simple_head(folder: Path) -> str | None:
+def simple_head(folder: Path, record: DigestRecord | None = None) -> str | None:
     """The single head of the revisions in ``folder`` when they form one chain read from literal
-    assignments; None when the folder is missing, empty or anything is not that simple. The
-    answer is cached per folder and listing (names, sizes, modification times)."""
+    assignments; None when the folder is missing, empty or anything is not that simple.
+
+    :param record: where heads found before are kept by the digest of the folder's revision
+        files (names and contents), so an unchanged folder is not parsed again; a head found now
+        is put there (the caller saves it).
+    """
     try:
         with os.scandir(folder) as entries:
-            listing = tuple(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns)
-                                   for e in entries if e.is_file() and _REVISION_FILE.match(e.name)))
+            names = sorted(e.name for e in entries if e.is_file() and _REVISION_FILE.match(e.name))
+        sources = [(Path(folder) / name).read_bytes() for name in names]
     except OSError:
         return None
-    return _head_of(str(folder), listing)
+    digest = hashlib.sha256(b"crm-lineage-head-1")
+    for name, source in zip(names, sources):
+        digest.update(b"\0%s\0%d\0" % (name.encode("utf-8", "surrogateescape"), len(source)))
+        digest.update(source)
+    key = digest.hexdigest()
+    if record is not None and (known := record.get(key)) is not None:
+        return known
+    head = _head_of([(Path(folder) / name, source) for name, source in zip(names, sources)])
+    if head is not None and record is not None:
+        record.put(key, head)
+    return head
 
 
-@lru_cache(maxsize=64)
-def _head_of(folder: str, listing: tuple[tuple[str, int, int], ...]) -> str | None:
+def _head_of(files: list[tuple[Path, bytes]]) -> str | None:
     parents: dict[str, tuple[str, ...]] = {}
-    for name, _size, _mtime in listing:
-        found = _literal_ids(Path(folder) / name)
+    for path, source in files:
+        found = _literal_ids(path, source)
         if found is None or found[0] in parents:
             return None
         parents[found[0]] = found[1]
@@ -71,13 +87,13 @@ def _acyclic(parents: dict[str, tuple[str, ...]]) -> bool:
     return seen == len(parents)
 
 
-def _literal_ids(path: Path) -> tuple[str, tuple[str, ...]] | None:
+def _literal_ids(path: Path, source: bytes) -> tuple[str, tuple[str, ...]] | None:
     """(revision, down revisions) of one file, or None unless both are plain literals assigned
     once at module level, with no branch labels or dependencies and nothing else that could bind
     those names."""
     try:
-        tree = ast.parse(path.read_bytes(), filename=str(path))
-    except (OSError, SyntaxError, ValueError):
+        tree = ast.parse(source, filename=str(path))
+    except (SyntaxError, ValueError):
         return None
     values: dict[str, object] = {}
     for node in tree.body:

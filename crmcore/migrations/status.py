@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import inspect, text
 
 from crmcore.migrations.heads import simple_head
-from crmcore.migrations.lineage import CORE, VERSION_TABLE_PREFIX, version_table_name
+from crmcore.migrations.lineage import (CORE, CORE_VERSIONS, VERSION_TABLE_PREFIX, Lineage,
+                                        version_table_name)
 from crmcore.migrations.runner import (UPGRADE_HINT, MigrationError, SchemaOutOfDate,
                                        needs_adoption, script_facts, core_lineage,
                                        current_revisions, dependency_order, extension_lineages,
                                        installed_names, pending_revisions)
+from crmcore.startcache import cache_record
 
 if TYPE_CHECKING:
     from crmcore.app import CRM
@@ -74,19 +76,24 @@ def status(crm: "CRM") -> list[LineageStatus]:
 def require_current(crm: "CRM") -> None:
     """Raise :class:`SchemaOutOfDate` when the core or an installed extension has revisions
     pending (or the database predates migrations). One connection, a few small queries; a
-    lineage at the head its files name plainly (:func:`simple_head`) needs no Alembic, any other
+    lineage at the head its files name plainly (:func:`simple_head`, kept in
+    ``<CRM_HOME>/cache/lineage-heads``) needs no Alembic, any other
     case is worked out by Alembic from the revision files, read once per process."""
     behind: list[str] = []
     lineages = extension_lineages(crm)
+    heads = cache_record(crm.settings.home, "lineage-heads")
     with crm.engine.connect() as conn:
-        for lineage in [core_lineage(), *(lineages[n] for n in installed_names(conn) if n in lineages)]:
+        # The core's versions only: its table names (which import every core model) are not needed.
+        core = Lineage(CORE, CORE_VERSIONS)
+        for lineage in [core, *(lineages[n] for n in installed_names(conn) if n in lineages)]:
             current = current_revisions(conn, lineage)
-            if current and current == (simple_head(lineage.folder),):
+            if current and current == (simple_head(lineage.folder, heads),):
                 continue
             pending = pending_revisions(lineage, current)
             if pending:
                 behind.append(f"{lineage.name}: {len(pending)} revision(s) pending"
                               + ("" if current else " (not versioned yet)"))
+    heads.save()
     if behind:
         raise SchemaOutOfDate("This database's schema is older than the installed CRM ("
                               + "; ".join(behind) + ").", UPGRADE_HINT)
