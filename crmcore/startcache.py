@@ -1,5 +1,6 @@
 """Small records in ``<CRM_HOME>/cache`` that spare every command work whose answer depends only
-on file contents it can hash cheaply (the manifests' validation, the lineages' heads).
+on file contents it can hash cheaply (the manifests' validation, the lineages' heads as Alembic
+found them).
 
 A record is a text file of ``<sha256 hex digest> <value>`` lines. It is only a cache: a missing,
 unreadable or unwritable record means the work is done again, never an error. Each key is the

@@ -1,7 +1,7 @@
-"""The start-up caches: a lineage's head read without Alembic, and manifests validated once.
+"""The start-up caches: a lineage's head as Alembic found it, and manifests validated once.
 
-The head is trusted only for one plain chain of literal ids; anything else is left to Alembic
-(None here). Each answer is recorded by the digest of everything it depends on.
+Each answer is recorded by the digest of everything it depends on; a missed or unusable cache
+means the work is done again, by Alembic for the heads, with its own errors.
 """
 from __future__ import annotations
 
@@ -12,68 +12,29 @@ import pytest
 
 from crmcore.errors import ValidationError
 from crmcore.extensions.manifest import manifest_digest, parse_manifest
-from crmcore.migrations.heads import simple_head
-from crmcore.migrations.lineage import CORE, CORE_VERSIONS, Lineage
+from crmcore.migrations.headcache import RECORD, HeadCache
+from crmcore.migrations.lineage import CORE_VERSIONS
+from crmcore.migrations.runner import extension_lineages, script_facts
+from crmcore.migrations.status import require_current
 from crmcore.startcache import DigestRecord
 
-GADGETS = Path(__file__).parent / "fake_migrations" / "gadgets"
-REVISION = '"""{doc}"""\nfrom alembic import op\n\n{body}\n\ndef upgrade():\n    pass\n'
-
-
-def _folder(tmp_path: Path, **files: str) -> Path:
-    folder = tmp_path / "versions"
-    folder.mkdir()
-    for name, body in files.items():
-        (folder / f"{name}.py").write_text(REVISION.format(doc=name, body=body), encoding="utf-8")
-    return folder
-
-
-def test_the_head_is_alembics_for_the_shipped_lineages():
-    for folder in (CORE_VERSIONS, GADGETS):
-        assert simple_head(folder) == Lineage(CORE, folder).head()
-
-
-@pytest.mark.parametrize("body_b", [
-    "revision = 'b' + ''\ndown_revision = 'a'",                   # computed
-    "revision = 'b'\nrevision = 'b2'\ndown_revision = 'a'",        # bound twice
-    "revision = 'b'\ndown_revision = 'a'\nbranch_labels = ('x',)",
-    "revision = 'b'\ndown_revision = 'a'\ndepends_on = 'a'",
-    "revision = 'b'\ndown_revision = 'a'\nfrom other import *",
-    "revision = 'b'\ndown_revision = 'a'\nif True:\n    revision = 'c'",
-    "revision = 'b'\ndown_revision = 'a'\nglobals()['revision'] = 'c'",
-    "revision = 'b'\ndown_revision = 'missing'",                  # dangling parent
-    "revision = 'b'\ndown_revision = None",                       # two heads
-    "revision = 'b-1'\ndown_revision = 'a'",                      # an id Alembic refuses
-    "revision = 'b'\ndown_revision = 'a'\ndef upgrade(:",         # syntax error
-])
-def test_anything_but_a_plain_chain_is_left_to_alembic(tmp_path, body_b):
-    folder = _folder(tmp_path, a="revision = 'a'\ndown_revision = None", b=body_b)
-    assert simple_head(folder) is None
-
-
-def test_a_plain_chain_and_a_merge_have_one_head(tmp_path):
-    folder = _folder(tmp_path, a="revision = 'a'\ndown_revision = None\nbranch_labels = None",
-                     b="revision: str = 'b'\ndown_revision = 'a'\ndepends_on = None",
-                     c="revision = 'c'\ndown_revision = 'a'",
-                     d="revision = 'd'\ndown_revision = ('b', 'c')")
-    (folder / "__init__.py").write_text("revision = 'ignored'\n")
-    (folder / "notes.txt").write_text("revision = 'ignored'\n")
-    assert simple_head(folder) == "d"
-    assert simple_head(tmp_path / "nowhere") is None
+from fake_plugins import GADGET_MIGRATIONS, MigratingPlugin
 
 
 def test_the_head_is_recorded_by_the_files_content(tmp_path):
     folder = tmp_path / "gadgets"
-    shutil.copytree(GADGETS, folder)
-    record = DigestRecord(tmp_path / "cache" / "heads")
-    assert simple_head(folder, record) == "gadgets_0002"
-    record.save()
-    again = DigestRecord(tmp_path / "cache" / "heads")
-    (digest, head), = again._values.items()
-    again.put(digest, "from-the-record")  # proves a hit is answered from the record
-    assert simple_head(folder, again) == "from-the-record"
-    (folder / "gadgets_0002_rename.py").unlink()  # another content: parsed again
-    assert simple_head(folder, again) == "gadgets_0001"
+    shutil.copytree(GADGET_MIGRATIONS, folder)
+    heads = HeadCache(tmp_path)
+    assert heads.get(folder) is None
+    heads.put(folder, "gadgets_0002")
+    heads.save()
+    again = HeadCache(tmp_path)
+    assert again.get(folder) == "gadgets_0002"
+    (folder / "__init__.py").write_text("revision = 'ignored'\n")  # not a revision file
+    assert HeadCache(tmp_path).get(folder) == "gadgets_0002"
+    (folder / "gadgets_0002_rename.py").unlink()  # another content: not recorded
+    assert HeadCache(tmp_path).get(folder) is None
+    assert HeadCache(tmp_path).get(tmp_path / "nowhere") is None
 
 
 def test_an_unwritable_record_is_only_a_missed_cache(tmp_path):
@@ -83,6 +44,45 @@ def test_an_unwritable_record_is_only_a_missed_cache(tmp_path):
     record.put("0" * 64, "x")
     record.save()  # no error
     assert DigestRecord(blocker / "cache" / "heads").get("0" * 64) is None
+    heads = HeadCache(blocker)
+    heads.put(CORE_VERSIONS, "x")
+    heads.save()  # no error
+    assert HeadCache(blocker).get(CORE_VERSIONS) is None
+
+
+def test_a_miss_records_exactly_alembics_heads_and_a_broken_file_fails_as_before(
+        make_crm_env, tmp_path):
+    """With a cold cache the check asks Alembic: the heads recorded are the very heads Alembic
+    reports; a revision file that fails on import then fails the check as Alembic fails it, the
+    head recorded for the folder's former content notwithstanding."""
+    folder = tmp_path / "gadgets"
+    shutil.copytree(GADGET_MIGRATIONS, folder)
+    env = make_crm_env("contacts", extra=[MigratingPlugin(migrations=folder)])
+    for name in ("contacts", "gadgets"):
+        assert env.invoke(["extensions", "install", name, "-y"]).exit_code == 0
+    crm = env.crm()
+    try:
+        shutil.rmtree(crm.settings.home / "cache", ignore_errors=True)
+        crm.settings.home.mkdir(exist_ok=True)  # a PostgreSQL CRM's home is not made by the env
+        require_current(crm)
+        lineages = extension_lineages(crm)
+        folders = [CORE_VERSIONS, lineages["contacts"].folder, folder]
+        recorded = HeadCache(crm.settings.home)
+        assert [recorded.get(f) for f in folders] == [script_facts(f)[0] for f in folders]
+        assert recorded.get(folder) == "gadgets_0002"
+        assert (crm.settings.home / "cache" / RECORD).read_text().count("\n") == 3
+
+        broken = folder / "gadgets_0003_broken.py"
+        broken.write_text('"""Broken."""\nimport no_such_module_anywhere\n\n'
+                          "revision = 'gadgets_0003'\ndown_revision = 'gadgets_0002'\n")
+        script_facts.cache_clear()  # as in a new process; the record still holds the old files' head
+        with pytest.raises(ModuleNotFoundError, match="no_such_module_anywhere"):
+            script_facts(folder)  # what Alembic itself does with that file
+        with pytest.raises(ModuleNotFoundError, match="no_such_module_anywhere"):
+            require_current(crm)
+    finally:
+        script_facts.cache_clear()
+        crm.close()
 
 
 MANIFEST = {"name": "widgets", "version": "1.0", "summary": "Widgets", "depends": ["contacts"]}
