@@ -44,9 +44,10 @@ class CRM:
         home made private first). Raises :class:`DatabaseUnavailable` naming the fix."""
         if self._engine is None:
             if self.settings.database_url.startswith("sqlite"):
-                from crmcore.secrets import make_private_dir
+                if not self.settings.home.is_dir():  # cryptography loads with crmcore.secrets
+                    from crmcore.secrets import make_private_dir
 
-                make_private_dir(self.settings.home)
+                    make_private_dir(self.settings.home)
                 create_private_sqlite_file(self.settings.database_url)
             try:
                 self._engine = make_engine(self.settings.database_url)

@@ -1,6 +1,7 @@
 """The JSON Schemas shipped in ``schemas/`` and one way to validate against them.
 
-Errors name the JSON path of the problem, so a person can find it in their file.
+Errors name the JSON path of the problem, so a person can find it in their file. jsonschema is
+imported by the first validation, not by importing this module.
 """
 from __future__ import annotations
 
@@ -8,9 +9,6 @@ import json
 from functools import lru_cache
 from importlib.resources import files
 from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
 
 from crmcore.errors import ValidationError
 
@@ -23,6 +21,9 @@ def load_schema(name: str) -> dict[str, Any]:
 
 def problems(schema: dict[str, Any], instance: Any) -> list[str]:
     """Every violation as ``"$.path: message"``, most relevant first."""
+    from jsonschema import Draft202012Validator  # imported by the first validation only
+    from jsonschema.exceptions import best_match
+
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     errors = sorted(validator.iter_errors(instance), key=lambda e: (list(e.absolute_path), e.message))
     first = best_match(validator.iter_errors(instance))

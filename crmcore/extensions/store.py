@@ -17,6 +17,7 @@ from crmcore.errors import CrmError, NotFound, ValidationError
 from crmcore.extensions.context import ExtensionContext
 from crmcore.extensions.manifest import Manifest, parse_manifest
 from crmcore.models import InstalledExtension, User
+from crmcore.startcache import cache_record
 from crmcore.users import require_admin
 
 
@@ -55,16 +56,19 @@ class ExtensionStatus:
 
 def available(crm: CRM) -> dict[str, Available]:
     """Every extension the installed plugin packages offer, by name. Raises :class:`PluginError`
-    for an invalid manifest or two plugins offering one name."""
+    for an invalid manifest or two plugins offering one name. A manifest whose exact content was
+    valid before is not validated again (recorded in ``<CRM_HOME>/cache/valid-manifests``)."""
     found: dict[str, Available] = {}
+    validated = cache_record(crm.settings.home, "valid-manifests")
     for plugin, raw in crm.plugins.manifests():
         plugin_name = crm.plugins.plugin_name(plugin)
-        manifest = parse_manifest(raw, plugin_name)
+        manifest = parse_manifest(raw, plugin_name, validated)
         if manifest.name in found:
             raise CrmError(f"Extension {manifest.name!r} is offered by both "
                            f"{found[manifest.name].plugin_name!r} and {plugin_name!r}.",
                            "Uninstall one of the two packages.")
         found[manifest.name] = Available(manifest, plugin, plugin_name)
+    validated.save()
     return found
 
 

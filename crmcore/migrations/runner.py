@@ -9,6 +9,9 @@ Each lineage migrates in one transaction, DDL included (on SQLite too, see
 :func:`migration_connection`): a revision that fails leaves its lineage as it was. On SQLite,
 foreign keys are off while a lineage migrates (batch mode copies tables, which would otherwise
 trip them) and ``PRAGMA foreign_key_check`` must come back clean before the lineage commits.
+
+Alembic is imported only where revisions are read or run: checking that a schema is current
+(:mod:`crmcore.migrations.status`) reads the version tables with plain SQL.
 """
 from __future__ import annotations
 
@@ -18,9 +21,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.runtime.migration import MigrationContext
-from alembic.util import CommandError
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
@@ -120,8 +120,8 @@ def current_revisions(conn: Connection, lineage: Lineage) -> tuple[str, ...]:
     """The revisions recorded in the lineage's version table; () when it has none."""
     if not inspect(conn).has_table(lineage.version_table):
         return ()
-    ctx = MigrationContext.configure(conn, opts={"version_table": lineage.version_table})
-    return tuple(sorted(ctx.get_current_heads()))
+    rows = conn.execute(text(f'SELECT version_num FROM "{lineage.version_table}"'))
+    return tuple(sorted(row[0] for row in rows))
 
 
 @lru_cache(maxsize=64)
@@ -242,6 +242,9 @@ def _progress_hook(lineage: Lineage, progress: Progress | None):
 
 def _run(conn: Connection, lineage: Lineage, action: str, target: str,
          progress: Progress | None) -> None:
+    from alembic import command
+    from alembic.util import CommandError
+
     cfg = lineage.config()
     cfg.attributes["connection"] = conn
     cfg.attributes["on_version_apply"] = _progress_hook(lineage, progress)

@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect, text
 
-from crmcore.migrations.lineage import CORE, VERSION_TABLE_PREFIX, version_table_name
+from crmcore.migrations.headcache import HeadCache
+from crmcore.migrations.lineage import (CORE, CORE_VERSIONS, VERSION_TABLE_PREFIX, Lineage,
+                                        version_table_name)
 from crmcore.migrations.runner import (UPGRADE_HINT, MigrationError, SchemaOutOfDate,
                                        needs_adoption, script_facts, core_lineage,
                                        current_revisions, dependency_order, extension_lineages,
@@ -72,17 +74,28 @@ def status(crm: "CRM") -> list[LineageStatus]:
 
 def require_current(crm: "CRM") -> None:
     """Raise :class:`SchemaOutOfDate` when the core or an installed extension has revisions
-    pending (or the database predates migrations). One connection, a few small queries; the
-    revision files are read once per process."""
+    pending (or the database predates migrations), or :class:`MigrationError` as
+    :func:`pending_revisions` does. One connection, a few small queries. A lineage at the head
+    Alembic found before for the very same revision files (:class:`HeadCache`, in
+    ``<CRM_HOME>/cache/lineage-heads``) needs no Alembic; any other case is worked out by Alembic
+    from the revision files, read once per process, and a head it confirms is recorded."""
     behind: list[str] = []
     lineages = extension_lineages(crm)
+    heads = HeadCache(crm.settings.home)
     with crm.engine.connect() as conn:
-        for lineage in [core_lineage(), *(lineages[n] for n in installed_names(conn) if n in lineages)]:
+        # The core's versions only: its table names (which import every core model) are not needed.
+        core = Lineage(CORE, CORE_VERSIONS)
+        for lineage in [core, *(lineages[n] for n in installed_names(conn) if n in lineages)]:
             current = current_revisions(conn, lineage)
+            if current and current == (heads.get(lineage.folder),):
+                continue
             pending = pending_revisions(lineage, current)
             if pending:
                 behind.append(f"{lineage.name}: {len(pending)} revision(s) pending"
                               + ("" if current else " (not versioned yet)"))
+            elif current and current == (head := script_facts(lineage.folder)[0],):
+                heads.put(lineage.folder, head)
+    heads.save()
     if behind:
         raise SchemaOutOfDate("This database's schema is older than the installed CRM ("
                               + "; ".join(behind) + ").", UPGRADE_HINT)
