@@ -44,7 +44,10 @@ Item = tuple[int, "dict[str, str] | RowResult"]  # (line, non-empty cells by fie
 def _given(values: dict[str, str]) -> dict[str, Any]:
     """The row's values cleaned (as ``ContactStore.normalise`` does), empty ones left out;
     CrmError when one is invalid."""
-    return {k: v for k, v in clean(values).items() if v is not None}
+    cleaned = clean(values)
+    if None in cleaned.values():  # rare: a cell of spaces and a ', say
+        return {k: v for k, v in cleaned.items() if v is not None}
+    return cleaned
 
 
 def _same_fields_no_email(session: Session, given: dict[str, Any]) -> int | None:
@@ -71,7 +74,10 @@ def _duplicate(session: Session, user: User, line: int, found: int, given: dict[
     given = dict(given)
     if normalise_email(current.get("email")) == normalise_email(given.get("email")):
         given.pop("email", None)  # the same address: its stored spelling stays
-    if all(current.get(k) == v for k, v in given.items()):
+    for k, v in given.items():
+        if current.get(k) != v:
+            break
+    else:
         return RowResult(line, "unchanged", found, f"same as contact {found}")
     if write is None:
         STORE.update(session, found, given, user)
