@@ -22,7 +22,7 @@ from itertools import repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, insert, text, update
+from sqlalchemy import ARRAY, any_, bindparam, func, insert, text, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
@@ -181,16 +181,44 @@ def _index_only(session: Session) -> Iterator[None]:
     connection.execute(_SET_SEQSCAN, {"value": before})
 
 
+def _by_ids(columns: list[Any], postgresql: bool) -> Any:
+    """``columns`` of the contacts whose ids the expanding parameter ``ids`` lists. On PostgreSQL
+    the ids are written into the query: psycopg parses a query of hundreds of placeholders again
+    at every execution (~5 us a value), and a query whose text changes with its ids is never
+    prepared (so no generic plan, which might walk the table, is ever kept for it)."""
+    ids = bindparam("ids", expanding=True, literal_execute=postgresql)
+    return sa_select(*columns).where(_TABLE.c.id.in_(ids))
+
+
+def _by_email(postgresql: bool) -> Any:
+    """Normalised email, id and whether live of the contacts whose normalised email the
+    parameter ``emails`` lists; on PostgreSQL as ``= ANY`` of one array parameter, since psycopg
+    parses a query of hundreds of placeholders again at every execution (the query runs without
+    sequential scans, so even a generic plan of it reads the email index: see
+    :func:`_index_only`)."""
+    columns = (_TABLE.c.email_normalised, _TABLE.c.id, _TABLE.c.deleted_at.is_(None))
+    if postgresql:
+        emails = bindparam("emails", type_=ARRAY(_TABLE.c.email_normalised.type))
+        return sa_select(*columns).where(_TABLE.c.email_normalised == any_(emails))
+    return sa_select(*columns).where(
+        _TABLE.c.email_normalised.in_(bindparam("emails", expanding=True)))
+
+
+def _postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
 _TABLE = Contact.__table__
+_VALUES = [_TABLE.c[name] for name in FIELD_NAMES]
+# by "on PostgreSQL": RecordSnapshot's fields in order, then the values ("deleted" tested in SQL,
+# not a time to read back); and what update_many reads
+_GET_MANY = {pg: _by_ids([_TABLE.c.id, _TABLE.c.owner_id, _TABLE.c.deleted_at.is_not(None),
+                          _TABLE.c.modified_at, *_VALUES], pg) for pg in (False, True)}
+_CURRENT = {pg: _by_ids([_TABLE.c.id, _TABLE.c.deleted_at.is_not(None), *_VALUES], pg)
+            for pg in (False, True)}
+_BY_EMAIL = {pg: _by_email(pg) for pg in (False, True)}
 _SEQSCAN = sa_select(func.current_setting("enable_seqscan"))
 _SET_SEQSCAN = sa_select(func.set_config("enable_seqscan", bindparam("value"), True))
-# RecordSnapshot's fields in order, then the values; "deleted" and "live" worked out in SQL
-# (a test, not a time to read back)
-_GET_MANY = sa_select(_TABLE.c.id, _TABLE.c.owner_id, _TABLE.c.deleted_at.is_not(None),
-                      _TABLE.c.modified_at, *(_TABLE.c[name] for name in FIELD_NAMES)
-                      ).where(_TABLE.c.id.in_(bindparam("ids", expanding=True)))
-_BY_EMAIL = sa_select(_TABLE.c.email_normalised, _TABLE.c.id, _TABLE.c.deleted_at.is_(None)).where(
-    _TABLE.c.email_normalised.in_(bindparam("emails", expanding=True)))
 
 
 class ContactStore:
@@ -212,8 +240,9 @@ class ContactStore:
         """Snapshots by id, recycle bin included (``deleted`` True); unknown ids left out."""
         out: dict[int, RecordSnapshot] = {}
         names = FIELD_NAMES
+        statement = _GET_MANY[_postgresql(session)]
         for chunk in _chunks(sorted(set(ids))):  # plain rows, no ORM objects: a sync reads many
-            for row in session.execute(_GET_MANY, {"ids": chunk}):
+            for row in session.execute(statement, {"ids": chunk}):
                 out[row[0]] = RecordSnapshot(row[0], dict(zip(names, row[4:])), row[1], row[2],
                                              row[3])
         return out
@@ -230,9 +259,10 @@ class ContactStore:
         out: dict[str, list[int]] = {}
         if not wanted:
             return out
+        statement = _BY_EMAIL[_postgresql(session)]
         with _index_only(session):
             for chunk in _chunks(wanted):
-                for email, record_id, live in session.execute(_BY_EMAIL, {"emails": chunk}):
+                for email, record_id, live in session.execute(statement, {"emails": chunk}):
                     if live:
                         out.setdefault(email, []).append(record_id)
         for found in out.values():
@@ -313,11 +343,11 @@ class ContactStore:
         table = Contact.__table__
         current: dict[int, dict[str, Any]] = {}
         deleted: set[int] = set()
-        columns = [table.c.id, table.c.deleted_at, *(table.c[name] for name in FIELD_NAMES)]
+        statement = _CURRENT[_postgresql(session)]
         for chunk in _chunks(sorted({record_id for record_id, _ in updates})):
-            for row in session.execute(sa_select(*columns).where(table.c.id.in_(chunk))):
+            for row in session.execute(statement, {"ids": chunk}):
                 current[row[0]] = dict(zip(FIELD_NAMES, row[2:]))
-                if row[1] is not None:
+                if row[1]:
                     deleted.add(row[0])
         results: list[Exception | None] = []
         pending: dict[int, dict[str, Any]] = {}  # a record's changes, later updates over earlier
