@@ -7,12 +7,13 @@ never later find a smaller one appear.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import insert, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from crmcore.models import Change, Counter, utcnow
@@ -45,18 +46,54 @@ def record_change(session: Session, module: str, record_id: int, op: str,
 
 def record_changes(session: Session, module: str, record_ids: list[int], op: str,
                    user_id: int | None = None) -> list[int]:
-    """:func:`record_change` for many records at once (one counter update, one insert)."""
+    """:func:`record_change` for many records at once (one counter update, one insert); returns
+    their sequence numbers, consecutive, in the order of ``record_ids``. Raises ValueError for an
+    unknown ``op`` and SQLAlchemy's errors when the database refuses the rows."""
     if op not in OPS:
         raise ValueError(f"op must be one of {OPS}, not {op!r}")
     if not record_ids:
         return []
     last = _next_seq(session, len(record_ids))
-    seqs = list(range(last - len(record_ids) + 1, last + 1))
-    now = utcnow()
-    session.execute(insert(Change.__table__), [
-        {"seq": seq, "module": module, "record_id": rid, "op": op, "user_id": user_id, "at": now}
+    first = last - len(record_ids) + 1
+    _insert_changes(session.connection(), first, module, record_ids, op, user_id, utcnow())
+    return list(range(first, last + 1))
+
+
+_COLUMNS = ("seq", "module", "record_id", "op", "user_id", "at")
+
+
+def _insert_changes(connection: Connection, first: int, module: str, record_ids: Sequence[int],
+                    op: str, user_id: int | None, at: Any) -> None:
+    """Write the change rows ``first, first + 1, ...`` of ``record_ids``. The values every row
+    shares are bound once: SQLite gets one driver-level executemany, PostgreSQL (psycopg) a COPY,
+    which spare the per-row parameter handling of a Core executemany; any other database a Core
+    executemany."""
+    table = Change.__table__
+    dialect = connection.dialect
+    seqs = range(first, first + len(record_ids))
+    if dialect.name == "sqlite" or (dialect.name == "postgresql" and dialect.driver == "psycopg"):
+        bind = table.c.at.type.dialect_impl(dialect).bind_processor(dialect)
+        at = bind(at) if bind else at
+        rows = [(seq, module, record_id, op, user_id, at)
+                for seq, record_id in zip(seqs, record_ids)]
+        if dialect.name == "sqlite":
+            connection.exec_driver_sql(
+                f"INSERT INTO {table.name} ({', '.join(_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)", rows)
+            return
+        statement = f"COPY {table.name} ({', '.join(_COLUMNS)}) FROM STDIN"
+        dbapi = dialect.loaded_dbapi
+        try:
+            with connection.connection.driver_connection.cursor() as cursor:
+                with cursor.copy(statement) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        except dbapi.Error as exc:  # as SQLAlchemy would raise it had it run the statement
+            raise DBAPIError.instance(statement, None, exc, dbapi.Error,
+                                      dialect=dialect) from exc
+        return
+    connection.execute(insert(table), [
+        {"seq": seq, "module": module, "record_id": rid, "op": op, "user_id": user_id, "at": at}
         for seq, rid in zip(seqs, record_ids)])
-    return seqs
 
 
 def current_seq(session: Session) -> int:

@@ -15,11 +15,16 @@ Choices the protocol leaves open:
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from itertools import repeat
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, insert, text, update
+from sqlalchemy import ARRAY, any_, bindparam, func, insert, text, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from crmcore.api import record_change, record_changes
@@ -27,6 +32,7 @@ from crmcore.api import NotFound, ValidationError
 from crmcore.api import utcnow
 from crmcore.api import RecordSnapshot
 from crm_contacts import MODULE
+from crm_contacts.bulk import binder, insert_tuples
 from crm_contacts.fields import FIELD_NAMES
 from crm_contacts.models import Contact
 from crm_contacts.validation import check_complete, clean, normalise_email
@@ -35,6 +41,13 @@ if TYPE_CHECKING:
     from crmcore.api import User
 
 _CHUNK = 500
+_SQLITE_MAX_ID = 2**63 - 1  # the largest rowid; past it SQLite picks free ids at random
+ROW_KEYS: tuple[str, ...] = (*FIELD_NAMES, "email_normalised")  # a new contact's row (new_row)
+# what an insert writes but the id, in the table's order (as a positional driver binds them):
+# the row's values (_ROW_ORDER), then the owner and times every row of an insert shares
+_ROW_ORDER = tuple(c.key for c in Contact.__table__.c if c.key in ROW_KEYS)
+_INSERTED = (*_ROW_ORDER, "owner_id", "created_at", "modified_at")
+_EMPTY = dict.fromkeys(FIELD_NAMES)
 
 
 def values_of(contact: Contact) -> dict[str, Any]:
@@ -54,36 +67,158 @@ def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:
         yield items[start:start + size]
 
 
-def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert ``rows`` (all with the same keys) into ``contact``; returns their new ids in order.
+def new_row(cleaned: Mapping[str, Any]) -> dict[str, Any]:
+    """The row of a new contact (keys :data:`ROW_KEYS`) from cleaned values of some fields (as
+    :func:`crm_contacts.validation.clean` returns them): the others empty, the opt-out flag a
+    bool, the normalised email. Raises ValidationError (nothing saved) when a mandatory field is
+    empty, as ``ContactStore.create`` does."""
+    row = _EMPTY | cleaned
+    row["email_opt_out"] = bool(row["email_opt_out"])
+    check_complete(row)
+    row["email_normalised"] = normalise_email(row["email"])
+    return row
 
-    A Core executemany, one statement per chunk (an ORM bulk insert leaves out None values and
-    splits the rows by which keys they have). The ids come without ``RETURNING`` where the
-    database can tell them otherwise, since an ordered ``RETURNING`` costs a statement per row
-    on SQLite and a long query to parse per chunk with psycopg: PostgreSQL hands out the ids from
-    the column's sequence first; SQLite gives rows inserted under one write lock consecutive
-    rowids after the largest one (so the new rows are the last ``len(rows)``), checked by a
-    count.
+
+def _insert_rows(session: Session, rows: list[dict[str, Any]], owner_id: int | None,
+                 now: datetime) -> list[int]:
+    """Insert new contacts from rows of :func:`new_row`, owned by ``owner_id``, created and
+    modified ``now`` (aware UTC); returns their new ids in order. Records no change (the caller
+    does, with ``record_changes``).
+
+    One statement for all the rows, values bound once per column (:mod:`crm_contacts.bulk`), and
+    the ids without an ordered ``RETURNING``, which costs a statement per row on SQLite and a
+    long query to parse per chunk with psycopg: PostgreSQL hands them out from the column's
+    sequence first; on SQLite the rows are inserted without ids, and rows inserted under one
+    write lock get consecutive rowids after the largest one, so the new rows are the last
+    ``len(rows)`` (checked by a count). Past the largest rowid, and on other databases, a Core
+    insert returns the ids in order.
     """
+    if not rows:
+        return []
+    connection = session.connection()
+    dialect = connection.dialect.name
     table = Contact.__table__
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        ids = sorted(session.execute(text(
+    if dialect == "sqlite":
+        before = connection.exec_driver_sql("SELECT max(id) FROM contact").scalar() or 0
+        if before + len(rows) < _SQLITE_MAX_ID:
+            insert_tuples(connection, table, _INSERTED, _tuples(connection, rows, owner_id, now))
+            return _sqlite_new_ids(connection, before, len(rows))
+    elif dialect == "postgresql":
+        ids = sorted(connection.execute(text(
             "SELECT nextval(pg_get_serial_sequence('contact', 'id')) FROM generate_series(1, :n)"),
             {"n": len(rows)}).scalars())
-        session.execute(insert(table), [{**row, "id": i} for row, i in zip(rows, ids)])
+        insert_tuples(connection, table, ("id", *_INSERTED),
+                      _tuples(connection, rows, owner_id, now, ids))
         return ids
-    if dialect == "sqlite":
-        session.execute(insert(table), rows)
-        last = session.execute(sa_select(func.max(table.c.id))).scalar_one()
-        first = last - len(rows) + 1
-        if session.execute(sa_select(func.count()).where(table.c.id >= first)).scalar_one() == len(rows):
-            return list(range(first, last + 1))
-        # only when SQLite's rowids have run out (it then picks free ones at random)
-        raise RuntimeError("New contacts did not get consecutive ids, so they cannot be told "
-                           "apart; nothing was saved. Add them one by one ('crm contacts add').")
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return list(session.execute(statement, rows).scalars().all())
+    statement = (insert(table).values(owner_id=owner_id, created_at=now, modified_at=now)
+                 .returning(table.c.id, sort_by_parameter_order=True))
+    ids = []
+    for chunk in _chunks(rows):
+        ids.extend(session.execute(statement, chunk).scalars().all())
+    return ids
+
+
+def _sqlite_new_ids(connection: Connection, before: int, count: int) -> list[int]:
+    """The ids of the ``count`` contacts just inserted, the largest id having been ``before``."""
+    last, added = connection.exec_driver_sql(
+        "SELECT max(id), count(*) FROM contact WHERE id > ?", (before,)).one()
+    if added != count or last != before + count:
+        # another writer added contacts between the look at the largest id and the insert
+        last = connection.exec_driver_sql("SELECT max(id) FROM contact").scalar()
+        added = connection.exec_driver_sql("SELECT count(*) FROM contact WHERE id >= ?",
+                                           (last - count + 1,)).scalar()
+        if added != count:
+            raise RuntimeError("New contacts did not get consecutive ids, so they cannot be told "
+                               "apart; nothing was saved. Add them one by one "
+                               "('crm contacts add').")
+    return list(range(last - count + 1, last + 1))
+
+
+_Binders = tuple[list[tuple[int, Any]], list[Any]]
+_BINDERS: dict[tuple[str, str], _Binders] = {}  # (database, driver) -> binders of _tuples
+
+
+def _binders(connection: Connection) -> _Binders:
+    """``([(index in _ROW_ORDER, binder)], [binder or None of owner_id, created_at, modified_at])``."""
+    dialect = connection.dialect
+    key = (dialect.name, dialect.driver)
+    if key not in _BINDERS:
+        table = Contact.__table__
+        per_row = [(i, bind) for i, name in enumerate(_ROW_ORDER)
+                   if (bind := binder(connection, table, name)) is not None]
+        shared = [binder(connection, table, name) for name in _INSERTED[len(_ROW_ORDER):]]
+        _BINDERS[key] = (per_row, shared)
+    return _BINDERS[key]
+
+
+def _tuples(connection: Connection, rows: list[dict[str, Any]], owner_id: int | None,
+            now: datetime, ids: list[int] | None = None) -> list[tuple]:
+    """``rows`` as tuples of :data:`_INSERTED` values (after the id when ``ids`` are given),
+    bound as their columns bind them: column by column, and a value every row shares once."""
+    per_row, shared = _binders(connection)
+    columns: list[Any] = list(zip(*map(itemgetter(*_ROW_ORDER), rows)))
+    for i, bind in per_row:
+        columns[i] = map(bind, columns[i])
+    columns += [repeat(bind(value) if bind else value, len(rows))
+                for value, bind in zip((owner_id, now, now), shared)]
+    if ids is not None:
+        columns.insert(0, ids)
+    return list(zip(*columns))
+
+
+@contextmanager
+def _index_only(session: Session) -> Iterator[None]:
+    """On PostgreSQL, no sequential scans inside: before its first ANALYZE a table an import or a
+    sync is filling looks empty and an IN list of hundreds of emails unselective, so the planner
+    would read the whole table for each chunk. The setting is the transaction's and put back."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    before = connection.execute(_SEQSCAN).scalar()
+    connection.execute(_SET_SEQSCAN, {"value": "off"})
+    yield
+    connection.execute(_SET_SEQSCAN, {"value": before})
+
+
+def _by_ids(columns: list[Any], postgresql: bool) -> Any:
+    """``columns`` of the contacts whose ids the expanding parameter ``ids`` lists. On PostgreSQL
+    the ids are written into the query: psycopg parses a query of hundreds of placeholders again
+    at every execution (~5 us a value), and a query whose text changes with its ids is never
+    prepared (so no generic plan, which might walk the table, is ever kept for it)."""
+    ids = bindparam("ids", expanding=True, literal_execute=postgresql)
+    return sa_select(*columns).where(_TABLE.c.id.in_(ids))
+
+
+def _by_email(postgresql: bool) -> Any:
+    """Normalised email, id and whether live of the contacts whose normalised email the
+    parameter ``emails`` lists; on PostgreSQL as ``= ANY`` of one array parameter, since psycopg
+    parses a query of hundreds of placeholders again at every execution (the query runs without
+    sequential scans, so even a generic plan of it reads the email index: see
+    :func:`_index_only`)."""
+    columns = (_TABLE.c.email_normalised, _TABLE.c.id, _TABLE.c.deleted_at.is_(None))
+    if postgresql:
+        emails = bindparam("emails", type_=ARRAY(_TABLE.c.email_normalised.type))
+        return sa_select(*columns).where(_TABLE.c.email_normalised == any_(emails))
+    return sa_select(*columns).where(
+        _TABLE.c.email_normalised.in_(bindparam("emails", expanding=True)))
+
+
+def _postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+_TABLE = Contact.__table__
+_VALUES = [_TABLE.c[name] for name in FIELD_NAMES]
+# by "on PostgreSQL": RecordSnapshot's fields in order, then the values ("deleted" tested in SQL,
+# not a time to read back); and what update_many reads
+_GET_MANY = {pg: _by_ids([_TABLE.c.id, _TABLE.c.owner_id, _TABLE.c.deleted_at.is_not(None),
+                          _TABLE.c.modified_at, *_VALUES], pg) for pg in (False, True)}
+_CURRENT = {pg: _by_ids([_TABLE.c.id, _TABLE.c.deleted_at.is_not(None), *_VALUES], pg)
+            for pg in (False, True)}
+_BY_EMAIL = {pg: _by_email(pg) for pg in (False, True)}
+_SEQSCAN = sa_select(func.current_setting("enable_seqscan"))
+_SET_SEQSCAN = sa_select(func.set_config("enable_seqscan", bindparam("value"), True))
 
 
 class ContactStore:
@@ -104,30 +239,34 @@ class ContactStore:
     def get_many(self, session: Session, ids: Iterable[int]) -> dict[int, RecordSnapshot]:
         """Snapshots by id, recycle bin included (``deleted`` True); unknown ids left out."""
         out: dict[int, RecordSnapshot] = {}
-        table = Contact.__table__
-        columns = [table.c[name] for name in FIELD_NAMES]
-        wanted = [table.c.id, table.c.owner_id, table.c.deleted_at, table.c.modified_at, *columns]
+        names = FIELD_NAMES
+        statement = _GET_MANY[_postgresql(session)]
         for chunk in _chunks(sorted(set(ids))):  # plain rows, no ORM objects: a sync reads many
-            for row in session.execute(sa_select(*wanted).where(table.c.id.in_(chunk))):
-                out[row[0]] = RecordSnapshot(id=row[0], values=dict(zip(FIELD_NAMES, row[4:])),
-                                             owner_id=row[1], deleted=row[2] is not None,
-                                             modified_at=row[3])
+            for row in session.execute(statement, {"ids": chunk}):
+                out[row[0]] = RecordSnapshot(row[0], dict(zip(names, row[4:])), row[1], row[2],
+                                             row[3])
         return out
 
     def find_by_email(self, session: Session, emails: Iterable[str]) -> dict[str, list[int]]:
-        """Live contacts by normalised email -> ids (ascending); emails with no match left out."""
+        """Live contacts by normalised email -> ids (ascending); emails with no match left out.
+
+        The query filters by email alone, leaving the planner only the email index: the recycle
+        bin is left out here, and the ids sorted here, because a condition on ``deleted_at`` or
+        an ORDER BY id lets SQLite (no statistics) and PostgreSQL (statistics that lag behind an
+        import) walk every live contact for each chunk instead; on PostgreSQL sequential scans
+        are also off for the query (see :func:`_index_only`)."""
         wanted = sorted({e for e in (normalise_email(x) for x in emails) if e})
         out: dict[str, list[int]] = {}
-        table = Contact.__table__
-        for chunk in _chunks(wanted):
-            # the recycle bin is left out here, not in SQL: with "deleted_at IS NULL" in the
-            # query SQLite reads every live contact through the deleted_at index
-            rows = session.execute(sa_select(table.c.email_normalised, table.c.id, table.c.deleted_at)
-                                   .where(table.c.email_normalised.in_(chunk))
-                                   .order_by(table.c.id))
-            for email, record_id, deleted_at in rows:
-                if deleted_at is None:
-                    out.setdefault(email, []).append(record_id)
+        if not wanted:
+            return out
+        statement = _BY_EMAIL[_postgresql(session)]
+        with _index_only(session):
+            for chunk in _chunks(wanted):
+                for email, record_id, live in session.execute(statement, {"emails": chunk}):
+                    if live:
+                        out.setdefault(email, []).append(record_id)
+        for found in out.values():
+            found.sort()
         return out
 
     def display_name(self, values: Mapping[str, Any]) -> str:
@@ -160,21 +299,15 @@ class ContactStore:
         in order, each new id or the ValidationError that kept that one out."""
         rows: list[dict[str, Any]] = []
         slots: list[int | ValidationError] = []
-        now = utcnow()
         for values in values_list:
             try:
-                cleaned = {name: None for name in FIELD_NAMES} | clean(values)
-                cleaned["email_opt_out"] = bool(cleaned["email_opt_out"])
-                check_complete(cleaned)
+                row = new_row(clean(values))
             except ValidationError as exc:
                 slots.append(exc)
                 continue
             slots.append(len(rows))
-            rows.append({**cleaned, "email_normalised": normalise_email(cleaned["email"]),
-                         "owner_id": user.id, "created_at": now, "modified_at": now})
-        ids: list[int] = []
-        for chunk in _chunks(rows):
-            ids.extend(_insert_rows(session, chunk))
+            rows.append(row)
+        ids = _insert_rows(session, rows, user.id, utcnow())
         record_changes(session, MODULE, ids, "create", user.id)
         return [slot if isinstance(slot, ValidationError) else ids[slot] for slot in slots]
 
@@ -210,11 +343,11 @@ class ContactStore:
         table = Contact.__table__
         current: dict[int, dict[str, Any]] = {}
         deleted: set[int] = set()
-        columns = [table.c.id, table.c.deleted_at, *(table.c[name] for name in FIELD_NAMES)]
+        statement = _CURRENT[_postgresql(session)]
         for chunk in _chunks(sorted({record_id for record_id, _ in updates})):
-            for row in session.execute(sa_select(*columns).where(table.c.id.in_(chunk))):
+            for row in session.execute(statement, {"ids": chunk}):
                 current[row[0]] = dict(zip(FIELD_NAMES, row[2:]))
-                if row[1] is not None:
+                if row[1]:
                     deleted.add(row[0])
         results: list[Exception | None] = []
         pending: dict[int, dict[str, Any]] = {}  # a record's changes, later updates over earlier

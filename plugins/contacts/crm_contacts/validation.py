@@ -17,6 +17,7 @@ becomes a :class:`datetime.date`, the opt-out flag a bool. Cleaning a clean valu
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
@@ -241,14 +242,24 @@ def _cleaner(name: str) -> Callable[[Any], Any]:
 
 _CLEANERS: dict[str, Callable[[Any], Any]] = {name: _cleaner(name) for name in FIELD_NAMES}
 _MANDATORY: tuple[str, ...] = tuple(name for name, spec in BY_NAME.items() if spec.mandatory)
+# one-line text fields (not emails) by their longest length: what most values are, cleaned in
+# clean()'s loop itself when they are plain (as their cleaner would: trimmed, printable, fitting)
+_PLAIN_TEXT: dict[str, int] = {name: spec.max_length or sys.maxsize
+                               for name, spec in BY_NAME.items() if spec.type == "string"}
 
 
 def clean(values: Mapping[str, Any]) -> dict[str, Any]:
     """The given values in canonical form; raises ValidationError naming every bad field."""
     out: dict[str, Any] = {}
     problems: list[_Problem] = []
-    cleaners = _CLEANERS
+    cleaners, plain = _CLEANERS, _PLAIN_TEXT
     for name, value in values.items():
+        limit = plain.get(name)
+        if limit is not None and value.__class__ is str:
+            text = value.strip()
+            if text and len(text) <= limit and text.isprintable():
+                out[name] = text
+                continue
         cleaner = cleaners.get(name)
         if cleaner is None:
             problems.append(_Problem(f"unknown field {name!r}",
@@ -265,10 +276,13 @@ def clean(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def check_complete(values: Mapping[str, Any]) -> None:
     """Refuse a record whose mandatory fields are empty (``values`` already cleaned, complete)."""
-    missing = [name for name in _MANDATORY if values.get(name) is None]
-    if missing:
-        _raise([_Problem(f"{name} is mandatory", f"Give a {BY_NAME[name].label.lower()}.")
-                for name in missing])
+    for name in _MANDATORY:
+        if values.get(name) is None:
+            break
+    else:
+        return
+    _raise([_Problem(f"{name} is mandatory", f"Give a {BY_NAME[name].label.lower()}.")
+            for name in _MANDATORY if values.get(name) is None])
 
 
 def _raise(problems: list[_Problem]) -> None:
