@@ -15,6 +15,7 @@ from crmcore.hookspecs import hookimpl
 if TYPE_CHECKING:
     from crmcore.app import CRM
     from crmcore.auth.connections import authorize, configure
+    from crmcore.bulkinsert import column_binder, insert_tuples
     from crmcore.changes import record_change, record_changes
     from crmcore.cli import CrmGroup
     from crmcore.cli.context import acting_user, pass_crm
@@ -48,6 +49,8 @@ _LAZY: dict[str, str] = {
     "CRM": "crmcore.app",
     "authorize": "crmcore.auth.connections",
     "configure": "crmcore.auth.connections",
+    "column_binder": "crmcore.bulkinsert",
+    "insert_tuples": "crmcore.bulkinsert",
     "record_change": "crmcore.changes",
     "record_changes": "crmcore.changes",
     "CrmGroup": "crmcore.cli",
@@ -212,6 +215,7 @@ __all__ = [
     "CRM", "User", "UTCField", "utcnow", "hookimpl",
     "CrmError", "NotFound", "PermissionDenied", "ValidationError",
     "FieldSpec", "ModuleSpec", "RecordSnapshot", "RecordStore", "record_change", "record_changes",
+    "insert_tuples", "column_binder",
     "Connector", "ConnectorSession", "OAuthServer", "RemotePage", "RemoteRecord", "RemoteWrite",
     "WriteOutcome", "OMIT", "Transform",
     "ApiClient", "ApiError", "HttpDefaults", "QuotaExhausted", "RateLimited", "TransientError",

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from crmcore.bulkinsert import column_binder, insert_tuples
 from crmcore.models import Change, Counter, utcnow
 
 OPS = ("create", "update", "delete", "restore")
@@ -64,36 +64,14 @@ _COLUMNS = ("seq", "module", "record_id", "op", "user_id", "at")
 
 def _insert_changes(connection: Connection, first: int, module: str, record_ids: Sequence[int],
                     op: str, user_id: int | None, at: Any) -> None:
-    """Write the change rows ``first, first + 1, ...`` of ``record_ids``. The values every row
-    shares are bound once: SQLite gets one driver-level executemany, PostgreSQL (psycopg) a COPY,
-    which spare the per-row parameter handling of a Core executemany; any other database a Core
-    executemany."""
+    """Write the change rows ``first, first + 1, ...`` of ``record_ids``, the time they share
+    bound once, in one statement (:func:`crmcore.bulkinsert.insert_tuples`)."""
     table = Change.__table__
-    dialect = connection.dialect
-    seqs = range(first, first + len(record_ids))
-    if dialect.name == "sqlite" or (dialect.name == "postgresql" and dialect.driver == "psycopg"):
-        bind = table.c.at.type.dialect_impl(dialect).bind_processor(dialect)
-        at = bind(at) if bind else at
-        rows = [(seq, module, record_id, op, user_id, at)
-                for seq, record_id in zip(seqs, record_ids)]
-        if dialect.name == "sqlite":
-            connection.exec_driver_sql(
-                f"INSERT INTO {table.name} ({', '.join(_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)", rows)
-            return
-        statement = f"COPY {table.name} ({', '.join(_COLUMNS)}) FROM STDIN"
-        dbapi = dialect.loaded_dbapi
-        try:
-            with connection.connection.driver_connection.cursor() as cursor:
-                with cursor.copy(statement) as copy:
-                    for row in rows:
-                        copy.write_row(row)
-        except dbapi.Error as exc:  # as SQLAlchemy would raise it had it run the statement
-            raise DBAPIError.instance(statement, None, exc, dbapi.Error,
-                                      dialect=dialect) from exc
-        return
-    connection.execute(insert(table), [
-        {"seq": seq, "module": module, "record_id": rid, "op": op, "user_id": user_id, "at": at}
-        for seq, rid in zip(seqs, record_ids)])
+    bind = column_binder(connection, table, "at")
+    at = bind(at) if bind else at
+    insert_tuples(connection, table, _COLUMNS,
+                  [(seq, module, record_id, op, user_id, at)
+                   for seq, record_id in zip(range(first, first + len(record_ids)), record_ids)])
 
 
 def current_seq(session: Session) -> int:

@@ -27,12 +27,11 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from crmcore.api import record_change, record_changes
+from crmcore.api import column_binder, insert_tuples, record_change, record_changes
 from crmcore.api import NotFound, ValidationError
 from crmcore.api import utcnow
 from crmcore.api import RecordSnapshot
 from crm_contacts import MODULE
-from crm_contacts.bulk import binder, insert_tuples
 from crm_contacts.fields import FIELD_NAMES
 from crm_contacts.models import Contact
 from crm_contacts.validation import check_complete, clean, normalise_email
@@ -85,7 +84,7 @@ def _insert_rows(session: Session, rows: list[dict[str, Any]], owner_id: int | N
     modified ``now`` (aware UTC); returns their new ids in order. Records no change (the caller
     does, with ``record_changes``).
 
-    One statement for all the rows, values bound once per column (:mod:`crm_contacts.bulk`), and
+    One statement for all the rows, values bound once per column (:mod:`crmcore.bulkinsert`), and
     the ids without an ordered ``RETURNING``, which costs a statement per row on SQLite and a
     long query to parse per chunk with psycopg: PostgreSQL hands them out from the column's
     sequence first; on SQLite the rows are inserted without ids, and rows inserted under one
@@ -145,8 +144,8 @@ def _binders(connection: Connection) -> _Binders:
     if key not in _BINDERS:
         table = Contact.__table__
         per_row = [(i, bind) for i, name in enumerate(_ROW_ORDER)
-                   if (bind := binder(connection, table, name)) is not None]
-        shared = [binder(connection, table, name) for name in _INSERTED[len(_ROW_ORDER):]]
+                   if (bind := column_binder(connection, table, name)) is not None]
+        shared = [column_binder(connection, table, name) for name in _INSERTED[len(_ROW_ORDER):]]
         _BINDERS[key] = (per_row, shared)
     return _BINDERS[key]
 

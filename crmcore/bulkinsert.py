@@ -1,4 +1,6 @@
-"""Writing many rows of one table at once, the cheapest way each database offers.
+"""Writing many rows of one table at once, the cheapest way each database offers (the change
+log, the Contacts store and the sync's own tables all use it; plugins reach it through
+:mod:`crmcore.api`).
 
 SQLite gets one driver-level ``executemany`` of plain tuples and PostgreSQL (psycopg) a ``COPY``:
 both spare the per-row parameter handling of a Core executemany (a dict per row, each value's
@@ -18,7 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 
-def binder(connection: Connection, table: Table, column: str) -> Callable[[Any], Any] | None:
+def column_binder(connection: Connection, table: Table, column: str) -> Callable[[Any], Any] | None:
     """How ``column`` of ``table`` binds a Python value on ``connection``'s database (None: as is)."""
     dialect = connection.dialect
     return table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
@@ -27,7 +29,7 @@ def binder(connection: Connection, table: Table, column: str) -> Callable[[Any],
 def insert_tuples(connection: Connection, table: Table, columns: tuple[str, ...],
                   rows: list[tuple]) -> None:
     """Insert ``rows``, each a tuple of values for ``columns`` in that order, already bound as
-    the columns bind them (see :func:`binder`), in one statement (fastest with ``columns`` in
+    the columns bind them (see :func:`column_binder`), in one statement (fastest with ``columns`` in
     the table's order, which positional drivers bind them in). Raises SQLAlchemy's
     ``DBAPIError`` subclasses when the database refuses a row (the caller then rolls back)."""
     if not rows:
