@@ -10,6 +10,7 @@ import pytest
 
 from crmcore.cli import build_cli
 from crmcore.plugins import PluginHost
+from crmcore.testing.fixtures import plugin_site
 
 
 def _all_commands(group: click.Group, prefix=()):
@@ -61,12 +62,7 @@ def test_commands_before_init_say_what_to_run(tmp_path):
 
 
 def test_a_plugin_that_fails_to_load_is_named(tmp_path):
-    site = tmp_path / "site"
-    dist = site / "crm_broken-0.1.dist-info"
-    dist.mkdir(parents=True)
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: crm-broken\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text("[crm]\nbroken = crm_broken_plugin\n")
-    (site / "crm_broken_plugin.py").write_text("raise ImportError('needs libfoo')\n")
+    site = plugin_site(tmp_path, "broken", "raise ImportError('needs libfoo')\n")
     env = {"PATH": str(Path(sys.executable).parent), "CRM_HOME": str(tmp_path / "home"),
            "PYTHONPATH": str(site), "CRM_PLUGINS": "broken"}
     out = subprocess.run([str(Path(sys.executable).parent / "crm"), "--help"], env=env,

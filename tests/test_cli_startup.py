@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from crmcore.testing.fixtures import plugin_site
+
 RECORDER = """import atexit, os, sys
 
 def _write_modules():
@@ -65,12 +67,7 @@ def test_help_imports_no_heavy_module(tmp_path, args):
 
 def test_the_check_sees_a_heavy_import(tmp_path):
     """A plugin that imports a heavy module at once is caught: the record is complete."""
-    site = tmp_path / "site"
-    dist = site / "crm_eager-0.1.dist-info"
-    dist.mkdir(parents=True)
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: crm-eager\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text("[crm]\neager = crm_eager_plugin\n")
-    (site / "crm_eager_plugin.py").write_text("import psutil\n")
+    site = plugin_site(tmp_path, "eager", "import psutil\n")
     out, modules = _imported_by(["--help"], tmp_path, (site,), CRM_PLUGINS="eager")
     assert out.returncode == 0, out.stderr[-2000:]
     assert "crm_eager_plugin" in modules

@@ -162,3 +162,17 @@ def make_crm_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPa
         return make_env(database_url, tmp_path, monkeypatch, plugins, extra)
 
     return factory
+
+
+def plugin_site(where: Path, name: str, source: str) -> Path:
+    """A folder to put on PYTHONPATH holding a plugin ``name`` as an installed distribution
+    would declare it (``crm-<name>`` with a ``[crm]`` entry point to module
+    ``crm_<name>_plugin``, whose code is ``source``), for a real ``crm`` run with
+    ``CRM_PLUGINS=<name>``. Returns the folder (``where / "site"``)."""
+    site = where / "site"
+    dist = site / f"crm_{name}-0.1.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: crm-{name}\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(f"[crm]\n{name} = crm_{name}_plugin\n")
+    (site / f"crm_{name}_plugin.py").write_text(source)
+    return site
