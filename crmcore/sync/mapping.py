@@ -206,7 +206,7 @@ class FieldMapping:
                 return Mapped(None, f"no {_lower(self._remote_specs[name].label)}")
         warnings: list[str] = []
         left_out: list[str] = []
-        while (name := _first_too_long(values, self._plan.remote_limits)) is not None:
+        while (name := _first_too_long(values, self._plan.remote_limited)) is not None:
             reason = _too_long({name: values[name]}, self._remote_specs,
                                lambda n: self._crm_label(source[n]), self.connector.label)
             if name in self._plan.remote_mandatory:
@@ -250,7 +250,7 @@ class FieldMapping:
         for name in self.module.mandatory_fields if require_mandatory else ():
             if name in values and normalise(values[name]) is None:
                 return Mapped(None, f"{_lower(self._crm_label(name))} is mandatory in the CRM")
-        if _first_too_long(values, self._plan.crm_limits) is None:
+        if _first_too_long(values, self._plan.crm_limited) is None:
             return Mapped(values)
         reason = _too_long(values, self._crm_specs, self._crm_label, "the CRM")
         return Mapped(None, reason) if reason else Mapped(values)
@@ -308,6 +308,15 @@ class FieldMapping:
             for i, names, key in plan.remote_keyed:
                 out[i] = key(tuple(get(r) for r in names))
         return out
+
+    def remote_field_values(self, remote_values: dict) -> dict[str, Any]:
+        """``{name: value}`` of every mapped remote field (:attr:`remote_fields`, in order; None
+        for one missing from ``remote_values``): what a link keeps of the remote side."""
+        try:
+            return dict(zip(self.remote_fields, self._plan.remote_fields_get(remote_values)))
+        except KeyError:
+            get = remote_values.get
+            return {name: get(name) for name in self.remote_fields}
 
     def fingerprint_of(self, key_values: list[Any]) -> str:
         """The fingerprint of :meth:`crm_key_values` or :meth:`remote_key_values` (equal lists,
@@ -369,7 +378,8 @@ class _Plan:
     (first) source value at once; ``crm_keyed``/``remote_keyed``: the entries whose transform
     has its own key function (the others' key is ``normalise`` of that value). ``to_remote``
     and ``to_crm``: the entries of each direction with their conversion (None: the plain
-    normalised value). ``*_limits``: the fields with a ``max_length``.
+    normalised value). ``*_limits``: the fields with a ``max_length``; ``*_limited``: those
+    that ``to_remote``/``to_crm`` write, as ``(name, max_length)`` in writing order.
     """
 
     def __init__(self, mapping: "FieldMapping", entries: list[Entry]) -> None:
@@ -380,6 +390,7 @@ class _Plan:
         self.remote_sources = [e.remote[0] for e in entries]
         self.crm_get = _getter(self.crm_sources)
         self.remote_get = _getter(self.remote_sources)
+        self.remote_fields_get = _getter(list(mapping.remote_fields))
         self.crm_keyed = [(i, e.crm, e.transform.key_from_crm) for i, e in enumerate(entries)
                           if not _inherited(e.transform.key_from_crm, Transform.key_from_crm)]
         self.remote_keyed = [(i, e.remote, e.transform.key_from_remote) for i, e in enumerate(entries)
@@ -400,6 +411,12 @@ class _Plan:
              e.to_remote_side and any(r in self.remote_limits and r not in self.remote_mandatory
                                       for r in e.remote))
             for e in entries if e.to_crm_side]
+        # the fields with a limit that to_remote and to_crm write, in the order they write them
+        # (so the first too long is the same as in a walk over all the values)
+        self.remote_limited = tuple((r, self.remote_limits[r]) for _, remote, _ in self.to_remote
+                                    for r in remote if r in self.remote_limits)
+        self.crm_limited = tuple((e.crm, self.crm_limits[e.crm]) for e in entries
+                                 if e.to_crm_side and e.crm in self.crm_limits)
 
 
 def _getter(names: list[str]) -> Callable[[dict], Any]:
@@ -409,13 +426,15 @@ def _getter(names: list[str]) -> Callable[[dict], Any]:
     return lambda values: tuple(values[name] for name in names)
 
 
-def _first_too_long(values: dict, limits: dict[str, int]) -> str | None:
-    """:func:`_too_long_name` with the limits worked out beforehand."""
-    for name, value in values.items():
-        if isinstance(value, str):
-            limit = limits.get(name)
-            if limit and len(value) > limit:
-                return name
+def _first_too_long(values: dict, limited: tuple[tuple[str, int], ...]) -> str | None:
+    """:func:`_too_long_name` over only the fields that have a limit: ``limited`` is their
+    ``(name, max_length)`` in the order ``values`` holds them (worked out once, see
+    :class:`_Plan`); fields absent from ``values`` are passed over."""
+    get = values.get
+    for name, limit in limited:
+        value = get(name)
+        if value is not None and isinstance(value, str) and len(value) > limit:
+            return name
     return None
 
 
