@@ -244,7 +244,7 @@ class FieldMapping:
                 values[crm] = value
                 continue
             try:
-                values[crm] = convert(tuple(get(r) for r in remote), known.get(crm))
+                values[crm] = convert(tuple(map(get, remote)), known.get(crm))
             except MappingSkip as exc:
                 return Mapped(None, f"{self._crm_label(crm)}: {exc}")
         for name in self.module.mandatory_fields if require_mandatory else ():
@@ -297,26 +297,18 @@ class FieldMapping:
     def remote_key_values(self, remote_values: dict) -> list[Any]:
         """The keys of :meth:`remote_keys` without their labels (see :meth:`crm_key_values`)."""
         plan = self._plan
-        try:
-            raw = plan.remote_get(remote_values)
-        except KeyError:
-            raw = [remote_values.get(name) for name in plan.remote_sources]
+        get = remote_values.get  # remote records often leave fields out: no itemgetter here
         out = [value if value is None else (value.strip() or None) if value.__class__ is str
-               else normalise(value) for value in raw]
-        if plan.remote_keyed:
-            get = remote_values.get
-            for i, names, key in plan.remote_keyed:
-                out[i] = key(tuple(get(r) for r in names))
+               else normalise(value) for value in map(get, plan.remote_sources)]
+        for i, names, key in plan.remote_keyed:
+            out[i] = key(tuple(map(get, names)))
         return out
 
     def remote_field_values(self, remote_values: dict) -> dict[str, Any]:
         """``{name: value}`` of every mapped remote field (:attr:`remote_fields`, in order; None
         for one missing from ``remote_values``): what a link keeps of the remote side."""
-        try:
-            return dict(zip(self.remote_fields, self._plan.remote_fields_get(remote_values)))
-        except KeyError:
-            get = remote_values.get
-            return {name: get(name) for name in self.remote_fields}
+        fields = self.remote_fields
+        return dict(zip(fields, map(remote_values.get, fields)))
 
     def fingerprint_of(self, key_values: list[Any]) -> str:
         """The fingerprint of :meth:`crm_key_values` or :meth:`remote_key_values` (equal lists,
@@ -374,11 +366,11 @@ class FieldMapping:
 class _Plan:
     """What mapping and comparing records need of a mapping, worked out once.
 
-    ``labels``: each entry's ``crm>remote`` label. ``crm_get``/``remote_get``: each entry's
-    (first) source value at once; ``crm_keyed``/``remote_keyed``: the entries whose transform
-    has its own key function (the others' key is ``normalise`` of that value). ``to_remote``
-    and ``to_crm``: the entries of each direction with their conversion (None: the plain
-    normalised value). ``*_limits``: the fields with a ``max_length``; ``*_limited``: those
+    ``labels``: each entry's ``crm>remote`` label. ``crm_get``: each entry's CRM value at once;
+    ``remote_sources``: each entry's first remote field. ``crm_keyed``/``remote_keyed``: the
+    entries whose transform has its own key function (the others' key is ``normalise`` of that
+    value). ``to_remote`` and ``to_crm``: the entries of each direction with their conversion
+    (None: the plain normalised value). ``*_limits``: the fields with a ``max_length``; ``*_limited``: those
     that ``to_remote``/``to_crm`` write, as ``(name, max_length)`` in writing order.
     """
 
@@ -389,8 +381,6 @@ class _Plan:
         self.crm_sources = [e.crm for e in entries]
         self.remote_sources = [e.remote[0] for e in entries]
         self.crm_get = _getter(self.crm_sources)
-        self.remote_get = _getter(self.remote_sources)
-        self.remote_fields_get = _getter(list(mapping.remote_fields))
         self.crm_keyed = [(i, e.crm, e.transform.key_from_crm) for i, e in enumerate(entries)
                           if not _inherited(e.transform.key_from_crm, Transform.key_from_crm)]
         self.remote_keyed = [(i, e.remote, e.transform.key_from_remote) for i, e in enumerate(entries)
@@ -494,24 +484,25 @@ def _digest(keys: list[list[Any]]) -> str:
     return hashlib.sha256(_FINGERPRINT_JSON.encode(keys).encode("utf-8")).hexdigest()[:32]
 
 
+_EMPTY_DIGEST = _digest([])
+
+
 def _digest_keys(heads: list[str], key_values: list[Any]) -> str:
     """:func:`_digest` of ``[[label, key], ...]``, with each label's JSON made beforehand
     (``heads``) and str, None and bool keys written directly, as the encoder writes them; any
     other key goes through the encoder. The same text, so the same fingerprint."""
-    parts = []
-    append = parts.append
-    for head, key in zip(heads, key_values):
-        kind = key.__class__
-        if kind is str:
-            append(head + _encode_str(key))
-        elif key is None:
-            append(head + "null")
-        elif kind is bool:
-            append(head + ("true" if key else "false"))
-        else:
-            append(head + _FINGERPRINT_JSON.encode(key))
-    text = "[" + "],".join(parts) + "]]" if parts else "[]"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    parts = [head + (_encode_str(key) if key.__class__ is str else "null" if key is None
+                     else _encode_key(key)) for head, key in zip(heads, key_values)]
+    if not parts:
+        return _EMPTY_DIGEST
+    return hashlib.sha256(("[" + "],".join(parts) + "]]").encode("utf-8")).hexdigest()[:32]
+
+
+def _encode_key(key: Any) -> str:
+    """A key other than a str or None as the fingerprint's JSON writes it."""
+    if key.__class__ is bool:
+        return "true" if key else "false"
+    return _FINGERPRINT_JSON.encode(key)
 
 
 def _refuse(problem: str, more: int = 0) -> None:
