@@ -499,9 +499,13 @@ def _digest_keys(heads: list[str], key_values: list[Any]) -> str:
 
 
 def _encode_key(key: Any) -> str:
-    """A key other than a str or None as the fingerprint's JSON writes it."""
-    if key.__class__ is bool:
+    """A key other than a str or None as the fingerprint's JSON writes it: a bool, or a list of
+    plain ints (a birthday's ``[month, day]``) directly; anything else through the encoder."""
+    kind = key.__class__
+    if kind is bool:
         return "true" if key else "false"
+    if kind is list and all(item.__class__ is int for item in key):
+        return "[" + ",".join(map(int.__repr__, key)) + "]"  # as the encoder writes ints
     return _FINGERPRINT_JSON.encode(key)
 
 
