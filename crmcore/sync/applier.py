@@ -27,6 +27,9 @@ class Applier:
     def __init__(self, ctx: RunContext, state: RunState) -> None:
         self.ctx = ctx
         self.state = state
+        # whether this connection and module had no links when first asked (None: not asked
+        # yet); False from the first link this run inserts, so links_by reads again from then on
+        self._no_links: bool | None = None
 
     def name(self, values: dict[str, Any] | None) -> str:
         return (self.ctx.store.display_name(values) or "") if values else ""
@@ -35,6 +38,8 @@ class Applier:
         """Links of this connection and module by ``column`` (record or remote id), in chunks."""
         values = list(values)
         found: dict = {}
+        if not values or self._none_yet(session):  # a first sync: no query per batch
+            return found
         by_remote = column is SyncLink.remote_id
         reader = _LINKS_BY_REMOTE if by_remote else _LINKS_BY_RECORD
         at = 1 if by_remote else 0  # the key's place in LINK_COLUMNS
@@ -46,6 +51,16 @@ class Applier:
             for row in reader.run(session, head + chunk):  # plain rows: a batch reads hundreds
                 found[row[at]] = LinkState(*row)  # LINK_COLUMNS are in its fields' order
         return found
+
+    def _none_yet(self, session: Session) -> bool:
+        """Whether the connection and module have no links: asked once per run, then known
+        until this run inserts one (see :meth:`_save_links`)."""
+        if self._no_links is None:
+            table = SyncLink.__table__
+            self._no_links = session.execute(select(table.c.id).where(
+                table.c.connection_id == self.ctx.connection_id,
+                table.c.module == self.ctx.module.name).limit(1)).first() is None
+        return self._no_links
 
     def commit(self, batch: Batch, seq: int | None = None, high_water: datetime | None = None,
                 cursor: str | None = None, retry: set[int] | None = None) -> None:
@@ -183,6 +198,8 @@ class Applier:
                 inserts.append((*row, link.record_id))
             else:
                 updates.append((*row, link.row_id))
+        if inserts:
+            self._no_links = False  # set before the write: a failed one may still have landed
         now = utcnow()
         _LINK_UPDATE.run(session, updates, (now,))
         _LINK_INSERT.run(session, inserts, (now, self.ctx.connection_id, self.ctx.module.name))

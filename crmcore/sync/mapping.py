@@ -206,7 +206,7 @@ class FieldMapping:
                 return Mapped(None, f"no {_lower(self._remote_specs[name].label)}")
         warnings: list[str] = []
         left_out: list[str] = []
-        while (name := _first_too_long(values, self._plan.remote_limits)) is not None:
+        while (name := _first_too_long(values, self._plan.remote_limited)) is not None:
             reason = _too_long({name: values[name]}, self._remote_specs,
                                lambda n: self._crm_label(source[n]), self.connector.label)
             if name in self._plan.remote_mandatory:
@@ -244,13 +244,13 @@ class FieldMapping:
                 values[crm] = value
                 continue
             try:
-                values[crm] = convert(tuple(get(r) for r in remote), known.get(crm))
+                values[crm] = convert(tuple(map(get, remote)), known.get(crm))
             except MappingSkip as exc:
                 return Mapped(None, f"{self._crm_label(crm)}: {exc}")
         for name in self.module.mandatory_fields if require_mandatory else ():
             if name in values and normalise(values[name]) is None:
                 return Mapped(None, f"{_lower(self._crm_label(name))} is mandatory in the CRM")
-        if _first_too_long(values, self._plan.crm_limits) is None:
+        if _first_too_long(values, self._plan.crm_limited) is None:
             return Mapped(values)
         reason = _too_long(values, self._crm_specs, self._crm_label, "the CRM")
         return Mapped(None, reason) if reason else Mapped(values)
@@ -297,17 +297,18 @@ class FieldMapping:
     def remote_key_values(self, remote_values: dict) -> list[Any]:
         """The keys of :meth:`remote_keys` without their labels (see :meth:`crm_key_values`)."""
         plan = self._plan
-        try:
-            raw = plan.remote_get(remote_values)
-        except KeyError:
-            raw = [remote_values.get(name) for name in plan.remote_sources]
+        get = remote_values.get  # remote records often leave fields out: no itemgetter here
         out = [value if value is None else (value.strip() or None) if value.__class__ is str
-               else normalise(value) for value in raw]
-        if plan.remote_keyed:
-            get = remote_values.get
-            for i, names, key in plan.remote_keyed:
-                out[i] = key(tuple(get(r) for r in names))
+               else normalise(value) for value in map(get, plan.remote_sources)]
+        for i, names, key in plan.remote_keyed:
+            out[i] = key(tuple(map(get, names)))
         return out
+
+    def remote_field_values(self, remote_values: dict) -> dict[str, Any]:
+        """``{name: value}`` of every mapped remote field (:attr:`remote_fields`, in order; None
+        for one missing from ``remote_values``): what a link keeps of the remote side."""
+        fields = self.remote_fields
+        return dict(zip(fields, map(remote_values.get, fields)))
 
     def fingerprint_of(self, key_values: list[Any]) -> str:
         """The fingerprint of :meth:`crm_key_values` or :meth:`remote_key_values` (equal lists,
@@ -365,11 +366,12 @@ class FieldMapping:
 class _Plan:
     """What mapping and comparing records need of a mapping, worked out once.
 
-    ``labels``: each entry's ``crm>remote`` label. ``crm_get``/``remote_get``: each entry's
-    (first) source value at once; ``crm_keyed``/``remote_keyed``: the entries whose transform
-    has its own key function (the others' key is ``normalise`` of that value). ``to_remote``
-    and ``to_crm``: the entries of each direction with their conversion (None: the plain
-    normalised value). ``*_limits``: the fields with a ``max_length``.
+    ``labels``: each entry's ``crm>remote`` label. ``crm_get``: each entry's CRM value at once;
+    ``remote_sources``: each entry's first remote field. ``crm_keyed``/``remote_keyed``: the
+    entries whose transform has its own key function (the others' key is ``normalise`` of that
+    value). ``to_remote`` and ``to_crm``: the entries of each direction with their conversion
+    (None: the plain normalised value). ``*_limits``: the fields with a ``max_length``; ``*_limited``: those
+    that ``to_remote``/``to_crm`` write, as ``(name, max_length)`` in writing order.
     """
 
     def __init__(self, mapping: "FieldMapping", entries: list[Entry]) -> None:
@@ -379,7 +381,6 @@ class _Plan:
         self.crm_sources = [e.crm for e in entries]
         self.remote_sources = [e.remote[0] for e in entries]
         self.crm_get = _getter(self.crm_sources)
-        self.remote_get = _getter(self.remote_sources)
         self.crm_keyed = [(i, e.crm, e.transform.key_from_crm) for i, e in enumerate(entries)
                           if not _inherited(e.transform.key_from_crm, Transform.key_from_crm)]
         self.remote_keyed = [(i, e.remote, e.transform.key_from_remote) for i, e in enumerate(entries)
@@ -400,6 +401,12 @@ class _Plan:
              e.to_remote_side and any(r in self.remote_limits and r not in self.remote_mandatory
                                       for r in e.remote))
             for e in entries if e.to_crm_side]
+        # the fields with a limit that to_remote and to_crm write, in the order they write them
+        # (so the first too long is the same as in a walk over all the values)
+        self.remote_limited = tuple((r, self.remote_limits[r]) for _, remote, _ in self.to_remote
+                                    for r in remote if r in self.remote_limits)
+        self.crm_limited = tuple((e.crm, self.crm_limits[e.crm]) for e in entries
+                                 if e.to_crm_side and e.crm in self.crm_limits)
 
 
 def _getter(names: list[str]) -> Callable[[dict], Any]:
@@ -409,13 +416,15 @@ def _getter(names: list[str]) -> Callable[[dict], Any]:
     return lambda values: tuple(values[name] for name in names)
 
 
-def _first_too_long(values: dict, limits: dict[str, int]) -> str | None:
-    """:func:`_too_long_name` with the limits worked out beforehand."""
-    for name, value in values.items():
-        if isinstance(value, str):
-            limit = limits.get(name)
-            if limit and len(value) > limit:
-                return name
+def _first_too_long(values: dict, limited: tuple[tuple[str, int], ...]) -> str | None:
+    """:func:`_too_long_name` over only the fields that have a limit: ``limited`` is their
+    ``(name, max_length)`` in the order ``values`` holds them (worked out once, see
+    :class:`_Plan`); fields absent from ``values`` are passed over."""
+    get = values.get
+    for name, limit in limited:
+        value = get(name)
+        if value is not None and isinstance(value, str) and len(value) > limit:
+            return name
     return None
 
 
@@ -475,24 +484,29 @@ def _digest(keys: list[list[Any]]) -> str:
     return hashlib.sha256(_FINGERPRINT_JSON.encode(keys).encode("utf-8")).hexdigest()[:32]
 
 
+_EMPTY_DIGEST = _digest([])
+
+
 def _digest_keys(heads: list[str], key_values: list[Any]) -> str:
     """:func:`_digest` of ``[[label, key], ...]``, with each label's JSON made beforehand
     (``heads``) and str, None and bool keys written directly, as the encoder writes them; any
     other key goes through the encoder. The same text, so the same fingerprint."""
-    parts = []
-    append = parts.append
-    for head, key in zip(heads, key_values):
-        kind = key.__class__
-        if kind is str:
-            append(head + _encode_str(key))
-        elif key is None:
-            append(head + "null")
-        elif kind is bool:
-            append(head + ("true" if key else "false"))
-        else:
-            append(head + _FINGERPRINT_JSON.encode(key))
-    text = "[" + "],".join(parts) + "]]" if parts else "[]"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    parts = [head + (_encode_str(key) if key.__class__ is str else "null" if key is None
+                     else _encode_key(key)) for head, key in zip(heads, key_values)]
+    if not parts:
+        return _EMPTY_DIGEST
+    return hashlib.sha256(("[" + "],".join(parts) + "]]").encode("utf-8")).hexdigest()[:32]
+
+
+def _encode_key(key: Any) -> str:
+    """A key other than a str or None as the fingerprint's JSON writes it: a bool, or a list of
+    plain ints (a birthday's ``[month, day]``) directly; anything else through the encoder."""
+    kind = key.__class__
+    if kind is bool:
+        return "true" if key else "false"
+    if kind is list and all(item.__class__ is int for item in key):
+        return "[" + ",".join(map(int.__repr__, key)) + "]"  # as the encoder writes ints
+    return _FINGERPRINT_JSON.encode(key)
 
 
 def _refuse(problem: str, more: int = 0) -> None:

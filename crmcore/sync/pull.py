@@ -140,12 +140,14 @@ class Puller:
                        snaps: dict[int, RecordSnapshot], taken: dict[int, LinkState]) -> None:
         # an overlap re-read of a record that an earlier run already tried: act on it again (it may
         # be one that committed late), but do not log the same skip a second time
-        again = self.state.seen_before is not None and record.updated_at <= self.state.seen_before
-        skip = self._skip_once if again else self.ctx.log.add
-        email = record.values.get(self.ctx.connector.email_field)
+        ctx, mapping = self.ctx, self.ctx.mapping
+        seen_before = self.state.seen_before
+        again = seen_before is not None and record.updated_at <= seen_before
+        skip = self._skip_once if again else ctx.log.add
+        email = record.values.get(ctx.connector.email_field)
         name = str(email or "")  # for log lines; the mapped name is used where a record is made
-        remote_keys = self.ctx.mapping.remote_key_values(record.values)
-        remote_fp = self.ctx.mapping.fingerprint_of(remote_keys)
+        remote_keys = mapping.remote_key_values(record.values)
+        remote_fp = mapping.fingerprint_of(remote_keys)
         # batch.links is keyed by the links' record ids: no set of them built per record
         free = [m for m in matches if m not in taken and m not in batch.links]
         if matches and not free:  # the CRM record with this email is linked elsewhere: no twin
@@ -177,18 +179,18 @@ class Puller:
             return
         if self.state.link_only:
             return
-        mapped = self.ctx.mapping.to_crm(record.values)
+        mapped = mapping.to_crm(record.values)
         if mapped.skip_reason:
-            skip(Item(CRM_SIDE, "skipped", self.ctx.module.name, name, None, record.remote_id,
+            skip(Item(CRM_SIDE, "skipped", ctx.module.name, name, None, record.remote_id,
                       mapped.skip_reason))
             return
         link = LinkState(-1, record.remote_id)
         self.resolver.seen(link, record, remote_fp)
-        item = Item(CRM_SIDE, "created", self.ctx.module.name,
-                    self.ctx.store.display_name(mapped.values) or name, None, record.remote_id)
+        item = Item(CRM_SIDE, "created", ctx.module.name,
+                    ctx.store.display_name(mapped.values) or name, None, record.remote_id)
         batch.created.append((mapped.values, link, item))  # the item gets its id at the commit
         batch.remote_keys[record.remote_id] = (remote_keys, remote_fp)
-        self.ctx.log.add(item)
+        ctx.log.add(item)
 
     def _skip_once(self, item: Item) -> None:
         """A skip of a re-read record: logged by the run that first met it."""

@@ -51,8 +51,7 @@ class Resolver:
         link.remote_fingerprint = fingerprint or self.ctx.mapping.remote_fingerprint(record.values)
         link.remote_updated_at = record.updated_at
         link.remote_deleted = record.deleted
-        get = record.values.get
-        link.remote_values = {k: get(k) for k in self.ctx.mapping.remote_fields}
+        link.remote_values = self.ctx.mapping.remote_field_values(record.values)
         link.remote_version = record.version
 
     def apply_remote(self, batch: Batch, record: RemoteRecord, link: LinkState,

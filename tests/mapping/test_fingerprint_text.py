@@ -25,3 +25,13 @@ def _released(keys) -> str:
 def test_fast_path_writes_the_released_text(keys):
     heads = [f"[{_FINGERPRINT_JSON.encode(label)}," for label in LABELS]
     assert _digest_keys(heads, keys) == _released([[label, key] for label, key in zip(LABELS, keys)])
+
+
+@pytest.mark.parametrize("keys", [
+    [[3, 4], [], None, "x"], [[0, -1, 10**30], [True, 1], [1.0, 2], [1, "a"]],
+    [[None, 3], (1, 2), [[1, 2]], [12, 31]]])
+def test_list_keys_written_directly_are_the_released_formulas(keys):
+    """A birthday's ``[month, day]`` (a list of plain ints) is written without the encoder; lists
+    with a bool, float, str or None in them, and tuples, still go through it: the same text."""
+    heads = [f"[{_FINGERPRINT_JSON.encode(label)}," for label in LABELS]
+    assert _digest_keys(heads, keys) == _released([[label, key] for label, key in zip(LABELS, keys)])
