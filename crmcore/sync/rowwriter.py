@@ -5,8 +5,9 @@ per row (``construct_params``); for the thousands of link and log rows of a larg
 a sizeable share of the run's CPU. :class:`RowWriter` compiles its statement once per dialect,
 applies the very bind processors SQLAlchemy would (so what is stored is the same, byte for
 byte), processes the values every row shares once, and hands the rows to the driver in the
-session's transaction: ``executemany`` (SQLite's runs in C), or for an INSERT through psycopg
-a ``COPY ... FROM STDIN`` (its executemany costs a statement per row).
+session's transaction: an UPDATE as one ``executemany``, an INSERT through
+:func:`crmcore.bulkinsert.insert_tuples` (SQLite's ``executemany``, which runs in C, or
+through psycopg a ``COPY ... FROM STDIN``, as its executemany costs a statement per row).
 """
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, insert, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Select, Table, bindparam, update
 from sqlmodel import Session
+
+from crmcore.bulkinsert import insert_tuples
 
 # a pyformat placeholder as the psycopg dialect compiles it: %(name)s
 _PYFORMAT = re.compile(r"%\((\w+)\)s")
@@ -34,11 +36,10 @@ class _Plan:
     parameter, its bind processor (None: none needed)."""
 
     def __init__(self, sql: str, processors: list[Callable[[Any], Any] | None],
-                 permutation: list[int] | None, copy_sql: str = "") -> None:
+                 permutation: list[int] | None) -> None:
         self.sql = sql
         self.processors = processors
         self.permutation = permutation  # parameter i is value permutation[i] (None: in order)
-        self.copy_sql = copy_sql  # an INSERT as PostgreSQL's COPY (psycopg), else ""
 
 
 class RowWriter:
@@ -56,6 +57,7 @@ class RowWriter:
         self.row_width = len(columns)
         self.shared = list(shared)
         self.key = key
+        self._names = tuple(self.columns)
         self._plans: dict[tuple[str, str], _Plan] = {}
 
     def _plan(self, dialect: Any) -> _Plan:
@@ -63,16 +65,17 @@ class RowWriter:
         if plan is not None:
             return plan
         table = self.table
-        if self.key is None:
-            statement = insert(table).inline()
-            compiled = statement.compile(dialect=dialect, column_keys=self.columns)
-        else:  # bind names of their own: an UPDATE may not bind a column's own name
-            statement = (update(table).where(table.c[self.key] == bindparam("_k_" + self.key))
-                         .values({name: bindparam("_v_" + name) for name in self.columns}))
-            compiled = statement.compile(dialect=dialect)
         names = [*self.columns, *([self.key] if self.key else [])]
-        bound = {name: name for name in names} if self.key is None else {
-            **{"_v_" + name: name for name in self.columns}, "_k_" + self.key: self.key}
+        processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
+        if self.key is None:  # crmcore.bulkinsert.insert_tuples makes and runs the INSERT
+            plan = _Plan("", processors, None)
+            self._plans[(dialect.name, dialect.driver)] = plan
+            return plan
+        # bind names of their own: an UPDATE may not bind a column's own name
+        statement = (update(table).where(table.c[self.key] == bindparam("_k_" + self.key))
+                     .values({name: bindparam("_v_" + name) for name in self.columns}))
+        compiled = statement.compile(dialect=dialect)
+        bound = {**{"_v_" + name: name for name in self.columns}, "_k_" + self.key: self.key}
         sql = compiled.string
         order: list[str]
         if compiled.positiontup is not None:  # qmark and the like
@@ -84,13 +87,7 @@ class RowWriter:
         if sorted(order) != sorted(names):
             raise RuntimeError(f"unexpected parameters {order} in {sql!r}")
         index = {name: i for i, name in enumerate(names)}
-        processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
-        # psycopg's executemany sends a statement per row; its COPY streams rows (the same
-        # values, adapted by the same dumpers) at a fraction of the CPU
-        copy_sql = (f"COPY {table.name} ({', '.join(order)}) FROM STDIN"
-                    if self.key is None and dialect.driver == "psycopg" else "")
-        plan = _Plan(sql, processors, None if order == names else [index[name] for name in order],
-                     copy_sql)
+        plan = _Plan(sql, processors, None if order == names else [index[name] for name in order])
         self._plans[(dialect.name, dialect.driver)] = plan
         return plan
 
@@ -122,21 +119,13 @@ class RowWriter:
                 if value.__class__ is not RawValue:
                     values[i] = process(value)
             out.append(values)
+        if self.key is None:
+            insert_tuples(connection, self.table, self._names, out)
+            return
         permutation = plan.permutation
         if permutation is not None:
             out = [[values[i] for i in permutation] for values in out]
-        if not plan.copy_sql:
-            connection.exec_driver_sql(plan.sql, [tuple(values) for values in out])
-            return
-        dbapi = connection.dialect.loaded_dbapi
-        try:
-            with connection.connection.driver_connection.cursor() as cursor:
-                with cursor.copy(plan.copy_sql) as copy:
-                    write = copy.write_row
-                    for values in out:
-                        write(values)
-        except dbapi.Error as exc:  # as SQLAlchemy would raise it
-            raise DBAPIError.instance(plan.copy_sql, None, exc, dbapi.Error) from exc
+        connection.exec_driver_sql(plan.sql, [tuple(values) for values in out])
 
 
 class RowReader:
