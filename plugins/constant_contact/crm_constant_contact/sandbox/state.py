@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import struct
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, MutableMapping
 from typing import Any, Callable, Iterator
@@ -200,7 +201,10 @@ class Store:
         self.clock = clock or MonotonicClock()
         self.contacts: PackedContacts = PackedContacts()
         self._by_email: dict[str, str] = {}
-        self._log: list[tuple[int, str]] = []
+        # The log as two parallel columns, entry i being (_log_us[i], _log_ids[i]): 16 bytes an
+        # entry where a list of (int, str) tuples takes about 100.
+        self._log_us = array("q")
+        self._log_ids: list[str] = []
         self._log_sorted = True
         self.version = 0
         self.lists: dict[str, dict[str, Any]] = {}
@@ -264,16 +268,25 @@ class Store:
             self.members.get(list_id, set()).discard(cid)
         for list_id in new_lists - old_lists:
             self.members.setdefault(list_id, set()).add(cid)
-        if self._log and updated_us < self._log[-1][0]:
+        log_us = self._log_us
+        if log_us and updated_us < log_us[-1]:
             self._log_sorted = False
-        self._log.append((updated_us, cid))
+        log_us.append(updated_us)
+        self._log_ids.append(cid)
         self.version += 1
-        if len(self._log) > 2 * len(self.contacts) + 1024:
+        if len(log_us) > 2 * len(self.contacts) + 1024:
             self._rebuild_log()
 
     def _rebuild_log(self) -> None:
+        """One entry a contact, in (updated_us, id) order: sorted by id, then (stably) by time,
+        so no (time, id) pair is made for every contact."""
         times = self.contacts.times
-        self._log = sorted((times(cid)[1], cid) for cid in self.contacts)
+        self._log_us = array("q")
+        self._log_ids = []
+        ids = sorted(self.contacts)
+        ids.sort(key=lambda cid: times(cid)[1])
+        self._log_us = array("q", [times(cid)[1] for cid in ids])
+        self._log_ids = ids
         self._log_sorted = True
 
     def updated_us(self, cid: str) -> int:
@@ -294,18 +307,18 @@ class Store:
         reads no record) in ``updated_at`` order, strictly after the cursor position ``after``."""
         if not self._log_sorted:
             self._rebuild_log()
-        log, times, contacts = self._log, self.contacts.times, self.contacts
-        start = bisect_right(log, after) if after else 0
+        log_us, log_ids, times, contacts = self._log_us, self._log_ids, self.contacts.times, self.contacts
+        start = bisect_right(range(len(log_us)), after, key=lambda i: (log_us[i], log_ids[i])) if after else 0
         if updated_after is not None:
-            start = max(start, bisect_left(log, (updated_after + 1, "")))
-        for i in range(start, len(log)):
-            u, cid = entry = log[i]
+            start = max(start, bisect_left(log_us, updated_after + 1))
+        for i in range(start, len(log_us)):
+            u, cid = log_us[i], log_ids[i]
             if updated_before is not None and u >= updated_before:
                 return
             if times(cid)[1] != u:
                 continue  # stale entry: the contact changed again later
             if match is None or match(contacts[cid]):
-                yield entry
+                yield u, cid
 
     def cached_count(self, key: Any, compute: Callable[[], int]) -> int:
         """``include_count`` totals, remembered until the next change so paging stays linear."""
