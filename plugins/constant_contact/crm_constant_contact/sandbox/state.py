@@ -60,11 +60,13 @@ def _compact_encoder() -> Callable[[Any], str]:
     try:
         from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 
-        code_of = _CODES.get
+        class Quoted(dict):
+            """A common string's code, any other string quoted (``__missing__``): looked up
+            and quoted in C, with no Python call for each string."""
 
-        def string(text: str) -> str:
-            return code_of(text) or encode_basestring_ascii(text)
+            __missing__ = encode_basestring_ascii
 
+        string = Quoted(_CODES).__getitem__
         make = c_make_encoder(None, json.JSONEncoder().default, string, None,
                               ":", ",", False, False, True)
 
@@ -255,6 +257,9 @@ class Store:
         return True
 
     def _index(self, cid: str, old: dict | None, new: dict, updated_us: int) -> None:
+        if old is None:
+            self._index_new(cid, new, updated_us)
+            return
         old_email = (old or {}).get("email_address") or {}
         new_email = new.get("email_address") or {}
         if old_email.get("address") != new_email.get("address"):
@@ -268,6 +273,23 @@ class Store:
             self.members.get(list_id, set()).discard(cid)
         for list_id in new_lists - old_lists:
             self.members.setdefault(list_id, set()).add(cid)
+        self._append_log(cid, updated_us)
+
+    def _index_new(self, cid: str, new: dict, updated_us: int) -> None:
+        """``_index`` for a contact that had no record before."""
+        address = (new.get("email_address") or {}).get("address")
+        if address:
+            self._by_email[normalise_email(address)] = cid
+        members = self.members
+        for list_id in set(new.get("list_memberships") or ()):
+            if list_id in members:
+                members[list_id].add(cid)
+            else:
+                members[list_id] = {cid}
+        self._append_log(cid, updated_us)
+
+    def _append_log(self, cid: str, updated_us: int) -> None:
+        """Log a change of ``cid`` at ``updated_us``; compact the log when stale entries dominate."""
         log_us = self._log_us
         if log_us and updated_us < log_us[-1]:
             self._log_sorted = False
