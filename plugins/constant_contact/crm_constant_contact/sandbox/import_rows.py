@@ -21,6 +21,7 @@ ADDRESS_PREFIXES = {"": "home", "home_": "home", "work_": "work", "other_": "oth
 ADDRESS_KEYS = {"street": ("street", 255), "street2": ("street2", 255), "city": ("city", 50),
                 "state": ("state", 50), "zip": ("postal_code", 50), "country": ("country", 50)}
 IGNORED_KEYS = ("sms_number", "sms_consent_date")  # SMS is not emulated; accepted and ignored
+_SKIPPED_KEYS = frozenset(("email",) + IGNORED_KEYS)
 ADDRESS_FIELDS = {prefix + key: (kind, target, limit)
                   for prefix, kind in ADDRESS_PREFIXES.items()
                   for key, (target, limit) in ADDRESS_KEYS.items()}
@@ -69,9 +70,9 @@ def map_row(row: Any, store: Store) -> tuple[MappedRow | None, RowProblems]:
         problems.correctable.append(problem)
     mapped = MappedRow(email=email.strip() if isinstance(email, str) else "")
     for key, value in row.items():
-        if value is None or value == "" or key in ("email",) + IGNORED_KEYS:
+        if value is None or value == "" or key in _SKIPPED_KEYS:
             continue  # an empty value does not clear what the contact already has
-        text = _text(value)
+        text = value if type(value) is str else _text(value)
         if key in NAME_FIELDS:
             if text is None or len(text) > NAME_MAX:
                 problems.fatal.append(f"{key} must be text of at most {NAME_MAX} characters")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import struct
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, MutableMapping
 from typing import Any, Callable, Iterator
@@ -59,11 +60,13 @@ def _compact_encoder() -> Callable[[Any], str]:
     try:
         from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 
-        code_of = _CODES.get
+        class Quoted(dict):
+            """A common string's code, any other string quoted (``__missing__``): looked up
+            and quoted in C, with no Python call for each string."""
 
-        def string(text: str) -> str:
-            return code_of(text) or encode_basestring_ascii(text)
+            __missing__ = encode_basestring_ascii
 
+        string = Quoted(_CODES).__getitem__
         make = c_make_encoder(None, json.JSONEncoder().default, string, None,
                               ":", ",", False, False, True)
 
@@ -200,7 +203,10 @@ class Store:
         self.clock = clock or MonotonicClock()
         self.contacts: PackedContacts = PackedContacts()
         self._by_email: dict[str, str] = {}
-        self._log: list[tuple[int, str]] = []
+        # The log as two parallel columns, entry i being (_log_us[i], _log_ids[i]): 16 bytes an
+        # entry where a list of (int, str) tuples takes about 100.
+        self._log_us = array("q")
+        self._log_ids: list[str] = []
         self._log_sorted = True
         self.version = 0
         self.lists: dict[str, dict[str, Any]] = {}
@@ -251,6 +257,9 @@ class Store:
         return True
 
     def _index(self, cid: str, old: dict | None, new: dict, updated_us: int) -> None:
+        if old is None:
+            self._index_new(cid, new, updated_us)
+            return
         old_email = (old or {}).get("email_address") or {}
         new_email = new.get("email_address") or {}
         if old_email.get("address") != new_email.get("address"):
@@ -264,16 +273,42 @@ class Store:
             self.members.get(list_id, set()).discard(cid)
         for list_id in new_lists - old_lists:
             self.members.setdefault(list_id, set()).add(cid)
-        if self._log and updated_us < self._log[-1][0]:
+        self._append_log(cid, updated_us)
+
+    def _index_new(self, cid: str, new: dict, updated_us: int) -> None:
+        """``_index`` for a contact that had no record before."""
+        address = (new.get("email_address") or {}).get("address")
+        if address:
+            self._by_email[normalise_email(address)] = cid
+        members = self.members
+        for list_id in set(new.get("list_memberships") or ()):
+            if list_id in members:
+                members[list_id].add(cid)
+            else:
+                members[list_id] = {cid}
+        self._append_log(cid, updated_us)
+
+    def _append_log(self, cid: str, updated_us: int) -> None:
+        """Log a change of ``cid`` at ``updated_us``; compact the log when stale entries dominate."""
+        log_us = self._log_us
+        if log_us and updated_us < log_us[-1]:
             self._log_sorted = False
-        self._log.append((updated_us, cid))
+        log_us.append(updated_us)
+        self._log_ids.append(cid)
         self.version += 1
-        if len(self._log) > 2 * len(self.contacts) + 1024:
+        if len(log_us) > 2 * len(self.contacts) + 1024:
             self._rebuild_log()
 
     def _rebuild_log(self) -> None:
+        """One entry a contact, in (updated_us, id) order: sorted by id, then (stably) by time,
+        so no (time, id) pair is made for every contact."""
         times = self.contacts.times
-        self._log = sorted((times(cid)[1], cid) for cid in self.contacts)
+        self._log_us = array("q")
+        self._log_ids = []
+        ids = sorted(self.contacts)
+        ids.sort(key=lambda cid: times(cid)[1])
+        self._log_us = array("q", [times(cid)[1] for cid in ids])
+        self._log_ids = ids
         self._log_sorted = True
 
     def updated_us(self, cid: str) -> int:
@@ -294,18 +329,18 @@ class Store:
         reads no record) in ``updated_at`` order, strictly after the cursor position ``after``."""
         if not self._log_sorted:
             self._rebuild_log()
-        log, times, contacts = self._log, self.contacts.times, self.contacts
-        start = bisect_right(log, after) if after else 0
+        log_us, log_ids, times, contacts = self._log_us, self._log_ids, self.contacts.times, self.contacts
+        start = bisect_right(range(len(log_us)), after, key=lambda i: (log_us[i], log_ids[i])) if after else 0
         if updated_after is not None:
-            start = max(start, bisect_left(log, (updated_after + 1, "")))
-        for i in range(start, len(log)):
-            u, cid = entry = log[i]
+            start = max(start, bisect_left(log_us, updated_after + 1))
+        for i in range(start, len(log_us)):
+            u, cid = log_us[i], log_ids[i]
             if updated_before is not None and u >= updated_before:
                 return
             if times(cid)[1] != u:
                 continue  # stale entry: the contact changed again later
             if match is None or match(contacts[cid]):
-                yield entry
+                yield u, cid
 
     def cached_count(self, key: Any, compute: Callable[[], int]) -> int:
         """``include_count`` totals, remembered until the next change so paging stays linear."""
