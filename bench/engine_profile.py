@@ -69,39 +69,42 @@ def _instrument() -> None:
     """CPU time by part of the work (see --breakdown)."""
     from crm_constant_contact import answers, session as cc_session
     from crm_contacts import records
-    from crmcore import http
-    from crmcore.sync import applier, mapping, pull, push
+    from crmcore import changes, http
+    from crmcore.sync import applier, mapping, pull, push, runlog
     from sqlalchemy.orm import Session
 
-    _timed(records.ContactStore, "create_many", "store.create_many (incl. validation)")
-    _timed(records, "clean", "validation clean()")
-    _timed(records.ContactStore, "update_many", "store.update_many")
-    _timed(records.ContactStore, "get_many", "store.get_many")
-    _timed(records.ContactStore, "find_by_email", "store.find_by_email")
-    _timed(applier.Applier, "commit", "applier.commit (all)")
-    _timed(applier.Applier, "_save_links", "applier._save_links")
-    _timed(applier.Applier, "links_by", "applier.links_by")
-    _timed(Session, "commit", "session commits")
-    _timed(pull.Puller, "_pull_unlinked", "pull._pull_unlinked")
-    _timed(pull.Puller, "_pull_page", "pull._pull_page (all)")
-    _timed(push.Pusher, "_push_records", "push._push_records (all)")
-    _timed(cc_session.ConstantContactSession, "write", "connector write (all)")
-    _timed(answers, "contact_page", "connector contact_page (checks, flatten)")
-    _timed(cc_session, "contact_page", "connector contact_page (checks, flatten)")
-    _timed(http.ApiClient, "request", "http requests (incl. JSON decode)")
-    from crmcore import changes
-    from crmcore.sync import runlog
-    _timed(records, "_insert_rows", "store: contact inserts")
-    _timed(records, "record_changes", "store: record_changes")
-    _timed(runlog.RunLog, "flush", "run log flush")
-    _timed(applier, "checkpoint", "applier: checkpoint")
-    _timed(applier.Applier, "_create", "applier._create")
-    _timed(changes, "changes_since", "changes_since")
-    _timed(mapping.FieldMapping, "to_crm", "mapping.to_crm")
-    _timed(mapping.FieldMapping, "to_remote", "mapping.to_remote")
-    _timed(mapping.FieldMapping, "fingerprint_of", "mapping.fingerprint_of")
-    _timed(mapping.FieldMapping, "crm_key_values", "mapping.crm_key_values")
-    _timed(mapping.FieldMapping, "remote_key_values", "mapping.remote_key_values")
+    store, links, fields = records.ContactStore, applier.Applier, mapping.FieldMapping
+    parts = [  # (owner, attribute, label)
+        (store, "create_many", "store.create_many (incl. validation)"),
+        (records, "clean", "validation clean()"),
+        (store, "update_many", "store.update_many"),
+        (store, "get_many", "store.get_many"),
+        (store, "find_by_email", "store.find_by_email"),
+        (records, "_insert_rows", "store: contact inserts"),
+        (records, "record_changes", "store: record_changes"),
+        (links, "commit", "applier.commit (all)"),
+        (links, "_save_links", "applier._save_links"),
+        (links, "links_by", "applier.links_by"),
+        (links, "_create", "applier._create"),
+        (applier, "checkpoint", "applier: checkpoint"),
+        (Session, "commit", "session commits"),
+        (pull.Puller, "_pull_unlinked", "pull._pull_unlinked"),
+        (pull.Puller, "_pull_page", "pull._pull_page (all)"),
+        (push.Pusher, "_push_records", "push._push_records (all)"),
+        (cc_session.ConstantContactSession, "write", "connector write (all)"),
+        (answers, "contact_page", "connector contact_page (checks, flatten)"),
+        (cc_session, "contact_page", "connector contact_page (checks, flatten)"),
+        (http.ApiClient, "request", "http requests (incl. JSON decode)"),
+        (runlog.RunLog, "flush", "run log flush"),
+        (changes, "changes_since", "changes_since"),
+        (fields, "to_crm", "mapping.to_crm"),
+        (fields, "to_remote", "mapping.to_remote"),
+        (fields, "fingerprint_of", "mapping.fingerprint_of"),
+        (fields, "crm_key_values", "mapping.crm_key_values"),
+        (fields, "remote_key_values", "mapping.remote_key_values"),
+    ]
+    for owner, name, label in parts:
+        _timed(owner, name, label)
 
 
 def _measure(crm, sandbox, connection_id, records: int, profile: str | None = None) -> dict:

@@ -32,8 +32,9 @@ class RawValue(str):
 
 
 class _Plan:
-    """A statement compiled for one dialect: its SQL with positional placeholders and, per
-    parameter, its bind processor (None: none needed)."""
+    """What one dialect needs: per value, its column's bind processor (None: none needed) and,
+    for an UPDATE, the statement's SQL with positional placeholders (an INSERT's is made by
+    :func:`crmcore.bulkinsert.insert_tuples`)."""
 
     def __init__(self, sql: str, processors: list[Callable[[Any], Any] | None],
                  permutation: list[int] | None) -> None:

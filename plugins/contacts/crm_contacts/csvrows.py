@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO
 
 MAX_CELL = 131_072  # characters in one cell (the csv module's own limit): no contact field is longer
 MAX_RECORD = 1_048_576  # characters a quoted cell may run over several lines before it counts as open
@@ -134,8 +133,3 @@ def records(lines: list[str], delimiter: str, start: int = 0) -> Iterator[Record
             continue
         yield _parse("".join(parts), delimiter, first + 1, i)
 
-
-def split_lines(text: IO[str]) -> list[str]:
-    """Physical lines with their endings (``\\n``, ``\\r\\n`` or ``\\r``), as the csv module sees
-    them; ``text`` must be opened with ``newline=""``."""
-    return list(text)
