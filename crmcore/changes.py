@@ -8,6 +8,7 @@ never later find a smaller one appear.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import update
@@ -41,6 +42,9 @@ def record_change(session: Session, module: str, record_id: int, op: str,
         raise ValueError(f"op must be one of {OPS}, not {op!r}")
     seq = _next_seq(session)
     session.add(Change(seq=seq, module=module, record_id=record_id, op=op, user_id=user_id))
+    tracked = session.info.get(_TRACKED)
+    if tracked is not None:
+        tracked[seq] = record_id
     return seq
 
 
@@ -56,7 +60,34 @@ def record_changes(session: Session, module: str, record_ids: list[int], op: str
     last = _next_seq(session, len(record_ids))
     first = last - len(record_ids) + 1
     _insert_changes(session.connection(), first, module, record_ids, op, user_id, utcnow())
+    tracked = session.info.get(_TRACKED)
+    if tracked is not None:
+        tracked.update(zip(range(first, last + 1), record_ids))
     return list(range(first, last + 1))
+
+
+_TRACKED = "crmcore.changes.tracked"  # the session.info key of tracking()'s dict
+
+
+@contextmanager
+def tracking(session: Session) -> Iterator[dict[int, int]]:
+    """While the block runs, every change recorded in ``session`` (by :func:`record_change` or
+    :func:`record_changes`, whoever calls them: a module's store included) is added to the dict
+    yielded, as ``{seq: record id}``. Blocks may nest; each sees the changes made while it is the
+    innermost. The numbers are only real once the session's transaction commits.
+
+    The sync engine uses it to tell its own writes apart from everyone else's in the change
+    sequence, so its push need not read back the records its pull has just written."""
+    tracked: dict[int, int] = {}
+    outer = session.info.get(_TRACKED)
+    session.info[_TRACKED] = tracked
+    try:
+        yield tracked
+    finally:
+        if outer is None:
+            session.info.pop(_TRACKED, None)
+        else:
+            session.info[_TRACKED] = outer
 
 
 _COLUMNS = ("seq", "module", "record_id", "op", "user_id", "at")

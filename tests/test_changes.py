@@ -69,3 +69,23 @@ def test_many_changes_at_once_take_consecutive_numbers(crm_env):
     with crm.session() as s:
         got = [(c.seq, c.record_id) for batch in changes_since(s, "things", 1) for c in batch]
     assert got == [(2, 5), (3, 6), (4, 7), (5, 8)]
+
+
+def test_tracking_collects_the_changes_recorded_while_its_block_is_innermost(crm_env):
+    from crmcore.changes import record_changes, tracking
+
+    crm = crm_env.crm()
+    with crm.session() as s:
+        record_change(s, "things", 1, "create")  # before the block: not collected
+        with tracking(s) as outer:
+            record_change(s, "things", 2, "create")
+            with tracking(s) as inner:
+                record_changes(s, "things", [3, 4], "create")
+            record_change(s, "things", 6, "update")
+        record_change(s, "things", 7, "update")  # after the block: not collected
+    assert inner == {3: 3, 4: 4}
+    assert outer == {2: 2, 5: 6}
+    with crm.session() as s:
+        with tracking(s) as fresh:
+            pass
+        assert fresh == {} and "crmcore.changes.tracked" not in s.info

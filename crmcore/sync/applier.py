@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select
 from sqlmodel import Session
 
-from crmcore.changes import record_changes
+from crmcore.changes import record_changes, tracking
 from crmcore.errors import CrmError
 from crmcore.models import User, utcnow
 from crmcore.sync.batch import LINK_COLUMNS, Batch, LinkState
@@ -71,15 +71,17 @@ class Applier:
         with self.ctx.crm.session() as session:
             owner = session.get(User, self.ctx.owner.id)
             written: set[int] = set()
-            for (values, link, item), new_id in zip(batch.created,
-                                                    self._create(session, batch.created, owner)):
-                if isinstance(new_id, int):
-                    link.record_id = item.record_id = new_id
-                    batch.links[new_id] = link
-                    written.add(new_id)
-            written |= self._apply_ops(session, batch, owner)
+            with tracking(session) as changes:  # the store's writes: {seq: record id}
+                for (values, link, item), new_id in zip(batch.created,
+                                                        self._create(session, batch.created, owner)):
+                    if isinstance(new_id, int):
+                        link.record_id = item.record_id = new_id
+                        batch.links[new_id] = link
+                        written.add(new_id)
+                written |= self._apply_ops(session, batch, owner)
             # fingerprint what the store kept (it may normalise), so the next run sees no change
             mapping = self.ctx.mapping
+            in_step: set[int] = set()  # records whose link now matches what the store kept
             for record_id, snap in self.ctx.store.get_many(session, written).items():
                 link = batch.links.get(record_id)
                 if link is not None and not snap.deleted:
@@ -87,9 +89,13 @@ class Applier:
                     known = batch.remote_keys.get(link.remote_id)
                     link.crm_fingerprint = (mapping.fingerprint_like(keys, *known) if known
                                             else mapping.fingerprint_of(keys))
+                    if not link.crm_deleted:  # what the push would pass over as unchanged
+                        in_step.add(record_id)
             for record_id in batch.mark_for_push:  # differs from the remote: the push sends it
                 if record_id in batch.links:
                     batch.links[record_id].crm_fingerprint = None
+            in_step -= batch.mark_for_push
+            own = [seq for seq, record_id in changes.items() if record_id in in_step]
             if batch.mark_for_push:
                 record_changes(session, self.ctx.module.name, list(batch.mark_for_push), "update",
                                self.ctx.owner.id)
@@ -114,6 +120,8 @@ class Applier:
             self.ctx.log.flush(session)
             if self.ctx.on_commit:
                 self.ctx.on_commit(session)
+        # committed: the push can pass over these changes, the links already match them
+        self.state.own_changes.update(own)
 
     def _apply_ops(self, session: Session, batch: Batch, owner: User) -> set[int]:
         """Apply the batch's updates, restores and deletes in order; a run of updates goes to

@@ -44,8 +44,12 @@ class Pusher:
             if not batch_changes:
                 return
             last_seq = batch_changes[-1].seq
-            ids = list(dict.fromkeys(c.record_id for c in batch_changes))
-            self._push_records(ids, last_seq)
+            own = self.state.own_changes  # this run's own writes, already in step with links
+            ids = list(dict.fromkeys(c.record_id for c in batch_changes if c.seq not in own))
+            if ids:
+                self._push_records(ids, last_seq)
+            else:  # nothing to send: only move the checkpoint on
+                self.applier.commit(Batch(), seq=last_seq, retry=self.state.retry)
             done += len(ids)
             self.ctx.progress(f"Checked {done} changed CRM records.")
             start = last_seq

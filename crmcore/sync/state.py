@@ -81,3 +81,6 @@ class RunState:
     cursor_reset: str | None = None  # why the cursor was dropped for a full read
     restored: set[str] = field(default_factory=set)  # remote ids whose stale delete restored
     # the CRM record
+    # change seqs of CRM writes this run made and fingerprinted into their links: the push
+    # passes over them (a record changed by someone else too has that other change to show)
+    own_changes: set[int] = field(default_factory=set)

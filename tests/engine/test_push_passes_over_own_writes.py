@@ -1,0 +1,57 @@
+"""The push passes over the CRM records this run's pull has just written and fingerprinted into
+their links (their only news is the pull's own write), and still sends everything else."""
+from __future__ import annotations
+
+
+def _pushed_ids(monkeypatch) -> list[int]:
+    from crmcore.sync.push import Pusher
+
+    seen: list[int] = []
+    inner = Pusher._push_records
+
+    def spy(self, ids, last_seq):
+        seen.extend(ids)
+        return inner(self, ids, last_seq)
+
+    monkeypatch.setattr(Pusher, "_push_records", spy)
+    return seen
+
+
+def test_records_the_pull_created_are_not_read_again_by_the_push(fake_world, monkeypatch):
+    w = fake_world()
+    crm_ids = [w.add(w.crm_values(i)) for i in range(3)]
+    for i in range(3, 7):
+        w.harness.create(w.harness.new_values(i))
+    pushed = _pushed_ids(monkeypatch)
+    run = w.sync()
+    pulled = set(w.records()) - set(crm_ids)
+    assert len(pulled) == 4 and run.counts["crm"]["created"] == 4
+    assert sorted(pushed) == sorted(crm_ids)  # the CRM's own records only
+    w.assert_converged()
+    pushed.clear()
+    again = w.sync()
+    assert not any(w.writes(again).values()) and pushed == []
+
+
+def test_a_pulled_record_changed_in_the_crm_afterwards_is_still_sent(fake_world, monkeypatch):
+    w = fake_world()
+    remote_id = w.harness.create(w.harness.new_values(1))
+    w.sync()
+    (record_id,) = w.records()
+    w.harness.update(remote_id, {w.connector.email_field: w.harness.new_values(2)[w.connector.email_field]})
+    from crmcore.sync.applier import Applier
+
+    commit = Applier.commit
+
+    def then_edit(self, batch, *args, **kwargs):  # someone edits the record right after the pull
+        commit(self, batch, *args, **kwargs)
+        if batch.crm_ops and not kwargs.get("seq"):
+            w.edit(record_id, {w.email_crm: w.harness.new_values(3)[w.connector.email_field]})
+
+    monkeypatch.setattr(Applier, "commit", then_edit)
+    pushed = _pushed_ids(monkeypatch)
+    w.sync()
+    assert pushed == [record_id]
+    email = w.harness.new_values(3)[w.connector.email_field]
+    assert [v[w.connector.email_field] for v in w.harness.live().values()] == [email]
+    w.assert_converged()
