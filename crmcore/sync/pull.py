@@ -83,8 +83,10 @@ class Puller:
         batch = Batch()
         with self.ctx.crm.session() as session:
             links = self.applier.links_by(session, SyncLink.remote_id, [r.remote_id for r in records])
+            echoes = self._echoes(records, links)
             emails = {normalise_email(r.values.get(self.ctx.connector.email_field))
-                      for r in records if r.remote_id not in links and not r.deleted}
+                      for r in records if r.remote_id not in links and not r.deleted
+                      and r.remote_id not in echoes}
             emails.discard(None)
             by_email = self.ctx.store.find_by_email(session, emails) if emails else {}
             candidates = {i for ids in by_email.values() for i in ids}
@@ -95,6 +97,8 @@ class Puller:
             link = links.get(record.remote_id)
             if link is not None:
                 self._pull_linked(batch, record, link, snaps.get(link.record_id))
+            elif record.remote_id in echoes:
+                self._link_echo(batch, record, *echoes[record.remote_id])
             elif record.deleted:  # unlinked and deleted: its email still blocks a create there
                 email = normalise_email(record.values.get(self.ctx.connector.email_field))
                 if email:
@@ -104,6 +108,40 @@ class Puller:
                 matches = [i for i in by_email.get(email, [])] if email else []
                 self._pull_unlinked(batch, record, matches, snaps, taken)
         self.applier.commit(batch, cursor=cursor, high_water=high_water)
+
+    def _echoes(self, records: list[RemoteRecord], links: dict[str, LinkState]
+                ) -> dict[str, tuple[int, list, list]]:
+        """The page's unlinked live records that are the echo of this run's bulk creates
+        (:attr:`RunState.bulk_sent`) holding just what was sent: remote id -> (CRM record id,
+        the keys sent, the remote keys). Taken out of ``bulk_sent``; any other record of an
+        email sent (the service changed a value, say) goes the usual way, by email."""
+        sent = self.state.bulk_sent
+        if not sent:
+            return {}
+        found: dict[str, tuple[int, list, list]] = {}
+        field, mapping = self.ctx.connector.email_field, self.ctx.mapping
+        for record in records:
+            if record.deleted or record.remote_id in links:
+                continue
+            email = normalise_email(record.values.get(field))
+            hit = sent.get(email) if email else None
+            if hit is None:
+                continue
+            remote_keys = mapping.remote_key_values(record.values)
+            if remote_keys == hit[1]:
+                del sent[email]
+                found[record.remote_id] = (hit[0], hit[1], remote_keys)
+        return found
+
+    def _link_echo(self, batch: Batch, record: RemoteRecord, record_id: int,
+                   crm_keys: list, remote_keys: list) -> None:
+        """Link the echo of a bulk create to the CRM record sent (see :meth:`_echoes`), as a
+        first match of equal values is linked."""
+        remote_fp = self.ctx.mapping.fingerprint_of(remote_keys)
+        link = LinkState(record_id, record.remote_id)
+        link.crm_fingerprint = self.ctx.mapping.fingerprint_like(crm_keys, remote_keys, remote_fp)
+        self.resolver.seen(link, record, remote_fp)
+        batch.links[record_id] = link
 
     def _pull_linked(self, batch: Batch, record: RemoteRecord, link: LinkState,
                      snap: RecordSnapshot | None) -> None:

@@ -84,3 +84,6 @@ class RunState:
     # change seqs of CRM writes this run made and fingerprinted into their links: the push
     # passes over them (a record changed by someone else too has that other change to show)
     own_changes: set[int] = field(default_factory=set)
+    # bulk creates awaiting their echo, by normalised email: (CRM record id, its mapped keys as
+    # sent); the read-back links an echo that matches them without looking the email up again
+    bulk_sent: dict[str, tuple[int, list[Any]]] = field(default_factory=dict)

@@ -93,3 +93,61 @@ def test_a_record_that_cannot_be_linked_is_not_logged_again_on_every_run(world):
     world.seed(world.contact("nolast@example.com", "No", None))
     assert world.sync().counts["crm"]["skipped"] == 1
     assert world.sync().counts["crm"]["skipped"] == 0
+
+
+def _spy(monkeypatch, owner, name: str) -> list:
+    calls: list = []
+    inner = getattr(owner, name)
+
+    def spy(self, *args, **kwargs):
+        calls.append(args)
+        return inner(self, *args, **kwargs)
+
+    monkeypatch.setattr(owner, name, spy)
+    return calls
+
+
+def test_the_echo_of_a_bulk_create_is_linked_to_what_was_sent_without_a_lookup(world, monkeypatch):
+    from crmcore.sync.pull import Puller
+
+    ids = {world.add(first_name=f"P{i}", last_name="Bulk", email=f"bulk{i}@example.com")
+           for i in range(25)}  # more than an import's threshold: sent by bulk import
+    echoes = _spy(monkeypatch, Puller, "_link_echo")
+    unlinked = _spy(monkeypatch, Puller, "_pull_unlinked")
+    summary = world.sync()
+    assert summary.counts["constant-contact"]["created"] == 25
+    assert sorted(args[2] for args in echoes) == sorted(ids)  # (batch, record, CRM id, ...)
+    assert unlinked == []  # no echo went the way of a first match by email
+    links = {link.record_id: link.remote_id for link in world.links()}
+    assert set(links) == ids
+    for record_id, remote_id in links.items():
+        email = world.contacts()[record_id]["email"]
+        assert world.sandbox.get_contact(remote_id)["email_address"]["address"] == email
+    world.sandbox.reset_counts()
+    again = world.sync()
+    assert all(v == 0 for side in again.counts.values() for v in side.values()), again.counts
+    assert world.sandbox.request_total == 1
+
+
+def test_an_echo_changed_before_it_is_read_back_is_matched_by_email(world, monkeypatch):
+    from crmcore.sync.pull import Puller
+    from crmcore.sync.push import Pusher
+
+    ids = {world.add(first_name=f"P{i}", last_name="Bulk", email=f"bulk{i}@example.com")
+           for i in range(25)}
+    push = Pusher.push
+
+    def then_edited_there(self):  # someone edits one new contact before the read-back
+        push(self)
+        contact = world.remote("bulk3@example.com")
+        world.sandbox.update_contact(contact["contact_id"], {"job_title": "Edited there"})
+
+    monkeypatch.setattr(Pusher, "push", then_edited_there)
+    unlinked = _spy(monkeypatch, Puller, "_pull_unlinked")
+    world.sync()
+    assert [args[1].values["email_address"] for args in unlinked] == ["bulk3@example.com"]
+    assert {link.record_id for link in world.links()} == ids
+    assert len(world.sandbox.contacts()) == 25 and len(world.contacts()) == 25
+    world.sync()
+    assert world.by_email("bulk3@example.com")["title"] == "Edited there"
+    assert world.remote("bulk3@example.com")["job_title"] == "Edited there"
