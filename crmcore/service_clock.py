@@ -14,12 +14,12 @@ given span past the newest record it wrote before reading them back
 never trusted to decide anything that could lose a change: a wait cut too short only makes the
 next read cover its overlap again.
 
-Assumptions, each of which only lengthens a wait or makes the estimate start over when it
-fails: the service truncates its clock to the second (a server that rounds instead is off by
-half a second, which the whole-second margin of the waits absorbs); the two clocks run at rates
-within ``MAX_DRIFT`` of each other (bounds widen with the time since the answer that set them);
-a sample that contradicts the others (the service's clock stepped, or answers came from servers
-whose clocks disagree) replaces them all.
+Assumptions (where one fails, a wait may end early, which costs only that re-read): the
+service truncates its clock to the second (one that rounds to the nearest second shifts the
+estimate and the read's own Date by the same half second, so the waits still suffice); the two
+clocks run at rates within ``MAX_DRIFT`` of each other (bounds widen with the time since the
+answer that set them); the answers come from one clock (an answer that contradicts the others,
+because the service's clock stepped or servers disagree, replaces them all).
 """
 from __future__ import annotations
 
@@ -91,8 +91,7 @@ class ServiceClock:
         self._high = 0.0  # and less than this
         self._high_at = 0.0
         self._newest: tuple[float, float] | None = None  # newest answer: (received, Date + 1 s)
-        self._last_header: str | None = None
-        self._last_date: datetime | None = None
+        self._parsed: tuple[str, datetime | None] = ("", None)  # the last header and its date
         self.samples = 0  #: answers observed (for diagnostics)
         self.restarts = 0  #: times a sample contradicted the others and replaced them
 
@@ -101,18 +100,18 @@ class ServiceClock:
     def observe_answer(self, date_values: Sequence[str], sent: float, received: float,
                        cached: bool = False) -> bool:
         """One answer: every value of its ``Date`` header as received, and the local monotonic
-        seconds before sending and after receiving. Ignored (returns False) unless there is
-        exactly one distinct value and it is an HTTP-date, or when ``cached`` (the answer
-        carried an ``Age`` header, RFC 9111 section 5.1: its Date is not when it was sent)."""
+        seconds before sending and after receiving. Returns whether it was used: not when the
+        header has no value or several different ones, or one that is not an HTTP-date, nor
+        when ``cached`` (the answer carried an ``Age`` header, RFC 9111 section 5.1: a cache
+        made it earlier, so its Date is not of this exchange)."""
         values = {v.strip() for v in date_values}
         if cached or len(values) != 1:
             return False
         value = values.pop()
-        if value == self._last_header:  # most answers of a busy second repeat the last Date
-            date = self._last_date
-        else:
+        last, date = self._parsed  # one tuple, so threads never pair a header with another's date
+        if value != last:  # most answers of a busy second repeat the last Date
             date = parse_http_date(value)
-            self._last_header, self._last_date = value, date
+            self._parsed = (value, date)
         if date is None:
             return False
         self.observe(date, sent, received)
