@@ -39,6 +39,7 @@ if TYPE_CHECKING:
                                           WriteOutcome)
     from crmcore.contract.transforms import OMIT, Mapped, MappingSkip, Transform, normalise
     from crmcore.progress import PLAIN_FROM, ProgressDisplay, StepReport, progress_reporter
+    from crmcore.service_clock import ServiceClock
     from crmcore.sync.runner import RunSummary, sync_connection
     from crmcore.users import get_user
 
@@ -113,6 +114,7 @@ _LAZY: dict[str, str] = {
     "ProgressDisplay": "crmcore.progress",
     "StepReport": "crmcore.progress",
     "progress_reporter": "crmcore.progress",
+    "ServiceClock": "crmcore.service_clock",
     "RunSummary": "crmcore.sync.runner",
     "sync_connection": "crmcore.sync.runner",
     "get_user": "crmcore.users",
@@ -227,7 +229,7 @@ __all__ = [
     "OAuth2", "HttpBasic", "ApiKey", "NoAuth", "AuthKind", "CredentialsRejected",
     "NOT_CONFIGURED", "CONFIGURED", "READY", "NEEDS_REAUTHORIZATION", "NEEDS_NEW_CREDENTIALS",
     "connection_state", "CursorInvalid", "TimestampCursor", "OVERLAP", "STALE", "RemoteValues",
-    "MappingSkip", "Mapped", "normalise", "ApiResponse", "test_connection",
+    "MappingSkip", "Mapped", "normalise", "ApiResponse", "test_connection", "ServiceClock",
     "echo", "visible",
     # progress of a long command (crmcore.progress)
     "ProgressDisplay", "StepReport", "progress_reporter", "PLAIN_FROM",

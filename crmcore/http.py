@@ -24,6 +24,7 @@ import requests
 
 from crmcore.errors import CrmError
 from crmcore.redact import Secrets, redact_body, redact_url
+from crmcore.service_clock import ServiceClock
 from crmcore.transport import check_plain_http, is_loopback
 
 _ID_SEGMENT = re.compile(
@@ -194,7 +195,11 @@ class ApiClient:
     ``rate_per_second``, ``timeout``, ``max_retries``, ``backoff_base``, ``backoff_max``: see
     :class:`HttpDefaults` (whose defaults these are). A plain ``http://`` base URL is
     refused (:class:`crmcore.errors.CrmError`) unless it is on a loopback address or
-    ``allow_insecure_http`` is set."""
+    ``allow_insecure_http`` is set.
+
+    :attr:`service_clock` (a :class:`crmcore.service_clock.ServiceClock`) learns the service's
+    clock from the ``Date`` header of every answer the client returns (RFC 9110 section 6.6.1),
+    timed by the local monotonic clock around the exchange."""
 
     def __init__(self, base_url: str, tokens: TokenSource, *,
                  rate_per_second: float | None = _DEFAULTS.rate_per_second,
@@ -228,6 +233,7 @@ class ApiClient:
         self._count_lock = threading.Lock()
         self.requests_made = 0
         self.by_endpoint: collections.Counter = collections.Counter()
+        self.service_clock = ServiceClock()
 
     def __repr__(self) -> str:
         return f"ApiClient({self.base_url!r}, requests_made={self.requests_made})"
@@ -321,6 +327,7 @@ class ApiClient:
             started = time.monotonic()
             try:
                 response = self._send(method, url, token, params, json, data, headers)
+                received = time.monotonic()
             except (requests.ConnectionError, requests.Timeout) as exc:
                 self._count(label)
                 self._report(method, url, params, json if data is None else data, None, started)
@@ -335,6 +342,8 @@ class ApiClient:
             self._report(method, url, params, json if data is None else data, response, started)
             status = response.status_code
             if 200 <= status < 300 or status in expect:
+                self.service_clock.observe_answer(_header_values(response, "Date"), started,
+                                                  received, cached="Age" in response.headers)
                 return response
             body = _body(response)
             if status == 401 and not refreshed and self.tokens is not None:
@@ -470,6 +479,15 @@ class ApiClient:
             message = f"The remote service answered {status} to {label}{detail}."
             hint = "Check the connector's settings; if it persists, report it with the Debug Log."
         return cls(message, hint, status=status, error_key=key, body=body)
+
+
+def _header_values(response: requests.Response, name: str) -> list[str]:
+    """Every value of header ``name`` as received (repeated headers kept apart)."""
+    raw = getattr(getattr(response, "raw", None), "headers", None)
+    if raw is not None and hasattr(raw, "getlist"):
+        return [str(v) for v in raw.getlist(name)]
+    value = response.headers.get(name)
+    return [value] if isinstance(value, str) else []
 
 
 def _body(response: requests.Response) -> Any:

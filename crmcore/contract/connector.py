@@ -24,6 +24,7 @@ from crmcore.modules import FieldSpec
 
 if TYPE_CHECKING:
     from crmcore.http import ApiClient
+    from crmcore.service_clock import ServiceClock
 
 __all__ = ["Connector", "ConnectorSession", "ConnectorInfo", "OAuthServer", "OAuth2", "HttpBasic",
            "ApiKey", "NoAuth", "HttpDefaults", "RemotePage", "RemoteRecord", "RemoteWrite", "WriteOutcome"]
@@ -41,6 +42,17 @@ class ConnectorSession(ABC):
     #: from" setting; None: all). The core applies it to what is read; a connector may use it to
     #: read less on a read from no cursor. Set by the core before ``read_changes``.
     records_from: datetime | None = None
+
+    #: what the service's answers tell of its clock (a
+    #: :class:`crmcore.service_clock.ServiceClock`), or None when the session does not say. A
+    #: session over the core's client sets ``self.service_clock = api.service_clock``; one that
+    #: sets it promises that it has observed the answer to every request its ``write`` and
+    #: ``delete`` sent. Then, before reading back records it created in bulk (a
+    #: ``WriteOutcome.link_by_email``), the engine waits only until the service's clock is
+    #: ``OVERLAP`` past them (so the read also settles a
+    #: :class:`crmcore.contract.cursors.TimestampCursor`), instead of a
+    #: fixed ``OVERLAP`` + 1.2 s after the last write.
+    service_clock: "ServiceClock | None" = None
 
     @abstractmethod
     def read_changes(self, cursor: str | None, fields: Sequence[str]) -> Iterator[RemotePage]:

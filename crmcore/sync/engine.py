@@ -47,8 +47,9 @@ from crmcore.sync.resolve import Resolver
 from crmcore.sync.runlog import RunLog
 from crmcore.sync.state import Progress, RunContext, RunState
 
-# Before reading bulk-created records back, wait until they are older than OVERLAP (plus a second
-# for the whole-second resolution of the remote clock), so that read also settles the window.
+# Before reading bulk-created records back, wait until they are older than OVERLAP by the remote
+# clock, so that read also settles the window (TimestampCursor.after). Without knowing that clock:
+# this long after the last write (a second more for the whole-second Date, and a margin).
 SETTLE_WAIT = OVERLAP + timedelta(seconds=1.2)
 
 __all__ = ["SyncEngine", "EngineConfig", "Progress", "StepReport", "normalise_email", "OVERLAP"]
@@ -106,7 +107,7 @@ class SyncEngine:
             if self.state.remote_writes and not self.ctx.config.dry_run:
                 # read our own writes back now (links for bulk creates; the next run starts clean)
                 if self.state.bulk_created:  # let them settle first, so this read settles the window
-                    wait = SETTLE_WAIT.total_seconds() - (time.monotonic() - self.state.last_write_at)
+                    wait = self._settle_wait()
                     if wait > 0:
                         self.ctx.progress(f"Waiting {wait:.1f} s before reading the new contacts back "
                                       f"from {self.ctx.connector.label}.")
@@ -115,6 +116,20 @@ class SyncEngine:
                 self.state.link_only = self.ctx.config.direction == "to-remote"
                 with self.clock.phase("read_back"), self._counted(f"Reading back from {label}"):
                     self.puller.pull()
+
+    def _settle_wait(self) -> float:
+        """Seconds to wait before reading bulk-created records back, so that the read's remote
+        time is ``OVERLAP`` past every record this run wrote and its cursor comes back settled.
+
+        When the session knows the service's clock (``ConnectorSession.service_clock``), until
+        that clock is far enough past the newest answer the session got (every write's answer
+        came before it); else, and never longer than, ``SETTLE_WAIT`` after the last write. A
+        wait cut short by a wrong estimate costs only a re-read of the overlap next run."""
+        now = time.monotonic()
+        fixed = SETTLE_WAIT.total_seconds() - (now - self.state.last_write_at)
+        clock = getattr(self.ctx.remote, "service_clock", None)
+        ready = clock.ready_at(OVERLAP) if clock is not None else None
+        return fixed if ready is None else min(fixed, ready - now)
 
     # -- observing the parts ----------------------------------------------------------------------
 

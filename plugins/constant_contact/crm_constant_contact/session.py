@@ -41,6 +41,8 @@ class ConstantContactSession(ConnectorSession):
     def __init__(self, api: ApiClient, target_list: str) -> None:
         self.api = api
         self.target_list = target_list
+        # every request goes through ``api``, which learns the service's clock from its answers
+        self.service_clock = getattr(api, "service_clock", None)
         self._list_id: str | None = None
         self._include = list(_ALL_SUBRESOURCES)  # narrowed by the first read_changes
         self.sleep: Callable[[float], None] = time.sleep  # between activity polls
