@@ -103,9 +103,15 @@ def test_bars_with_counts_on_a_terminal_and_a_closed_pipe_never_fails_the_sync(w
     # the push, of its total known from the start: our 1,200 and the 40 the pull created
     assert re.search(r"Pushing to Constant Contact.*\b0/1240\s+records", text), text[-3000:]
     assert re.search(r"Pushing to Constant Contact.*\b1240/1240\s+records", text), text[-3000:]
-    # the read-back's bar counts pages as they come (500/? while its total is unknown); which
-    # frames are drawn depends on the refresh rate, so any count of that step will do
-    assert re.search(r"Reading back from Constant Contact.*\b\d+/(\d+|\?)\s+records", text), text[-3000:]
+    # the read-back's bar counts pages as they come, its total unknown until the end; the frames
+    # in between come at the bar's refresh rate (a loaded machine may draw none of them), the
+    # first and the last are drawn at once: 0 of an unknown total, then complete
+    # (a bar's line alone: a redraw moves back over the frame, so with the terminal codes taken
+    # out a line of one frame runs on into the first of the next)
+    back = [line for line in re.split(r"[\r\n]", text)
+            if line.startswith("Reading back from Constant Contact")]
+    assert any(re.search(r"\b0/\?\s+records", line) for line in back), back
+    assert any(re.search(r"\b(\d+)/\1\s+records", line) for line in back), back
     _synced(world, CRM_SIDE + 40)
 
 
