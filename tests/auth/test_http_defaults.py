@@ -10,6 +10,7 @@ import time
 import pytest
 from sqlmodel import select
 
+from crmcore import http
 from crmcore.api import HttpDefaults, set_http_options
 from crmcore.auth.connections import open_api_client
 from crmcore.auth.models import Connection
@@ -19,11 +20,9 @@ from crmcore.testing.fake import plugin
 from crmcore.testing.fake.connector import FakeConnector
 from crmcore.testing.fake.remote import FakeRemote
 
-THROTTLED_GAP = 0.2  # 4 requests/s is a 0.275 s interval; arrivals may bunch by a few ms
-
-
 class Arrivals(list):
-    """The fake remote's request log, with the arrival time of each request."""
+    """The fake remote's request log, with the arrival time of each request (``time.monotonic``;
+    the remote runs in this process)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -33,8 +32,38 @@ class Arrivals(list):
         self.times.append(time.monotonic())
         super().append(item)
 
-    def smallest_gap(self) -> float:
-        return min(b - a for a, b in zip(self.times, self.times[1:]))
+    def clear(self) -> None:
+        self.times.clear()
+        super().clear()
+
+
+class ThrottleEntries(list):
+    """When each request of a throttled API client asked its throttle to go
+    (``time.monotonic``, on entry to ``_Throttle.wait``)."""
+
+    def spacings_by(self, arrivals: Arrivals) -> list[float]:
+        """For each request after the first: its arrival at the remote less the moment the request
+        before it asked to go. The throttle sends a request no sooner than one interval after it
+        scheduled the one before, and scheduled that one no sooner than it asked, so each of
+        these is at least the interval, however late a thread is woken or a packet arrives (a
+        gap between two arrivals is not: the first of them may arrive late)."""
+        assert len(self) == len(arrivals.times) >= 2, (list(self), arrivals)
+        return [arrived - asked for asked, arrived in zip(self, arrivals.times[1:])]
+
+
+@pytest.fixture
+def asked(monkeypatch) -> ThrottleEntries:
+    """The entries of every throttled client's requests (unthrottled clients record none)."""
+    entries = ThrottleEntries()
+    wait = http._Throttle.wait
+
+    def recorded(throttle) -> None:
+        if throttle.interval:
+            entries.append(time.monotonic())
+        wait(throttle)
+
+    monkeypatch.setattr(http._Throttle, "wait", recorded)
+    return entries
 
 
 @pytest.fixture
@@ -76,20 +105,23 @@ def test_the_defaults_are_the_api_clients_and_checked():
             HttpDefaults(**bad)
 
 
-def test_a_connector_that_declares_nothing_keeps_four_requests_a_second(make_crm_env, remote):
+def test_a_connector_that_declares_nothing_keeps_four_requests_a_second(make_crm_env, remote,
+                                                                       asked):
     assert "http_defaults" not in FakeConnector.__dict__
     env, crm, connection_id = _connected(make_crm_env, remote)
     try:
         client = _client(crm, connection_id)
         assert (client.rate_per_second, client.timeout, client.max_retries) == (4.0, 30.0, 5)
+        remote.requests.clear()
+        asked.clear()
         for _ in range(4):
             client.get("ping")
-        assert remote.requests.smallest_gap() >= THROTTLED_GAP
+        assert min(asked.spacings_by(remote.requests)) >= 1 / 4  # 4 requests/s
     finally:
         crm.close()
 
 
-def test_the_declared_defaults_are_what_the_client_uses(make_crm_env, remote, monkeypatch):
+def test_the_declared_defaults_are_what_the_client_uses(make_crm_env, remote, monkeypatch, asked):
     monkeypatch.setattr(FakeConnector, "http_defaults",
                         HttpDefaults(rate_per_second=2.0, timeout=7.0, max_retries=1, backoff_base=0.1))
     env, crm, connection_id = _connected(make_crm_env, remote)
@@ -97,9 +129,11 @@ def test_the_declared_defaults_are_what_the_client_uses(make_crm_env, remote, mo
         client = _client(crm, connection_id)
         assert (client.rate_per_second, client.timeout, client.max_retries, client.backoff_base,
                 client.backoff_max) == (2.0, 7.0, 1, 0.1, 30.0)
+        remote.requests.clear()
+        asked.clear()
         for _ in range(3):
             client.get("ping")
-        assert remote.requests.smallest_gap() >= 0.5  # 2 requests/s: 0.55 s apart
+        assert min(asked.spacings_by(remote.requests)) >= 1 / 2  # 2 requests/s
         remote.fail_next.extend([("GET", 503), ("GET", 503)])
         with pytest.raises(Exception, match="after 1 retries"):  # max_retries=1, declared
             client.get("ping")
@@ -113,18 +147,20 @@ def test_the_declared_defaults_are_what_the_client_uses(make_crm_env, remote, mo
 
 
 def test_a_connections_http_option_overrides_the_declared_rate_in_a_sync(make_crm_env, remote,
-                                                                         monkeypatch):
+                                                                         monkeypatch, asked):
     monkeypatch.setattr(FakeConnector, "http_defaults", HttpDefaults(rate_per_second=None))
     for i in range(4):
         remote.create(email=f"p{i}@example.com", given_name=f"P{i}")
     env, crm, connection_id = _connected(make_crm_env, remote)
     try:
         set_http_options(crm, connection_id, rate_per_second=4)
+        remote.requests.clear()
+        asked.clear()
         done = env.invoke(["sync", "now", "fake", "--json"])
         assert done.exit_code == 0, done.output
         summary = json.loads(done.output)
         assert summary["outcome"] == "success" and summary["requests"] >= 4, summary
         assert len(remote.requests) == summary["requests"]
-        assert remote.requests.smallest_gap() >= THROTTLED_GAP
+        assert min(asked.spacings_by(remote.requests)) >= 1 / 4  # 4 requests/s, not unthrottled
     finally:
         crm.close()

@@ -1,11 +1,13 @@
-"""The engine's tests run over the fake connector: a fresh CRM and fake remote per world."""
+"""The engine's tests run over the fake connector: a fresh CRM and fake remote per world, the
+connection unthrottled (see engine/fastfake.py)."""
 from __future__ import annotations
 
 import pytest
 
 from crmcore.testing.conformance_world import world
 from crmcore.testing.fake import plugin
-from crmcore.testing.fake.harness import FakeHarness
+
+from engine.fastfake import UnthrottledFakeHarness
 
 
 @pytest.fixture
@@ -15,7 +17,7 @@ def fake_world(database_url, tmp_path, monkeypatch):
 
     def factory(name: str = "w"):
         context = world(database_url, tmp_path / name, monkeypatch, "fake", ("contacts", "fake"),
-                        (plugin,), FakeHarness)
+                        (plugin,), UnthrottledFakeHarness)
         made.append(context)
         return context.__enter__()
 

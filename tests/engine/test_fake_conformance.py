@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from crmcore.testing.conformance import connector_test_class
 from crmcore.testing.fake import plugin
-from crmcore.testing.fake.harness import FakeHarness
 
-TestFakeConnector = connector_test_class("fake", plugins=("contacts", "fake"), harness=FakeHarness,
+from engine.fastfake import UnthrottledFakeHarness
+
+TestFakeConnector = connector_test_class("fake", plugins=("contacts", "fake"),
+                                         harness=UnthrottledFakeHarness,
                                          extra_plugins=(plugin,), package="crmcore.testing.fake")

@@ -1,10 +1,13 @@
 """A CRM with Contacts and Constant Contact installed, signed in to a fresh sandbox."""
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -186,3 +189,30 @@ def build_fleet(env, size: int, contacts_each: int = 5, latency: float = 0.0) ->
 def make_fleet(make_crm_env):
     """``with make_fleet(3) as fleet:`` -> a :class:`Fleet` on this test's database."""
     return lambda size, **kw: build_fleet(make_crm_env("contacts", "constant-contact"), size, **kw)
+
+
+class Hold(threading.Event):
+    """A sandbox hang that lasts until the test sets this event: ``faults.hang_next(1,
+    seconds=hold.seconds)``, then ``hold.set()``."""
+
+    seconds = 3600.0  # the hang length that means "until set" (any other is a real sleep)
+
+
+@pytest.fixture
+def held(monkeypatch) -> Iterator[Hold]:
+    """A :class:`Hold` on the sandboxes of this process: a request hung for ``hold.seconds`` is
+    held until the test sets it, not for a time a loaded machine may outrun (set at the end of
+    the test in any case). Other waits of the sandbox (its latency) stay real sleeps."""
+    from crm_constant_contact.sandbox import app
+
+    hold = Hold()
+
+    def sleep(seconds: float) -> None:
+        if seconds == hold.seconds:
+            hold.wait(300)
+        else:
+            time.sleep(seconds)
+
+    monkeypatch.setattr(app, "time", SimpleNamespace(sleep=sleep))
+    yield hold
+    hold.set()

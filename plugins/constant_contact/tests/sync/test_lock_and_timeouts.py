@@ -67,27 +67,27 @@ def test_a_live_holder_with_a_fresh_heartbeat_still_blocks(world):
 
 
 @pytest.mark.slow
-def test_a_killed_run_shows_as_interrupted_once_its_lock_is_taken_over(world):
+def test_a_killed_run_shows_as_interrupted_once_its_lock_is_taken_over(world, held):
     for i in range(3):
         world.add(first_name="Local", last_name=f"L{i}", email=f"l{i}@example.com")
-    world.sandbox.faults.latency = 0.5
+    # the run's first read of contacts is held: it is killed holding its lock, mid-run, however
+    # slowly the machine gets there
+    world.sandbox.faults.hang_next(1, seconds=held.seconds, path="/v3/contacts")
     exe = shutil.which("crm", path=str(Path(sys.executable).parent))
     proc = subprocess.Popen([exe, "sync", "now", "constant-contact"], env=world.env.environ(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with world.crm.session() as s:
-                point = s.get(SyncCheckpoint, (world.connection_id, "contacts"))
-                if point is not None and point.running_run_id:
-                    break
+        while world.sandbox.faults.pending and time.monotonic() < deadline:
             time.sleep(0.05)
-        else:
-            pytest.fail("the run never took its lock")
+        assert world.sandbox.faults.pending == 0, "the run never read the contacts"
+        with world.crm.session() as s:
+            point = s.get(SyncCheckpoint, (world.connection_id, "contacts"))
+            assert point is not None and point.running_run_id, "the run read without its lock"
     finally:
         proc.kill()
         proc.wait()
-    world.sandbox.faults.latency = 0
+        held.set()
     world.sync()
     runs = _runs(world)
     assert runs[1]["outcome"] == "interrupted" and runs[2]["outcome"] == "success"

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,12 @@ def _synced(world, count: int) -> None:
 
 @pytest.mark.slow
 def test_plain_lines_off_a_terminal_with_the_push_total_and_the_phases(world):
-    world.seed(*[world.contact(f"r{i}@example.com", "Remote", f"R{i}") for i in range(5)])
+    # changed an hour ago: the pull's cursor has settled, so the read-back reads exactly our
+    # writes (with the remote's records changed just before the pull, the cursor's overlap
+    # would read some of them again too: how many depends on how fast the machine got there)
+    an_hour_ago = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    world.seed(*[world.contact(f"r{i}@example.com", "Remote", f"R{i}", updated_at=an_hour_ago,
+                               created_at=an_hour_ago) for i in range(5)])
     _local(world, CRM_SIDE)
     shown = _run(world)
     assert shown.returncode == 0, shown.stderr
@@ -60,7 +66,7 @@ def test_plain_lines_off_a_terminal_with_the_push_total_and_the_phases(world):
         assert total == "1,200" and int(percent) == int(done.replace(",", "")) * 100 // 1200
     assert pushed[-1] == "Pushing to Constant Contact: 1,200 of 1,200 records (100%)"
     assert "Pulling from Constant Contact: 5 of 5 records (100%)" in lines
-    assert "Reading back from Constant Contact: 1,205 of 1,205 records (100%)" in lines
+    assert "Reading back from Constant Contact: 1,200 of 1,200 records (100%)" in lines
     assert any(line.startswith("Read 5 changed records") for line in lines)  # the pull's messages
     assert "\x1b[" not in shown.stderr  # no terminal codes in a log
     timing = [line for line in shown.stdout.splitlines() if line.startswith("Time: ")]
@@ -105,9 +111,15 @@ def test_bars_with_counts_on_a_terminal_and_a_closed_pipe_never_fails_the_sync(w
     # whose only change is the pull's own write)
     assert re.search(r"Pushing to Constant Contact.*\b0/1200\s+records", text), text[-3000:]
     assert re.search(r"Pushing to Constant Contact.*\b1200/1200\s+records", text), text[-3000:]
-    # the read-back's bar counts pages as they come (500/? while its total is unknown); which
-    # frames are drawn depends on the refresh rate, so any count of that step will do
-    assert re.search(r"Reading back from Constant Contact.*\b\d+/(\d+|\?)\s+records", text), text[-3000:]
+    # the read-back's bar counts pages as they come, its total unknown until the end; the frames
+    # in between come at the bar's refresh rate (a loaded machine may draw none of them), the
+    # first and the last are drawn at once: 0 of an unknown total, then complete
+    # (a bar's line alone: a redraw moves back over the frame, so with the terminal codes taken
+    # out a line of one frame runs on into the first of the next)
+    back = [line for line in re.split(r"[\r\n]", text)
+            if line.startswith("Reading back from Constant Contact")]
+    assert any(re.search(r"\b0/\?\s+records", line) for line in back), back
+    assert any(re.search(r"\b(\d+)/\1\s+records", line) for line in back), back
     _synced(world, CRM_SIDE + 40)
 
 

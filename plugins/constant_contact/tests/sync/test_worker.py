@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import text, update
 from sqlmodel import select
 
+from crmcore.api import set_http_options
 from crmcore.models import utcnow
 from crmcore.sync import lock
 from crmcore.sync.models import SyncCheckpoint, SyncRun, SyncSettings
@@ -75,11 +76,14 @@ def _finished(fleet, cid: int, n: int) -> bool:
 
 @pytest.mark.slow
 def test_two_workers_run_each_connection_once_per_period_and_a_hung_remote_delays_no_one(
-        make_fleet, tmp_path):
+        make_fleet, tmp_path, held):
     with make_fleet(4) as fleet:
         _postgres_only(fleet.env)
         hung, failing, *fine = fleet.connection_ids
-        fleet.sandboxes[0].faults.hang_next(1, seconds=12, path="/v3/contacts")
+        # held until the others are done, and never given up on meanwhile (a read timeout
+        # would end the hung run early, whatever the others did)
+        fleet.sandboxes[0].faults.hang_next(1, seconds=held.seconds, path="/v3/contacts")
+        set_http_options(fleet.crm, hung, timeout=600)
         fleet.sandboxes[1].faults.fail_next(10_000, status=500)
         logs = [tmp_path / "w1.log", tmp_path / "w2.log"]
         workers = [_start(fleet.env, logs[0], "--concurrency", "2"),
@@ -89,7 +93,9 @@ def test_two_workers_run_each_connection_once_per_period_and_a_hung_remote_delay
             runs = _runs(fleet)
             assert [r.outcome for r in runs[failing]] == ["failed"]
             # the fine ones were done while the hung remote still held its run
+            assert fleet.sandboxes[0].faults.pending == 0, "the hung request never came"
             assert not _finished(fleet, hung, 1)
+            held.set()  # the remote answers at last
             _wait("the hung connection", lambda: _finished(fleet, hung, 1))
             time.sleep(4)  # several ticks later: nothing ran again, the failure was not retried
             runs = _runs(fleet)
@@ -127,7 +133,7 @@ def test_two_workers_run_each_connection_once_per_period_and_a_hung_remote_delay
 
 
 @pytest.mark.slow
-def test_a_killed_workers_job_is_retried_and_ends_clean(make_fleet, tmp_path):
+def test_a_killed_workers_job_is_retried_and_ends_clean(make_fleet, tmp_path, held):
     with make_fleet(1, contacts_each=0) as fleet:
         _postgres_only(fleet.env)
         (cid,) = fleet.connection_ids
@@ -141,15 +147,17 @@ def test_a_killed_workers_job_is_retried_and_ends_clean(make_fleet, tmp_path):
                                  "email": f"k{i}@example.com"}, owner)
         # the remote stalls on the import's status: the worker dies with the contacts created
         # there and not yet linked here
-        fleet.sandboxes[0].faults.hang_next(1, seconds=10, path="/v3/activities")
+        fleet.sandboxes[0].faults.hang_next(1, seconds=held.seconds, path="/v3/activities")
         first = _start(fleet.env, tmp_path / "a.log", "--concurrency", "1")
         try:
             _wait("a run under way", lambda: any(r.finished_at is None for r in _runs(fleet)[cid]))
-            time.sleep(1.5)
+            # killed while the remote holds the import's first status poll
+            _wait("the import's status poll", lambda: fleet.sandboxes[0].faults.pending == 0)
             first.send_signal(signal.SIGKILL)
             first.wait(10)
         finally:
             _stop(first)
+            held.set()
         assert [r.outcome for r in _runs(fleet)[cid]] == ["running"]
         second = _start(fleet.env, tmp_path / "b.log", "--concurrency", "1")
         try:

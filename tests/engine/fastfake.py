@@ -1,0 +1,34 @@
+"""The fake connector's conformance harness with its connection unthrottled.
+
+The fake remote has no rate limit, and the default 4 requests/s would make a run of a few
+hundred records (one request per write) a minute of waiting. The throttle itself is tested in
+tests/auth/test_http_defaults.py and tests/auth/test_api_client.py.
+"""
+from __future__ import annotations
+
+from sqlmodel import select
+
+from crmcore.api import set_http_options
+from crmcore.auth.models import Connection
+from crmcore.testing.fake.harness import FakeHarness
+from crmcore.testing.fixtures import CrmEnv
+
+
+class UnthrottledFakeHarness(FakeHarness):
+    """:class:`FakeHarness`, its connection saved with ``rate_per_second`` None before the
+    ``crm sync test`` that ends the connecting."""
+
+    def connect(self, env: CrmEnv) -> None:
+        done = env.invoke(["sync", "configure", "fake", "--url", self.remote.url, "--username",
+                           self.remote.username], input=self.remote.password + "\n")
+        assert done.exit_code == 0, done.output
+        crm = env.crm()
+        try:
+            with crm.session() as session:
+                connection_id = session.exec(
+                    select(Connection.id).where(Connection.connector == "fake")).one()
+            set_http_options(crm, connection_id, rate_per_second=None)
+        finally:
+            crm.close()
+        tested = env.invoke(["sync", "test", "fake"])
+        assert tested.exit_code == 0, tested.output
