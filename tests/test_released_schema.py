@@ -192,6 +192,15 @@ def contacts_0002_adds_the_list_order_index(conn: Connection, released: Rows) ->
     assert "ix_contact_name_order" in found, found
 
 
+@after_upgrade
+def contacts_0003_drops_the_last_name_index(conn: Connection, released: Rows) -> None:
+    """contacts 0003: no index on last_name alone (the list-order index serves its query)."""
+    from sqlalchemy import inspect
+
+    found = {ix["name"] for ix in inspect(conn).get_indexes("contact")}
+    assert "ix_contact_last_name" not in found and "ix_contact_email_normalised" in found, found
+
+
 # -- the test --------------------------------------------------------------------------------------
 
 

@@ -51,6 +51,7 @@ def downgrade() -> None:
         batch_op.create_index('ix_crm_change_seq', ['seq'], unique=False)
     if op.get_bind().dialect.name == 'postgresql':  # 0005's id was a serial column
         op.execute("CREATE SEQUENCE crm_change_id_seq OWNED BY crm_change.id")
-        op.execute("ALTER TABLE crm_change ALTER COLUMN id SET DEFAULT nextval('crm_change_id_seq')")
+        op.execute("ALTER TABLE crm_change "
+                   "ALTER COLUMN id SET DEFAULT nextval('crm_change_id_seq')")
         op.execute("SELECT setval('crm_change_id_seq', coalesce(max(id), 0) + 1, false) "
                    "FROM crm_change")
