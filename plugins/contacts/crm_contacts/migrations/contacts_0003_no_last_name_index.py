@@ -1,4 +1,4 @@
-"""No index of its own on ``last_name``: the list-order index serves the one query that needs it.
+"""No index on last_name alone: the list-order index serves the one query that needs it
 
 Every new contact is written into each index of the table, at a place its key decides, so each
 index is paid on every insert (a CSV import, a sync's first run). ``ix_contact_last_name`` served
