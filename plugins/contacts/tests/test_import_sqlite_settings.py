@@ -1,5 +1,7 @@
-"""On SQLite an import runs with a larger page cache and a checkpoint every few batches, on its
-own connection only and put back afterwards (durability is the same: WAL, synchronous NORMAL)."""
+"""Settings an import changes for its own time only, put back afterwards: on SQLite a larger
+page cache and a checkpoint every few batches, on its connection (durability is the same: WAL,
+synchronous NORMAL); and, on any database, the objects that exist when it starts frozen out of
+Python's cycle collections."""
 from __future__ import annotations
 
 import io
@@ -30,3 +32,15 @@ def test_an_import_changes_the_cache_and_checkpoints_for_its_time_only(store_ses
     # the first row, the last (after the first commit) and the end of the import
     assert seen == [during, during, before] and before[1:] == (1000, "wal", 1)
     assert _settings(session) == before
+
+
+def test_an_import_leaves_existing_objects_to_the_cycle_collector_for_its_time_only(store_session):
+    import gc
+
+    session, store, user = store_session
+    assert gc.get_freeze_count() == 0
+    frozen = []
+    report = csvimport.import_csv(session, user, io.StringIO("last_name\nLovelace\nHopper\n"),
+                                  progress=lambda line, total: frozen.append(gc.get_freeze_count()))
+    assert report.count("created") == 2
+    assert frozen[0] > 0 and frozen[-1] == 0 and gc.get_freeze_count() == 0
