@@ -15,6 +15,9 @@ side by side.
 
 Use a database of its own for the benchmark: it creates and drops the ``contact`` tables there.
 
+On a busy machine, ``--repeat N`` runs each size and database N times, each on a fresh
+database, and prints every run and then the median of each figure.
+
 It is a script, not a test: it prints figures and asserts nothing.
 """
 from __future__ import annotations
@@ -25,6 +28,7 @@ import os
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -94,9 +98,17 @@ def _figure(n: int, timing: tuple[float, float]) -> str:
     return f"{n / wall:>8,.0f} ({n / max(cpu, 1e-9):>8,.0f} cpu)"
 
 
+def _median(timings: list[tuple[float, float]]) -> tuple[float, float]:
+    """The median wall time and the median CPU time of several runs of one step."""
+    return statistics.median(t[0] for t in timings), statistics.median(t[1] for t in timings)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="Runs of each size and database (each on a fresh database); with "
+                             "more than one, the median of each figure is printed after them.")
     parser.add_argument("--database-url", default=os.environ.get("CRM_BENCH_DATABASE_URL"),
                         help="Also run on this database (e.g. PostgreSQL) and print both side by "
                              "side; default: $CRM_BENCH_DATABASE_URL, else SQLite only.")
@@ -115,9 +127,15 @@ def main() -> None:
             source = Path(folder) / f"people-{n}.csv"
             _write_csv(source, n)
             for name, url in databases:
-                timings = bench(n, source, url)
-                print(f"{n:>8,}  {name:<10}" + "".join(f"  {_figure(n, timings[step])}"
-                                                       for step in STEPS), flush=True)
+                runs = []
+                for _ in range(max(1, args.repeat)):
+                    runs.append(bench(n, source, url))
+                    print(f"{n:>8,}  {name:<10}" + "".join(f"  {_figure(n, runs[-1][step])}"
+                                                           for step in STEPS), flush=True)
+                if len(runs) > 1:
+                    print(f"{'median':>8}  {name:<10}" + "".join(
+                        f"  {_figure(n, _median([run[step] for run in runs]))}" for step in STEPS),
+                        flush=True)
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -96,14 +96,18 @@ class Change(SQLModel, table=True):
 
     ``seq`` comes from the ``change`` counter, taken under the counter's row lock, so a reader that
     has seen seq N has seen every change with a smaller seq: a sync can checkpoint on it.
+
+    ``seq`` is the primary key (on SQLite the rowid itself, so no index of its own) and the one
+    index is ``(module, seq)``: :func:`crmcore.changes.changes_since` reads a module's changes
+    after a seq in seq order from it, and a purge deletes a module's changes through it. Every
+    module write adds a row here, so every index more is paid on each one.
     """
 
     __tablename__ = "crm_change"
-    __table_args__ = (UniqueConstraint("seq"),)
+    __table_args__ = (Index("ix_crm_change_module_seq", "module", "seq"),)
 
-    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
-    seq: int = Field(index=True)
-    module: str = Field(max_length=64, index=True)
+    seq: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    module: str = Field(max_length=64)
     record_id: int
     op: str = Field(max_length=16)
     user_id: int | None = None

@@ -47,6 +47,7 @@ MOVED: dict[tuple[str, str], tuple[str, str]] = {}
 #: (table, column) of 0.1.0 that a later revision dropped on purpose.
 DROPPED: set[tuple[str, str]] = {
     ("crm_sync_settings", "contacts_enabled"),  # core 0005: into modules (checked below)
+    ("crm_change", "id"),  # core 0006: seq is the key (checked below)
 }
 AFTER_UPGRADE: list[Callable[[Connection, Rows], None]] = []
 
@@ -165,6 +166,21 @@ def core_0004_gives_released_users_no_password_and_no_back_off(conn: Connection,
 
 
 @after_upgrade
+def core_0006_keys_the_change_log_by_seq(conn: Connection, released: Rows) -> None:
+    """core 0006: every 0.1.0 change is there under its seq (0.1.0's ids equal the seqs, so the
+    rows compare by key above too), and the log has one index, on (module, seq)."""
+    from sqlalchemy import inspect
+
+    after = {r.seq: tuple(r) for r in conn.execute(text(
+        "SELECT seq, module, record_id, op, user_id FROM crm_change"))}
+    assert after == {row["seq"]: (row["seq"], row["module"], row["record_id"], row["op"],
+                                  row["user_id"]) for row in released["crm_change"].values()}
+    assert inspect(conn).get_pk_constraint("crm_change")["constrained_columns"] == ["seq"]
+    assert [ix["column_names"] for ix in inspect(conn).get_indexes("crm_change")
+            if not ix.get("duplicates_constraint")] == [["module", "seq"]]
+
+
+@after_upgrade
 def contacts_0002_adds_the_list_order_index(conn: Connection, released: Rows) -> None:
     """contacts 0002: the index the contacts pages read in list order."""
     if conn.dialect.name == "sqlite":
@@ -174,6 +190,15 @@ def contacts_0002_adds_the_list_order_index(conn: Connection, released: Rows) ->
         found = conn.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'contact' "
                                   "AND schemaname = current_schema()")).scalars().all()
     assert "ix_contact_name_order" in found, found
+
+
+@after_upgrade
+def contacts_0003_drops_the_last_name_index(conn: Connection, released: Rows) -> None:
+    """contacts 0003: no index on last_name alone (the list-order index serves its query)."""
+    from sqlalchemy import inspect
+
+    found = {ix["name"] for ix in inspect(conn).get_indexes("contact")}
+    assert "ix_contact_last_name" not in found and "ix_contact_email_normalised" in found, found
 
 
 # -- the test --------------------------------------------------------------------------------------

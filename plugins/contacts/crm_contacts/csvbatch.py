@@ -12,13 +12,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import func, literal_column
 from sqlmodel import Session, select
 
 from crmcore.api import CrmError, ValidationError
 from crmcore.api import User
 from crmcore.api import record_changes, utcnow
 from crm_contacts import MODULE
-from crm_contacts.models import Contact
+from crm_contacts.models import NAME_ORDER, Contact
 from crm_contacts.records import _insert_rows, new_row, values_of
 from crm_contacts.service import STORE
 from crm_contacts.validation import clean, normalise_email
@@ -51,11 +52,39 @@ def _given(values: dict[str, str]) -> dict[str, Any]:
 
 
 def _same_fields_no_email(session: Session, given: dict[str, Any]) -> int | None:
-    """The first live contact without an email whose fields equal every given value."""
-    query = select(Contact.id).where(Contact.deleted_at.is_(None), Contact.email.is_(None))
+    """The first live contact without an email whose fields equal every given value.
+
+    The names are also compared as the list-order index holds them (``NAME_ORDER``: lowered,
+    which equal names are too), so the database reads the few contacts of that name from the
+    index, in id order, instead of every live contact. On SQLite the names' own comparisons are
+    written ``+contact.last_name`` (given ``last_name = ?``, SQLite would put the value into
+    ``lower(last_name)`` as well, which then no longer matches the index's expression), and so
+    is ``deleted_at`` (without statistics, SQLite would rather read every live contact through
+    the ``deleted_at`` index)."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    query = select(Contact.id).where(_plain("deleted_at", sqlite).is_(None),
+                                     Contact.email.is_(None))
     for name, value in given.items():
-        query = query.where(getattr(Contact, name) == value)
+        query = query.where((_plain(name, sqlite) if name in _NAMES else getattr(Contact, name))
+                            == value)
+    if "last_name" in given:
+        query = query.where(NAME_ORDER[0] == func.lower(given["last_name"]))
+        if "first_name" in given:
+            query = query.where(NAME_ORDER[1] == func.lower(given["first_name"]))
     return session.exec(query.order_by(Contact.id).limit(1)).first()
+
+
+_NAMES = ("last_name", "first_name")  # the columns of NAME_ORDER's expressions
+
+
+def _plain(name: str, sqlite: bool) -> Any:
+    """Column ``name`` of the contact table, written ``+contact.<name>`` on SQLite: a plain
+    value there, which SQLite neither reads through an index of its own nor puts into an
+    expression of the column."""
+    column = getattr(Contact, name)
+    if not sqlite:
+        return column
+    return literal_column(f"+{Contact.__tablename__}.{name}", column.type)
 
 
 Write = Callable[[int, dict[str, Any]], None]  # (contact id, cleaned values to set)

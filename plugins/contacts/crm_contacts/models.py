@@ -17,7 +17,7 @@ class Contact(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     salutation: str | None = Field(default=None, max_length=20)
     first_name: str | None = Field(default=None, max_length=80)
-    last_name: str = Field(max_length=80, index=True)
+    last_name: str = Field(max_length=80)
     email: str | None = Field(default=None, max_length=254)
     email_normalised: str | None = Field(default=None, max_length=254, index=True)
     secondary_email: str | None = Field(default=None, max_length=254)

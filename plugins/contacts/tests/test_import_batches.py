@@ -12,7 +12,7 @@ from crmcore.models import Change
 from crm_contacts import csvimport, csvio
 from crm_contacts.models import Contact
 
-ROWS = 1200  # more than two batches
+ROWS = 2 * csvimport.BATCH_ROWS + 200  # more than two batches
 
 
 def _csv(rows: int) -> io.StringIO:

@@ -217,7 +217,10 @@ def test_a_killed_import_is_finished_by_running_it_again_without_duplicates(env,
     import signal
     import time
 
-    path = _many(tmp_path, 600)  # the first commit comes after 500 rows (or 2 seconds)
+    from crm_contacts.csvimport import BATCH_ROWS
+
+    rows = 3 * BATCH_ROWS  # the first commit comes after BATCH_ROWS rows; the kill comes later
+    path = _many(tmp_path, rows)
     proc = subprocess.Popen([_crm(), "contacts", "import", str(path), "--quiet"],
                             env=env.environ(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
@@ -230,6 +233,6 @@ def test_a_killed_import_is_finished_by_running_it_again_without_duplicates(env,
     again = env.run(["contacts", "import", str(path), "--json"])
     assert again.returncode == 0, again.stderr
     report = json.loads(again.stdout)
-    assert report["unchanged"] == saved and report["imported"] == 600 - saved
+    assert report["unchanged"] == saved and report["imported"] == rows - saved
     emails = [c["email"] for c in contacts(env)]
-    assert len(emails) == 600 == len(set(emails))
+    assert len(emails) == rows == len(set(emails))
