@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from crmcore.auth.connections import authorize, configure
     from crmcore.bulkinsert import column_binder, insert_tuples
     from crmcore.changes import record_change, record_changes
+    from crmcore.gcfreeze import gc_frozen
     from crmcore.cli import CrmGroup
     from crmcore.cli.context import acting_user, pass_crm
     from crmcore.cli.output import json_option, print_json, print_table
@@ -52,6 +53,7 @@ _LAZY: dict[str, str] = {
     "configure": "crmcore.auth.connections",
     "column_binder": "crmcore.bulkinsert",
     "insert_tuples": "crmcore.bulkinsert",
+    "gc_frozen": "crmcore.gcfreeze",
     "record_change": "crmcore.changes",
     "record_changes": "crmcore.changes",
     "CrmGroup": "crmcore.cli",
@@ -217,7 +219,7 @@ __all__ = [
     "CRM", "User", "UTCField", "utcnow", "hookimpl",
     "CrmError", "NotFound", "PermissionDenied", "ValidationError",
     "FieldSpec", "ModuleSpec", "RecordSnapshot", "RecordStore", "record_change", "record_changes",
-    "insert_tuples", "column_binder",
+    "insert_tuples", "column_binder", "gc_frozen",
     "Connector", "ConnectorSession", "OAuthServer", "RemotePage", "RemoteRecord", "RemoteWrite",
     "WriteOutcome", "OMIT", "Transform",
     "ApiClient", "ApiError", "HttpDefaults", "QuotaExhausted", "RateLimited", "TransientError",

@@ -15,6 +15,7 @@ from sqlmodel import select
 from crmcore.app import CRM
 from crmcore.auth.models import Connection
 from crmcore.errors import CrmError, DatabaseUnavailable, NotFound
+from crmcore.gcfreeze import gc_frozen
 from crmcore.http import HttpDefaults
 from crmcore.models import User, utcnow
 from crmcore.redact import Secrets
@@ -132,7 +133,8 @@ def sync_connection(crm: CRM, connection_id: int, *, dry_run: bool = False,
             engine = SyncEngine(crm, connection_id, owner, module.spec, connector, mapping, remote,
                                 log, config, progress, on_commit=debug.flush, report=report)
             if not (switched and dry_run):  # the links a dry run would use are the old account's
-                engine.run()
+                with gc_frozen():  # its batches' objects outlive many young collections
+                    engine.run()
         finally:
             remote.close()
         summary.outcome = "success"

@@ -21,7 +21,6 @@ running it again. The columns ``id``, ``owner``, ``created_at``, ``modified_at``
 """
 from __future__ import annotations
 
-import gc
 import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,7 +30,7 @@ from typing import IO, Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from crmcore.api import CrmError, ValidationError
+from crmcore.api import CrmError, ValidationError, gc_frozen
 from crmcore.api import User
 from crm_contacts.csvbatch import RowResult, save_many, save_one
 from crm_contacts.csvio import unescape
@@ -158,7 +157,9 @@ def import_csv(session: Session, user: User, text: IO[str], on_duplicate: str = 
     report.saved_through = head.last_line
     total = len(lines)
     chunk: list[Record] = []
-    with _sqlite_settings(session), _collector_skips_what_exists():
+    # the batches' objects outlive many young collections: the collector need not walk
+    # everything that existed before the import each time they reach the oldest generation
+    with _sqlite_settings(session), gc_frozen():
         for record in rows:
             if progress:
                 progress(record.last_line, total)
@@ -202,27 +203,6 @@ def _sqlite_settings(session: Session) -> Iterator[None]:
                 session.connection().exec_driver_sql(f"PRAGMA {name} = {value}")
         except SQLAlchemyError:  # the session is failing already; the import reports why
             pass
-
-
-@contextmanager
-def _collector_skips_what_exists() -> Iterator[None]:
-    """Python's cycle collector leaves alone the objects that exist when the import starts
-    (every loaded module's, the file's lines), and takes them back after (``gc.freeze``).
-
-    A batch's rows, values and results live through many young collections, so they reach the
-    oldest generation, whose collections then walk every object of the process: with batches
-    of :data:`BATCH_ROWS` that was a fifth of an import's time. What becomes garbage during the
-    import is collected as before; a cycle already unreachable when it starts waits for the
-    first collection after it. Does nothing when the collector is off or objects are frozen
-    already (a server that forked so)."""
-    if not gc.isenabled() or gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _values(record: Record, header: list[str]) -> dict[str, str] | RowResult:

@@ -1,0 +1,35 @@
+"""Long batch work without Python's cycle collector walking the whole process over and over.
+
+A sync run or a CSV import keeps thousands of rows, values and results alive across many young
+collections, so they reach the oldest generation, and its collections then walk every object
+of the process (every loaded module's, the ORM's, a server's) again and again: measured here, a
+fifth of a CSV import's CPU time and about a seventh of an initial sync's.
+"""
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["gc_frozen"]
+
+
+@contextmanager
+def gc_frozen() -> Iterator[bool]:
+    """While the block runs, the objects that exist when it starts are left out of Python's
+    cycle collections (:func:`gc.freeze`); they are taken back when it ends
+    (:func:`gc.unfreeze`). Yields whether it froze anything.
+
+    What becomes garbage during the block is collected as before; a cycle already unreachable
+    when it starts waits for the first collection after it (objects freed by reference counting
+    are freed at once, frozen or not). Does nothing, yielding False, when the collector is off or
+    objects are frozen already (a server that forked so, or another block still running in this
+    process: the first block to end gives everything back, which only costs speed)."""
+    if not gc.isenabled() or gc.get_freeze_count():
+        yield False
+        return
+    gc.freeze()
+    try:
+        yield True
+    finally:
+        gc.unfreeze()
