@@ -89,3 +89,14 @@ def test_tracking_collects_the_changes_recorded_while_its_block_is_innermost(crm
         with tracking(s) as fresh:
             pass
         assert fresh == {} and "crmcore.changes.tracked" not in s.info
+
+
+def test_a_runs_own_changes_are_kept_compact_and_found_in_any_order_of_adding():
+    from crmcore.sync.state import SeqSet
+
+    own = SeqSet()
+    own.extend([5, 3, 4])
+    own.extend([10, 12])
+    own.extend([7, 1])  # out of order: merged in
+    assert [s for s in range(14) if s in own] == [1, 3, 4, 5, 7, 10, 12]
+    assert len(own) == 7 and "5" not in own

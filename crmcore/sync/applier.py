@@ -121,7 +121,7 @@ class Applier:
             if self.ctx.on_commit:
                 self.ctx.on_commit(session)
         # committed: the push can pass over these changes, the links already match them
-        self.state.own_changes.update(own)
+        self.state.own_changes.extend(own)
 
     def _apply_ops(self, session: Session, batch: Batch, owner: User) -> set[int]:
         """Apply the batch's updates, restores and deletes in order; a run of updates goes to

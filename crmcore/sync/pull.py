@@ -110,37 +110,31 @@ class Puller:
         self.applier.commit(batch, cursor=cursor, high_water=high_water)
 
     def _echoes(self, records: list[RemoteRecord], links: dict[str, LinkState]
-                ) -> dict[str, tuple[int, list, list]]:
+                ) -> dict[str, tuple[int, str]]:
         """The page's unlinked live records that are the echo of this run's bulk creates
-        (:attr:`RunState.bulk_sent`) holding just what was sent: remote id -> (CRM record id,
-        the keys sent, the remote keys). Taken out of ``bulk_sent``; any other record of an
-        email sent (the service changed a value, say) goes the usual way, by email."""
+        (:attr:`RunState.bulk_sent`) holding just what was sent (the same fingerprint, so the
+        same email too): remote id -> (CRM record id, fingerprint). Taken out of ``bulk_sent``;
+        any other record (the service changed a value, say) goes the usual way, by email."""
         sent = self.state.bulk_sent
         if not sent:
             return {}
-        found: dict[str, tuple[int, list, list]] = {}
-        field, mapping = self.ctx.connector.email_field, self.ctx.mapping
+        found: dict[str, tuple[int, str]] = {}
+        fingerprint = self.ctx.mapping.remote_fingerprint
         for record in records:
             if record.deleted or record.remote_id in links:
                 continue
-            email = normalise_email(record.values.get(field))
-            hit = sent.get(email) if email else None
-            if hit is None:
-                continue
-            remote_keys = mapping.remote_key_values(record.values)
-            if remote_keys == hit[1]:
-                del sent[email]
-                found[record.remote_id] = (hit[0], hit[1], remote_keys)
+            remote_fp = fingerprint(record.values)
+            record_id = sent.pop(remote_fp, None)
+            if record_id is not None:
+                found[record.remote_id] = (record_id, remote_fp)
         return found
 
     def _link_echo(self, batch: Batch, record: RemoteRecord, record_id: int,
-                   crm_keys: list, remote_keys: list) -> None:
+                   fingerprint: str) -> None:
         """Link the echo of a bulk create to the CRM record sent (see :meth:`_echoes`), as a
-        first match of equal values is linked."""
-        remote_fp = self.ctx.mapping.fingerprint_of(remote_keys)
-        link = LinkState(record_id, record.remote_id)
-        link.crm_fingerprint = self.ctx.mapping.fingerprint_like(crm_keys, remote_keys, remote_fp)
-        self.resolver.seen(link, record, remote_fp)
+        first match of equal values is linked: both sides have ``fingerprint``."""
+        link = LinkState(record_id, record.remote_id, crm_fingerprint=fingerprint)
+        self.resolver.seen(link, record, fingerprint)
         batch.links[record_id] = link
 
     def _pull_linked(self, batch: Batch, record: RemoteRecord, link: LinkState,

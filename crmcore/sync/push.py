@@ -334,9 +334,8 @@ class Pusher:
             return
         if outcome.link_by_email:  # a bulk create: linked by email when its echo is read back
             self.ctx.log.add(Item(self.ctx.side, "created", self.ctx.module.name, name, snap.id, None))
-            email = normalise_email(write.values.get(self.ctx.connector.email_field))
-            if email:
-                self.state.bulk_sent[email] = (snap.id, self.ctx.mapping.crm_key_values(snap.values))
+            if self.ctx.crm_email_field is not None:  # the email is in what the fingerprint hashes
+                self.state.bulk_sent[self.ctx.mapping.crm_fingerprint(snap.values)] = snap.id
             return
         record = outcome.record
         existing = batch.links.get(snap.id) or link
