@@ -122,7 +122,18 @@ class Pusher:
             self._after_write(batch, outcome, snaps[outcome.key], links.get(outcome.key),
                               by_key[outcome.key], left_out.get(outcome.key, set()))
         self._delete(batch, deletes)
+        if self.state.bulk_sent_email:  # bulk-created earlier in this run, linked now: the
+            for record_id, link in batch.links.items():  # first send's echo is not its echo
+                if link.row_id is None:
+                    self._forget_sent(record_id)
         self.applier.commit(batch, seq=last_seq, retry=self.state.retry)
+
+    def _forget_sent(self, record_id: int) -> None:
+        """Take ``record_id``'s bulk create of this run out of :attr:`RunState.bulk_sent`: its
+        echo, if read back, is then matched by email like any other remote record."""
+        email = self.state.bulk_sent_email.pop(record_id, None)
+        if email is not None and self.state.bulk_sent.get(email, (None,))[0] == record_id:
+            del self.state.bulk_sent[email]
 
     def _hand_over(self, batch: Batch, ids: list[int], snaps: dict[int, RecordSnapshot],
                    links: dict[int, LinkState]) -> set[int]:
@@ -335,8 +346,10 @@ class Pusher:
         if outcome.link_by_email:  # a bulk create: linked by email when its echo is read back
             self.ctx.log.add(Item(self.ctx.side, "created", self.ctx.module.name, name, snap.id, None))
             email = normalise_email(write.values.get(self.ctx.connector.email_field))
+            self._forget_sent(snap.id)  # sent before in this run (another email): this send counts
             if email:
                 self.state.bulk_sent[email] = (snap.id, self.ctx.mapping.crm_key_values(snap.values))
+                self.state.bulk_sent_email[snap.id] = email
             return
         record = outcome.record
         existing = batch.links.get(snap.id) or link

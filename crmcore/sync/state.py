@@ -87,3 +87,6 @@ class RunState:
     # bulk creates awaiting their echo, by normalised email: (CRM record id, its mapped keys as
     # sent); the read-back links an echo that matches them without looking the email up again
     bulk_sent: dict[str, tuple[int, list[Any]]] = field(default_factory=dict)
+    # CRM record id -> the email of its entry in bulk_sent: a record sent again, or linked by
+    # the push since (sent again one by one), has no echo to wait for under that email any more
+    bulk_sent_email: dict[int, str] = field(default_factory=dict)
