@@ -56,6 +56,9 @@ class Pusher:
 
     def _push_records(self, ids: list[int], last_seq: int) -> None:
         batch = Batch()
+        if self.state.bulk_sent_email:  # changed since their bulk create in this run: what is
+            for record_id in ids:  # decided now counts, its echo goes by email as any other
+                self._forget_sent(record_id)
         with self.ctx.crm.session() as session:
             snaps = self.ctx.store.get_many(session, ids)
             links = self.applier.links_by(session, SyncLink.record_id, ids)
@@ -122,8 +125,8 @@ class Pusher:
             self._after_write(batch, outcome, snaps[outcome.key], links.get(outcome.key),
                               by_key[outcome.key], left_out.get(outcome.key, set()))
         self._delete(batch, deletes)
-        if self.state.bulk_sent_email:  # bulk-created earlier in this run, linked now: the
-            for record_id, link in batch.links.items():  # first send's echo is not its echo
+        if self.state.bulk_sent_email:  # bulk-created earlier in this run, linked now (a
+            for record_id, link in batch.links.items():  # deleted twin's survivor): likewise
                 if link.row_id is None:
                     self._forget_sent(record_id)
         self.applier.commit(batch, seq=last_seq, retry=self.state.retry)

@@ -214,3 +214,30 @@ def test_records_bulk_created_twice_with_other_emails_are_echoed_by_the_last_sen
     assert len(links) == 37
     again = world.sync()
     assert all(v == 0 for side in again.counts.values() for v in side.values()), again.counts
+
+
+def test_an_echo_whose_crm_record_was_deleted_during_the_push_goes_by_email(world, monkeypatch):
+    """A record bulk-created, then deleted in the CRM while the push runs (the push meets it again,
+    deleted and unlinked): its echo is matched by email as before, not linked to the record in
+    the recycle bin as if it were live."""
+    from crmcore.sync.push import Pusher
+
+    ids = sorted(world.add(first_name=f"P{i}", last_name="Bulk", email=f"bulk{i}@example.com")
+                 for i in range(25))
+    gone = ids[3]
+    inner = Pusher._push_records
+    calls: list[int] = []
+
+    def then_deleted(self, record_ids, last_seq):
+        inner(self, record_ids, last_seq)
+        calls.append(len(record_ids))
+        if len(calls) == 1:
+            world.delete(gone)
+
+    monkeypatch.setattr(Pusher, "_push_records", then_deleted)
+    world.sync()
+    assert calls == [25, 1]
+    links = {link.record_id: link for link in world.links()}
+    assert gone not in links
+    assert world.by_email("bulk3@example.com") is not None  # the contact, taken as a new one
+    assert len(links) == 25 and len(world.sandbox.contacts()) == 25
