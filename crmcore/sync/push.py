@@ -56,6 +56,9 @@ class Pusher:
 
     def _push_records(self, ids: list[int], last_seq: int) -> None:
         batch = Batch()
+        if self.state.bulk_sent_as:  # changed since their bulk create in this run: what is
+            for record_id in ids:  # decided now counts, its echo goes by email as any other
+                self._forget_sent(record_id)
         with self.ctx.crm.session() as session:
             snaps = self.ctx.store.get_many(session, ids)
             links = self.applier.links_by(session, SyncLink.record_id, ids)
@@ -122,7 +125,18 @@ class Pusher:
             self._after_write(batch, outcome, snaps[outcome.key], links.get(outcome.key),
                               by_key[outcome.key], left_out.get(outcome.key, set()))
         self._delete(batch, deletes)
+        if self.state.bulk_sent_as:  # bulk-created earlier in this run, linked now (a
+            for record_id, link in batch.links.items():  # deleted twin's survivor): likewise
+                if link.row_id is None:
+                    self._forget_sent(record_id)
         self.applier.commit(batch, seq=last_seq, retry=self.state.retry)
+
+    def _forget_sent(self, record_id: int) -> None:
+        """Take ``record_id``'s bulk create of this run out of :attr:`RunState.bulk_sent`: its
+        echo, if read back, is then matched by email like any other remote record."""
+        fingerprint = self.state.bulk_sent_as.pop(record_id, None)
+        if fingerprint is not None and self.state.bulk_sent.get(fingerprint) == record_id:
+            del self.state.bulk_sent[fingerprint]
 
     def _hand_over(self, batch: Batch, ids: list[int], snaps: dict[int, RecordSnapshot],
                    links: dict[int, LinkState]) -> set[int]:
@@ -334,8 +348,11 @@ class Pusher:
             return
         if outcome.link_by_email:  # a bulk create: linked by email when its echo is read back
             self.ctx.log.add(Item(self.ctx.side, "created", self.ctx.module.name, name, snap.id, None))
+            self._forget_sent(snap.id)  # sent before in this run (another email): this send counts
             if self.ctx.crm_email_field is not None:  # the email is in what the fingerprint hashes
-                self.state.bulk_sent[self.ctx.mapping.crm_fingerprint(snap.values)] = snap.id
+                fingerprint = self.ctx.mapping.crm_fingerprint(snap.values)
+                self.state.bulk_sent[fingerprint] = snap.id
+                self.state.bulk_sent_as[snap.id] = fingerprint
             return
         record = outcome.record
         existing = batch.links.get(snap.id) or link

@@ -117,3 +117,6 @@ class RunState:
     # one of the keys it hashes); the read-back links an echo with that fingerprint without
     # looking its email up (a fingerprint only: a first sync holds one per record it created)
     bulk_sent: dict[str, int] = field(default_factory=dict)
+    # CRM record id -> its key in bulk_sent (the same str): a record sent again, or linked by
+    # the push since (sent again one by one), has no echo to wait for under that key any more
+    bulk_sent_as: dict[int, str] = field(default_factory=dict)

@@ -55,3 +55,46 @@ def test_a_pulled_record_changed_in_the_crm_afterwards_is_still_sent(fake_world,
     email = w.harness.new_values(3)[w.connector.email_field]
     assert [v[w.connector.email_field] for v in w.harness.live().values()] == [email]
     w.assert_converged()
+
+
+def test_a_record_the_pull_restores_is_looked_at_and_not_deleted_there(fake_world, monkeypatch):
+    """Deleted in the CRM, then changed remotely: the pull restores it (its write is the run's
+    own), the CRM's deletion is a change of someone else's, so the push looks at the record, finds
+    it live and in step, and sends nothing; the remote contact stays."""
+    import time
+
+    w = fake_world()
+    record_id = w.add(w.crm_values(1))
+    w.sync()
+    (remote_id,) = w.harness.live()
+    w.remove(record_id)
+    time.sleep(0.01)  # the remote change is newer than the CRM's deletion
+    w.harness.update(remote_id, {"company": "Restored Inc"})
+    pushed = _pushed_ids(monkeypatch)
+    run = w.sync()
+    assert pushed == [record_id]
+    assert w.writes(run)["crm"] == {"updated": 1} and not w.writes(run)["fake"]
+    assert record_id in w.records()
+    assert list(w.harness.live()) == [remote_id]
+    w.assert_converged()
+    pushed.clear()
+    assert not any(w.writes(w.sync()).values()) and pushed == []
+
+
+def test_a_first_match_the_pull_merges_with_values_the_remote_lacks_is_still_sent(fake_world,
+                                                                                  monkeypatch):
+    """A first match merged by the pull where the CRM holds a value the remote lacks: that write
+    is marked for the push, so it is not passed over as the run's own."""
+    w = fake_world()
+    values = w.harness.new_values(1)
+    remote_id = w.harness.create({k: v for k, v in values.items() if k != "company"})
+    crm = w.crm_values(1)
+    given = next(k for k, v in crm.items() if v == values["given_name"])
+    record_id = w.add({**crm, given: None})  # the company, not the given name
+    pushed = _pushed_ids(monkeypatch)
+    run = w.sync()
+    assert w.writes(run)["crm"] == {"updated": 1}  # the given name came from the remote
+    assert record_id in pushed
+    assert w.harness.live()[remote_id].get("company") == "Acme"
+    assert w.records()[record_id][given] == values["given_name"]
+    w.assert_converged()

@@ -151,3 +151,93 @@ def test_an_echo_changed_before_it_is_read_back_is_matched_by_email(world, monke
     world.sync()
     assert world.by_email("bulk3@example.com")["title"] == "Edited there"
     assert world.remote("bulk3@example.com")["job_title"] == "Edited there"
+
+
+def test_an_echo_whose_crm_record_was_linked_since_the_bulk_create_goes_by_email(world, monkeypatch):
+    """A record bulk-created, then given another email while the push runs, is sent again (one
+    by one: linked at once); the echo of the first send, read back later, is no longer its echo
+    (the record has a link and another email) and is matched by email as before, not linked a
+    second time to the same CRM record."""
+    from crmcore.sync.push import Pusher
+
+    ids = sorted(world.add(first_name=f"P{i}", last_name="Bulk", email=f"bulk{i}@example.com")
+                 for i in range(25))
+    moved = ids[3]
+    inner = Pusher._push_records
+    calls: list[int] = []
+
+    def then_edited(self, record_ids, last_seq):  # someone edits one after the bulk create
+        inner(self, record_ids, last_seq)
+        calls.append(len(record_ids))
+        if len(calls) == 1:
+            world.update(moved, email="moved3@example.com")
+
+    monkeypatch.setattr(Pusher, "_push_records", then_edited)
+    world.sync()
+    assert calls == [25, 1]
+    links = {link.record_id: link.remote_id for link in world.links()}
+    assert world.sandbox.get_contact(links[moved])["email_address"]["address"] == "moved3@example.com"
+    # the first send's contact is no echo of the record any more: taken as a CRM contact of
+    # its own, as a first match that found no CRM record with its email
+    assert world.by_email("bulk3@example.com") is not None
+    assert len(world.contacts()) == 26 and len(world.sandbox.contacts()) == 26
+
+
+def test_records_bulk_created_twice_with_other_emails_are_echoed_by_the_last_send(world, monkeypatch):
+    """Records bulk-created, then given other emails while the push runs, are bulk-created again:
+    only the last send's echo is theirs; the first send's contacts are matched by email as
+    before (no CRM record has those emails now, so each becomes a CRM contact of its own)."""
+    from crmcore.sync.push import Pusher
+
+    ids = sorted(world.add(first_name=f"P{i}", last_name="Bulk", email=f"bulk{i}@example.com")
+                 for i in range(25))
+    moved = ids[:12]  # more than an import's threshold: the second send is an import too
+    inner = Pusher._push_records
+    calls: list[int] = []
+
+    def then_edited(self, record_ids, last_seq):
+        inner(self, record_ids, last_seq)
+        calls.append(len(record_ids))
+        if len(calls) == 1:
+            for number, record_id in enumerate(moved):
+                world.update(record_id, email=f"moved{number}@example.com")
+
+    monkeypatch.setattr(Pusher, "_push_records", then_edited)
+    world.sync()
+    assert calls == [25, 12]
+    links = {link.record_id: link.remote_id for link in world.links()}
+    for number, record_id in enumerate(moved):
+        remote = world.sandbox.get_contact(links[record_id])
+        assert remote["email_address"]["address"] == f"moved{number}@example.com"
+        assert world.by_email(f"bulk{number}@example.com") is not None
+    assert len(world.contacts()) == 37 and len(world.sandbox.contacts()) == 37
+    assert len(links) == 37
+    again = world.sync()
+    assert all(v == 0 for side in again.counts.values() for v in side.values()), again.counts
+
+
+def test_an_echo_whose_crm_record_was_deleted_during_the_push_goes_by_email(world, monkeypatch):
+    """A record bulk-created, then deleted in the CRM while the push runs (the push meets it again,
+    deleted and unlinked): its echo is matched by email as before, not linked to the record in
+    the recycle bin as if it were live."""
+    from crmcore.sync.push import Pusher
+
+    ids = sorted(world.add(first_name=f"P{i}", last_name="Bulk", email=f"bulk{i}@example.com")
+                 for i in range(25))
+    gone = ids[3]
+    inner = Pusher._push_records
+    calls: list[int] = []
+
+    def then_deleted(self, record_ids, last_seq):
+        inner(self, record_ids, last_seq)
+        calls.append(len(record_ids))
+        if len(calls) == 1:
+            world.delete(gone)
+
+    monkeypatch.setattr(Pusher, "_push_records", then_deleted)
+    world.sync()
+    assert calls == [25, 1]
+    links = {link.record_id: link for link in world.links()}
+    assert gone not in links
+    assert world.by_email("bulk3@example.com") is not None  # the contact, taken as a new one
+    assert len(links) == 25 and len(world.sandbox.contacts()) == 25
