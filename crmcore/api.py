@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from crmcore.bulkinsert import column_binder, insert_tuples
     from crmcore.changes import record_change, record_changes
     from crmcore.gcfreeze import gc_frozen
+    from crmcore.planner import index_scans_only
     from crmcore.cli import CrmGroup
     from crmcore.cli.context import acting_user, pass_crm
     from crmcore.cli.output import json_option, print_json, print_table
@@ -54,6 +55,7 @@ _LAZY: dict[str, str] = {
     "column_binder": "crmcore.bulkinsert",
     "insert_tuples": "crmcore.bulkinsert",
     "gc_frozen": "crmcore.gcfreeze",
+    "index_scans_only": "crmcore.planner",
     "record_change": "crmcore.changes",
     "record_changes": "crmcore.changes",
     "CrmGroup": "crmcore.cli",
@@ -219,7 +221,7 @@ __all__ = [
     "CRM", "User", "UTCField", "utcnow", "hookimpl",
     "CrmError", "NotFound", "PermissionDenied", "ValidationError",
     "FieldSpec", "ModuleSpec", "RecordSnapshot", "RecordStore", "record_change", "record_changes",
-    "insert_tuples", "column_binder", "gc_frozen",
+    "insert_tuples", "column_binder", "gc_frozen", "index_scans_only",
     "Connector", "ConnectorSession", "OAuthServer", "RemotePage", "RemoteRecord", "RemoteWrite",
     "WriteOutcome", "OMIT", "Transform",
     "ApiClient", "ApiError", "HttpDefaults", "QuotaExhausted", "RateLimited", "TransientError",

@@ -167,7 +167,11 @@ class RowReader:
         processor): ids and strings."""
         connection = session.connection()
         sql, order, processors = self._plan(connection.dialect)
-        rows = connection.exec_driver_sql(sql, tuple(values[i] for i in order)).fetchall()
+        params = tuple(values[i] for i in order)
+        if connection.dialect.driver == "psycopg":
+            rows = _unprepared(connection, sql, params)
+        else:
+            rows = connection.exec_driver_sql(sql, params).fetchall()
         steps = [(i, p) for i, p in enumerate(processors) if p is not None]
         if not steps:
             return [tuple(row) for row in rows]
@@ -178,3 +182,16 @@ class RowReader:
                 row[i] = process(row[i])
             out.append(tuple(row))
         return out
+
+
+def _unprepared(connection: Any, sql: str, params: tuple) -> list[tuple]:
+    """Run ``sql`` through psycopg without ever preparing it. psycopg prepares a query it has
+    run five times, and PostgreSQL then soon keeps one generic plan for it, in which an ``IN``
+    list of parameters is no constant: every row is compared with every key, one by one (50 to
+    70 ms a lookup of 500 links among 10,000, against 2 ms when planned with the values)."""
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, params, prepare=False)
+        return cursor.fetchall()
+    finally:
+        cursor.close()

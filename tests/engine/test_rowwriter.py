@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import (JSON, Boolean, Column, Integer, MetaData, String, Table, Text,
+from sqlalchemy import (JSON, Boolean, Column, Integer, MetaData, String, Table, Text, text,
                         UniqueConstraint, bindparam, cast, insert, select, update)
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -128,3 +128,37 @@ def test_row_reader_reads_what_sqlalchemy_reads(tables):
             assert sorted(got, key=str) == sorted(expected, key=str)
             assert got and all(isinstance(row[4], datetime) or row[4] is None for row in got)
         assert reader.run(session, ["zoned", 8, "ä plain"]) == []
+
+
+def test_row_reader_never_leaves_a_prepared_statement_on_postgresql(tables):
+    """psycopg prepares a query it has run five times; PostgreSQL then soon plans it once for
+    any values, and an IN list of parameters becomes a one-by-one comparison per row."""
+    engine, ours, _ = tables
+    if engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements are psycopg's (PostgreSQL)")
+    statement = select(ours.c.id).where(ours.c.owner == bindparam("o"),
+                                        ours.c.name.in_([bindparam("a"), bindparam("b")]))
+    reader = RowReader(statement, ["o", "a", "b"])
+    with Session(engine) as session:
+        RowWriter(ours, FIELDS, shared=("stamp", "owner")).run(session, ROWS, (STAMP, 7))
+        for _ in range(12):
+            assert len(reader.run(session, [7, "zoned", "no time"])) == 2
+        prepared = session.execute(text(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%rw_ours%'")).scalar()
+        assert prepared == 0
+
+
+def test_index_scans_only_turns_sequential_scans_off_for_its_block_alone(tables):
+    from crmcore.planner import index_scans_only
+
+    engine, _, _ = tables
+    with Session(engine) as session:
+        if engine.dialect.name != "postgresql":
+            with index_scans_only(session):  # nothing to do elsewhere, and no error
+                pass
+            return
+        setting = "SELECT current_setting('enable_seqscan')"
+        assert session.execute(text(setting)).scalar() == "on"
+        with index_scans_only(session):
+            assert session.execute(text(setting)).scalar() == "off"
+        assert session.execute(text(setting)).scalar() == "on"

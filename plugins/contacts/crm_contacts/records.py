@@ -27,7 +27,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from crmcore.api import column_binder, insert_tuples, record_change, record_changes
+from crmcore.api import column_binder, index_scans_only, insert_tuples, record_change, record_changes
 from crmcore.api import NotFound, ValidationError
 from crmcore.api import utcnow
 from crmcore.api import RecordSnapshot
@@ -165,21 +165,6 @@ def _tuples(connection: Connection, rows: list[dict[str, Any]], owner_id: int | 
     return list(zip(*columns))
 
 
-@contextmanager
-def _index_only(session: Session) -> Iterator[None]:
-    """On PostgreSQL, no sequential scans inside: before its first ANALYZE a table an import or a
-    sync is filling looks empty and an IN list of hundreds of emails unselective, so the planner
-    would read the whole table for each chunk. The setting is the transaction's and put back."""
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        yield
-        return
-    before = connection.execute(_SEQSCAN).scalar()
-    connection.execute(_SET_SEQSCAN, {"value": "off"})
-    yield
-    connection.execute(_SET_SEQSCAN, {"value": before})
-
-
 def _by_ids(columns: list[Any], postgresql: bool) -> Any:
     """``columns`` of the contacts whose ids the expanding parameter ``ids`` lists. On PostgreSQL
     the ids are written into the query: psycopg parses a query of hundreds of placeholders again
@@ -194,7 +179,7 @@ def _by_email(postgresql: bool) -> Any:
     parameter ``emails`` lists; on PostgreSQL as ``= ANY`` of one array parameter, since psycopg
     parses a query of hundreds of placeholders again at every execution (the query runs without
     sequential scans, so even a generic plan of it reads the email index: see
-    :func:`_index_only`)."""
+    :func:`crmcore.api.index_scans_only`)."""
     columns = (_TABLE.c.email_normalised, _TABLE.c.id, _TABLE.c.deleted_at.is_(None))
     if postgresql:
         emails = bindparam("emails", type_=ARRAY(_TABLE.c.email_normalised.type))
@@ -216,8 +201,6 @@ _GET_MANY = {pg: _by_ids([_TABLE.c.id, _TABLE.c.owner_id, _TABLE.c.deleted_at.is
 _CURRENT = {pg: _by_ids([_TABLE.c.id, _TABLE.c.deleted_at.is_not(None), *_VALUES], pg)
             for pg in (False, True)}
 _BY_EMAIL = {pg: _by_email(pg) for pg in (False, True)}
-_SEQSCAN = sa_select(func.current_setting("enable_seqscan"))
-_SET_SEQSCAN = sa_select(func.set_config("enable_seqscan", bindparam("value"), True))
 
 
 class ContactStore:
@@ -253,13 +236,13 @@ class ContactStore:
         bin is left out here, and the ids sorted here, because a condition on ``deleted_at`` or
         an ORDER BY id lets SQLite (no statistics) and PostgreSQL (statistics that lag behind an
         import) walk every live contact for each chunk instead; on PostgreSQL sequential scans
-        are also off for the query (see :func:`_index_only`)."""
+        are also off for the query (see :func:`crmcore.api.index_scans_only`)."""
         wanted = sorted({e for e in (normalise_email(x) for x in emails) if e})
         out: dict[str, list[int]] = {}
         if not wanted:
             return out
         statement = _BY_EMAIL[_postgresql(session)]
-        with _index_only(session):
+        with index_scans_only(session):
             for chunk in _chunks(wanted):
                 for email, record_id, live in session.execute(statement, {"emails": chunk}):
                     if live:
