@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 from contextlib import contextmanager
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-__all__ = ["index_scans_only"]
+__all__ = ["index_scans_only", "refresh_statistics"]
 
 _SEQSCAN = select(func.current_setting("enable_seqscan"))
 _SET_SEQSCAN = select(func.set_config("enable_seqscan", bindparam("value"), True))
@@ -31,3 +33,21 @@ def index_scans_only(session: Session) -> Iterator[None]:
         yield
     finally:
         connection.execute(_SET_SEQSCAN, {"value": before})
+
+
+def refresh_statistics(crm: Any, table: str) -> bool:
+    """On PostgreSQL, ``ANALYZE`` ``table`` (a name of our own schema, never user input) in a
+    transaction of its own, so the planner knows how many rows it now holds: a table filled by
+    a first sync or an import looks empty until autovacuum comes round, and the planner then
+    reads all of it for each lookup. Returns whether it ran; elsewhere, or when the database
+    refuses (a role that does not own the table), nothing happens: the statistics only make
+    lookups faster, and autovacuum still brings them up to date later."""
+    engine = crm.engine
+    if engine.dialect.name != "postgresql":
+        return False
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f'ANALYZE "{table}"'))
+    except SQLAlchemyError:
+        return False
+    return True

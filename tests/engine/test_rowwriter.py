@@ -147,18 +147,3 @@ def test_row_reader_never_leaves_a_prepared_statement_on_postgresql(tables):
             "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%rw_ours%'")).scalar()
         assert prepared == 0
 
-
-def test_index_scans_only_turns_sequential_scans_off_for_its_block_alone(tables):
-    from crmcore.planner import index_scans_only
-
-    engine, _, _ = tables
-    with Session(engine) as session:
-        if engine.dialect.name != "postgresql":
-            with index_scans_only(session):  # nothing to do elsewhere, and no error
-                pass
-            return
-        setting = "SELECT current_setting('enable_seqscan')"
-        assert session.execute(text(setting)).scalar() == "on"
-        with index_scans_only(session):
-            assert session.execute(text(setting)).scalar() == "off"
-        assert session.execute(text(setting)).scalar() == "on"
