@@ -187,7 +187,7 @@ class RowReader:
 def _unprepared(connection: Any, sql: str, params: tuple) -> list[tuple]:
     """Run ``sql`` through psycopg without ever preparing it. psycopg prepares a query it has
     run five times, and PostgreSQL then soon keeps one generic plan for it, in which an ``IN``
-    list of parameters is no constant: every row is compared with every key, one by one (50 to
+    list of parameters is not a known value: every row is compared with every key, one by one (50 to
     70 ms a lookup of 500 links among 10,000, against 2 ms when planned with the values)."""
     cursor = connection.connection.dbapi_connection.cursor()
     try:
