@@ -12,7 +12,7 @@ from sqlmodel import Session
 from crmcore.changes import record_changes, tracking
 from crmcore.errors import CrmError
 from crmcore.models import User, utcnow
-from crmcore.planner import index_scans_only, refresh_statistics
+from crmcore.planner import refresh_statistics
 from crmcore.sync.batch import LINK_COLUMNS, Batch, LinkState
 from crmcore.sync.lock import checkpoint, heartbeat
 from crmcore.sync.models import SyncLink
@@ -47,13 +47,12 @@ class Applier:
         reader = _LINKS_BY_REMOTE if by_remote else _LINKS_BY_RECORD
         at = 1 if by_remote else 0  # the key's place in LINK_COLUMNS
         head = [self.ctx.connection_id, self.ctx.module.name]
-        with index_scans_only(session):  # the links table a first sync fills looks empty
-            for start in range(0, len(values), _CHUNK):
-                chunk = values[start:start + _CHUNK]
-                # always _CHUNK values (the last repeated): one statement, compiled once
-                chunk += chunk[-1:] * (_CHUNK - len(chunk))
-                for row in reader.run(session, head + chunk):  # plain rows: a batch reads hundreds
-                    found[row[at]] = LinkState(*row)  # LINK_COLUMNS are in its fields' order
+        for start in range(0, len(values), _CHUNK):
+            chunk = values[start:start + _CHUNK]
+            # always _CHUNK values (the last repeated): one statement, compiled once
+            chunk += chunk[-1:] * (_CHUNK - len(chunk))
+            for row in reader.run(session, head + chunk):  # plain rows: a batch reads hundreds
+                found[row[at]] = LinkState(*row)  # LINK_COLUMNS are in its fields' order
         return found
 
     def _none_yet(self, session: Session) -> bool:

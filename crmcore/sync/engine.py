@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from crmcore.app import CRM
@@ -162,22 +162,15 @@ class SyncEngine:
         if self.report is None:
             return None
         own = self.state.own_changes  # the pull's own writes: the push passes over them
+        newest: dict[int, int] = {}  # record id -> its newest change not our own
         with self.ctx.crm.session() as session:
             start = checkpoint(session, self.ctx.connection_id, self.ctx.module.name).crm_seq
-            if own:
-                newest: dict[int, int] = {}  # record id -> its newest change not our own
-                for seq, record_id in session.execute(
-                        select(Change.seq, Change.record_id).where(
-                            Change.module == self.ctx.module.name, Change.seq > start)):
-                    if seq not in own and seq > newest.get(record_id, 0):
-                        newest[record_id] = seq
-                seqs = newest.values()
-            else:
-                seqs = [seq for (seq,) in session.execute(
-                    select(func.max(Change.seq)).where(Change.module == self.ctx.module.name,
-                                                       Change.seq > start)
-                    .group_by(Change.record_id))]
-            self._push_seqs = sorted(seqs)
+            for seq, record_id in session.execute(
+                    select(Change.seq, Change.record_id).where(
+                        Change.module == self.ctx.module.name, Change.seq > start)):
+                if seq not in own and seq > newest.get(record_id, 0):
+                    newest[record_id] = seq
+        self._push_seqs = sorted(newest.values())
         return len(self._push_seqs)
 
     def _commit_observed(self, commit: Callable[..., None]) -> Callable[..., None]:

@@ -112,7 +112,7 @@ class RunState:
     # the CRM record
     # change seqs of CRM writes this run made and fingerprinted into their links: the push
     # passes over them (a record changed by someone else too has that other change to show)
-    own_changes: "SeqSet" = field(default_factory=lambda: SeqSet())
+    own_changes: SeqSet = field(default_factory=SeqSet)
     # bulk creates awaiting their echo: CRM record id by its fingerprint as sent (the email is
     # one of the keys it hashes); the read-back links an echo with that fingerprint without
     # looking its email up (a fingerprint only: a first sync holds one per record it created)
