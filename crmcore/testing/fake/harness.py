@@ -29,8 +29,13 @@ class FakeHarness(RemoteHarness):
         done = env.invoke(["sync", "configure", "fake", "--url", self.remote.url, "--username",
                            self.remote.username], input=self.remote.password + "\n")
         assert done.exit_code == 0, done.output
+        self.configured(env)
         tested = env.invoke(["sync", "test", "fake"])
         assert tested.exit_code == 0, tested.output
+
+    def configured(self, env: CrmEnv) -> None:
+        """Called by :meth:`connect` once the connection is saved, before the ``crm sync test``
+        that ends the connecting: a harness can change the connection's settings here."""
 
     def break_credentials(self, env: CrmEnv) -> None:
         done = env.invoke(["sync", "configure", "fake", "--password", "-"], input="wrong\n")
