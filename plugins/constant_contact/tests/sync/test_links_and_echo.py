@@ -153,26 +153,33 @@ def test_an_echo_changed_before_it_is_read_back_is_matched_by_email(world, monke
     assert world.remote("bulk3@example.com")["job_title"] == "Edited there"
 
 
+def _after_first_push_batch(monkeypatch, action) -> list[int]:
+    """Run ``action`` (someone working in the CRM) right after the push's first batch; returns
+    the list that gets the size of each batch the push handles."""
+    from crmcore.sync.push import Pusher
+
+    inner = Pusher._push_records
+    calls: list[int] = []
+
+    def then_act(self, record_ids, last_seq):
+        inner(self, record_ids, last_seq)
+        calls.append(len(record_ids))
+        if len(calls) == 1:
+            action()
+
+    monkeypatch.setattr(Pusher, "_push_records", then_act)
+    return calls
+
+
 def test_an_echo_whose_crm_record_was_linked_since_the_bulk_create_goes_by_email(world, monkeypatch):
     """A record bulk-created, then given another email while the push runs, is sent again (one
     by one: linked at once); the echo of the first send, read back later, is no longer its echo
     (the record has a link and another email) and is matched by email as before, not linked a
     second time to the same CRM record."""
-    from crmcore.sync.push import Pusher
-
     ids = sorted(world.add(first_name=f"P{i}", last_name="Bulk", email=f"bulk{i}@example.com")
                  for i in range(25))
     moved = ids[3]
-    inner = Pusher._push_records
-    calls: list[int] = []
-
-    def then_edited(self, record_ids, last_seq):  # someone edits one after the bulk create
-        inner(self, record_ids, last_seq)
-        calls.append(len(record_ids))
-        if len(calls) == 1:
-            world.update(moved, email="moved3@example.com")
-
-    monkeypatch.setattr(Pusher, "_push_records", then_edited)
+    calls = _after_first_push_batch(monkeypatch, lambda: world.update(moved, email="moved3@example.com"))
     world.sync()
     assert calls == [25, 1]
     links = {link.record_id: link.remote_id for link in world.links()}
@@ -187,22 +194,15 @@ def test_records_bulk_created_twice_with_other_emails_are_echoed_by_the_last_sen
     """Records bulk-created, then given other emails while the push runs, are bulk-created again:
     only the last send's echo is theirs; the first send's contacts are matched by email as
     before (no CRM record has those emails now, so each becomes a CRM contact of its own)."""
-    from crmcore.sync.push import Pusher
-
     ids = sorted(world.add(first_name=f"P{i}", last_name="Bulk", email=f"bulk{i}@example.com")
                  for i in range(25))
     moved = ids[:12]  # more than an import's threshold: the second send is an import too
-    inner = Pusher._push_records
-    calls: list[int] = []
 
-    def then_edited(self, record_ids, last_seq):
-        inner(self, record_ids, last_seq)
-        calls.append(len(record_ids))
-        if len(calls) == 1:
-            for number, record_id in enumerate(moved):
-                world.update(record_id, email=f"moved{number}@example.com")
+    def edit() -> None:
+        for number, record_id in enumerate(moved):
+            world.update(record_id, email=f"moved{number}@example.com")
 
-    monkeypatch.setattr(Pusher, "_push_records", then_edited)
+    calls = _after_first_push_batch(monkeypatch, edit)
     world.sync()
     assert calls == [25, 12]
     links = {link.record_id: link.remote_id for link in world.links()}
@@ -220,21 +220,10 @@ def test_an_echo_whose_crm_record_was_deleted_during_the_push_goes_by_email(worl
     """A record bulk-created, then deleted in the CRM while the push runs (the push meets it again,
     deleted and unlinked): its echo is matched by email as before, not linked to the record in
     the recycle bin as if it were live."""
-    from crmcore.sync.push import Pusher
-
     ids = sorted(world.add(first_name=f"P{i}", last_name="Bulk", email=f"bulk{i}@example.com")
                  for i in range(25))
     gone = ids[3]
-    inner = Pusher._push_records
-    calls: list[int] = []
-
-    def then_deleted(self, record_ids, last_seq):
-        inner(self, record_ids, last_seq)
-        calls.append(len(record_ids))
-        if len(calls) == 1:
-            world.delete(gone)
-
-    monkeypatch.setattr(Pusher, "_push_records", then_deleted)
+    calls = _after_first_push_batch(monkeypatch, lambda: world.delete(gone))
     world.sync()
     assert calls == [25, 1]
     links = {link.record_id: link for link in world.links()}
