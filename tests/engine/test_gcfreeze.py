@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import gc
 
-from crmcore.gcfreeze import gc_frozen
+from crmcore.gcfreeze import YOUNG_THRESHOLD, gc_frozen
 
 
 def test_objects_that_exist_are_frozen_inside_and_given_back_after():
     assert gc.get_freeze_count() == 0
+    before = gc.get_threshold()
     with gc_frozen() as froze:
         assert froze and gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (max(before[0], YOUNG_THRESHOLD), *before[1:])
         with gc_frozen() as again:  # nested (or a second batch at once): left as it is
             assert not again and gc.get_freeze_count() > 0
         assert gc.get_freeze_count() > 0  # the inner block gave nothing back
+        assert gc.get_threshold()[0] == max(before[0], YOUNG_THRESHOLD)
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
+
+
+def test_a_higher_threshold_set_by_the_program_is_kept():
+    before = gc.get_threshold()
+    gc.set_threshold(YOUNG_THRESHOLD * 2, *before[1:])
+    try:
+        with gc_frozen():
+            assert gc.get_threshold()[0] == YOUNG_THRESHOLD * 2
+    finally:
+        gc.set_threshold(*before)
 
 
 def test_given_back_when_the_block_fails_and_nothing_done_with_the_collector_off():
@@ -24,6 +38,7 @@ def test_given_back_when_the_block_fails_and_nothing_done_with_the_collector_off
     except RuntimeError:
         pass
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold()[0] < YOUNG_THRESHOLD  # set back
     gc.disable()
     try:
         with gc_frozen() as froze:
