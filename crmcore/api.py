@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from crmcore.bulkinsert import column_binder, insert_tuples
     from crmcore.changes import record_change, record_changes
     from crmcore.gcfreeze import gc_frozen
+    from crmcore.jsonbody import decode_json_body, encode_json_body
     from crmcore.planner import index_scans_only
     from crmcore.cli import CrmGroup
     from crmcore.cli.context import acting_user, pass_crm
@@ -55,6 +56,8 @@ _LAZY: dict[str, str] = {
     "column_binder": "crmcore.bulkinsert",
     "insert_tuples": "crmcore.bulkinsert",
     "gc_frozen": "crmcore.gcfreeze",
+    "encode_json_body": "crmcore.jsonbody",
+    "decode_json_body": "crmcore.jsonbody",
     "index_scans_only": "crmcore.planner",
     "record_change": "crmcore.changes",
     "record_changes": "crmcore.changes",
@@ -222,6 +225,7 @@ __all__ = [
     "CrmError", "NotFound", "PermissionDenied", "ValidationError",
     "FieldSpec", "ModuleSpec", "RecordSnapshot", "RecordStore", "record_change", "record_changes",
     "insert_tuples", "column_binder", "gc_frozen", "index_scans_only",
+    "encode_json_body", "decode_json_body",
     "Connector", "ConnectorSession", "OAuthServer", "RemotePage", "RemoteRecord", "RemoteWrite",
     "WriteOutcome", "OMIT", "Transform",
     "ApiClient", "ApiError", "HttpDefaults", "QuotaExhausted", "RateLimited", "TransientError",

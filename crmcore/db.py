@@ -2,6 +2,8 @@
 
 SQLite is the embedded default (WAL journal, foreign keys on, a busy timeout so a background sync
 and a CLI command can share the file); any SQLAlchemy URL works, PostgreSQL is tested for real.
+JSON columns are written and read through orjson (:mod:`crmcore.jsonbody`): a sync stores the
+remote values of every link it makes.
 """
 from __future__ import annotations
 
@@ -12,11 +14,14 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from crmcore.jsonbody import decode_json_body, json_text
+
 
 def make_engine(url: str) -> Engine:
     """Create an engine with the settings each backend needs."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               json_serializer=json_text, json_deserializer=decode_json_body)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - trivial
@@ -29,7 +34,8 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, json_serializer=json_text,
+                         json_deserializer=decode_json_body)
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import requests
 
 from crmcore.errors import CrmError
+from crmcore.jsonbody import decode_json_body, encode_json_body
 from crmcore.redact import Secrets, redact_body, redact_url
 from crmcore.service_clock import ServiceClock
 from crmcore.transport import check_plain_http, is_loopback
@@ -104,9 +105,7 @@ class ApiResponse:
 
     def json(self) -> Any:
         """The body as JSON; raises ``ValueError`` when it is not."""
-        import json as _json
-
-        return _json.loads(self.body)
+        return decode_json_body(self.body)
 
     def header_list(self, name: str) -> list[str]:
         """Every value of header ``name`` as received (repeated headers kept apart)."""
@@ -380,11 +379,12 @@ class ApiClient:
             headers["Authorization"] = f"Bearer {token}"
         if json is not None:
             headers["Content-Type"] = "application/json"
+            data = encode_json_body(json)  # not requests' json=: the standard library's encoder
         if extra:
             headers.update(extra)
         if isinstance(data, str):
             data = data.encode("utf-8")
-        return self._session.request(method, url, params=params, json=json, data=data,
+        return self._session.request(method, url, params=params, data=data,
                                      headers=headers, timeout=self.timeout, allow_redirects=False)
 
     def _unreachable(self, exc: Exception, label: str, retries: int) -> TransientError:
@@ -493,15 +493,22 @@ def _header_values(response: requests.Response, name: str) -> list[str]:
 def _body(response: requests.Response) -> Any:
     if not response.content:
         return None
-    try:
-        return response.json()
-    except ValueError:
-        return response.text  # whole: secrets are scrubbed before it is cut
+    return _json_or_text(response)  # whole text: secrets are scrubbed before it is cut
 
 
 def _decode(response: requests.Response) -> Any:
     if response.status_code == 204 or not response.content:
         return None
+    return _json_or_text(response)
+
+
+def _json_or_text(response: requests.Response) -> Any:
+    """The answer's JSON, else its text. UTF-8 (what RFC 8259 requires) is decoded by orjson;
+    any other encoding by ``requests``, which guesses it from the bytes."""
+    try:
+        return decode_json_body(response.content)
+    except ValueError:
+        pass
     try:
         return response.json()
     except ValueError:

@@ -1,13 +1,13 @@
 """What the sync engine works on: links as it edits them, a batch's decisions, its settings."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Text, cast
 
+from crmcore.jsonbody import decode_json_body
 from crmcore.sync.models import SyncLink
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ class LinkState:
         """The remote side's mapped values as last synced (None: not known)."""
         value = self._remote_values
         if value.__class__ is str:
-            value = self._remote_values = json.loads(value)
+            value = self._remote_values = decode_json_body(value)
         return value
 
     @remote_values.setter

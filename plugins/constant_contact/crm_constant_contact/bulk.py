@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crmcore.api import ApiClient, ApiError, QuotaExhausted, RateLimited, TransientError
-from crmcore.api import RemoteWrite
+from crmcore.api import RemoteWrite, encode_json_body
 
 from crm_constant_contact import answers, translate
 
@@ -87,7 +87,7 @@ def single_path_reason(w: RemoteWrite) -> str | None:
 
 def split_rows(rows: Sequence[dict[str, Any]]) -> tuple[list[list[int]], list[int]]:
     """Row indexes grouped into imports of at most ``MAX_IMPORT_ROWS`` rows and
-    ``MAX_IMPORT_BYTES`` encoded bytes (as ``requests`` encodes JSON), and the indexes of rows
+    ``MAX_IMPORT_BYTES`` encoded bytes (as :class:`ApiClient` encodes JSON), and the indexes of rows
     too large for any import on their own."""
     budget = MAX_IMPORT_BYTES - IMPORT_ENVELOPE_BYTES
     groups: list[list[int]] = []
@@ -95,7 +95,7 @@ def split_rows(rows: Sequence[dict[str, Any]]) -> tuple[list[list[int]], list[in
     current: list[int] = []
     used = 0
     for index, row in enumerate(rows):
-        size = len(json.dumps(row)) + 2  # ", " between rows; ensure_ascii keeps it 1 byte a char
+        size = len(encode_json_body(row)) + 1  # UTF-8 bytes, and the "," between rows
         if size > budget:
             too_large.append(index)
             continue
