@@ -11,6 +11,7 @@ containers that all live until the batch is written, so most of those collection
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -19,6 +20,7 @@ __all__ = ["gc_frozen"]
 # allocations (net of frees) of container objects between two collections of the youngest
 # generation while a block runs; CPython's default is 700 (gc.get_threshold()[0])
 YOUNG_THRESHOLD = 20_000
+_LOCK = threading.Lock()
 
 
 @contextmanager
@@ -26,21 +28,29 @@ def gc_frozen() -> Iterator[bool]:
     """While the block runs, the objects that exist when it starts are left out of Python's
     cycle collections (:func:`gc.freeze`); they are taken back when it ends
     (:func:`gc.unfreeze`), and the youngest generation's threshold is raised to
-    :data:`YOUNG_THRESHOLD` (never lowered), then set back. Yields whether it froze anything.
+    :data:`YOUNG_THRESHOLD` (never lowered, and left at 0 when the program set 0), then set
+    back to what it was when the block started. Yields whether it froze anything.
 
     What becomes garbage during the block is collected as before; a cycle already unreachable
     when it starts waits for the first collection after it (objects freed by reference counting
     are freed at once, frozen or not). Does nothing, yielding False, when the collector is off or
     objects are frozen already (a server that forked so, or another block still running in this
     process: the first block to end gives everything back, which only costs speed)."""
-    if not gc.isenabled() or gc.get_freeze_count():
+    with _LOCK:  # two runs starting at once (the scheduler's threads): one of them freezes
+        if not gc.isenabled() or gc.get_freeze_count():
+            froze = False
+        else:
+            froze = True
+            thresholds = gc.get_threshold()
+            gc.freeze()
+            if thresholds[0]:  # 0: the program turned automatic collections off; left so
+                gc.set_threshold(max(thresholds[0], YOUNG_THRESHOLD), *thresholds[1:])
+    if not froze:
         yield False
         return
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(max(thresholds[0], YOUNG_THRESHOLD), *thresholds[1:])
     try:
         yield True
     finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        with _LOCK:
+            gc.set_threshold(*thresholds)
+            gc.unfreeze()

@@ -21,6 +21,38 @@ def test_objects_that_exist_are_frozen_inside_and_given_back_after():
     assert gc.get_threshold() == before
 
 
+def test_automatic_collections_turned_off_by_the_program_stay_off():
+    before = gc.get_threshold()
+    gc.set_threshold(0, *before[1:])
+    try:
+        with gc_frozen() as froze:
+            assert froze and gc.get_threshold()[0] == 0
+        assert gc.get_threshold()[0] == 0
+    finally:
+        gc.set_threshold(*before)
+
+
+def test_two_blocks_starting_at_once_in_threads_leave_the_collector_as_it_was():
+    import threading
+
+    before = gc.get_threshold()
+    start = threading.Barrier(8)
+    froze: list[bool] = []
+
+    def one() -> None:
+        start.wait()
+        with gc_frozen() as did:
+            froze.append(did)
+
+    threads = [threading.Thread(target=one) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(froze) == 8 and any(froze)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
 def test_a_higher_threshold_set_by_the_program_is_kept():
     before = gc.get_threshold()
     gc.set_threshold(YOUNG_THRESHOLD * 2, *before[1:])
