@@ -379,7 +379,8 @@ class ApiClient:
             headers["Authorization"] = f"Bearer {token}"
         if json is not None:
             headers["Content-Type"] = "application/json"
-            data = encode_json_body(json)  # not requests' json=: the standard library's encoder
+            if data is None:  # as requests did: data, when given, is the body
+                data = encode_json_body(json)  # not requests' json=: the standard library's
         if extra:
             headers.update(extra)
         if isinstance(data, str):
