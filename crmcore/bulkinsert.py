@@ -6,15 +6,16 @@ SQLite gets one driver-level ``executemany`` of plain tuples and PostgreSQL (psy
 both spare the per-row parameter handling of a Core executemany (a dict per row, each value's
 type processing looked up again), and ``COPY`` also the driver's per-row statement handling.
 The ``COPY`` is in PostgreSQL's binary format with each column's type given (a third of the text
-format's client CPU per row here) when psycopg knows every column's type by name, in text otherwise.
+format's client CPU per row here) when every column's type, as the database has it, is one whose
+binary form it knows and every value is of the Python type that form takes; in text otherwise.
 Any other database gets the driver-level ``executemany`` too. Values are bound as SQLAlchemy binds
 them (each column type's bind processing), and a database refusing the rows raises SQLAlchemy's
 errors, as a Core statement would.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
+from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
@@ -41,7 +42,7 @@ def insert_tuples(connection: Connection, table: Table, columns: tuple[str, ...]
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
         preparer = dialect.identifier_preparer
         names = ", ".join(preparer.quote(name) for name in columns)
-        types = _copy_types(connection, table, columns)
+        types = _binary_types(connection, table, columns, rows)
         options = " (FORMAT BINARY)" if types else ""
         _copy(connection, f"COPY {preparer.format_table(table)} ({names}) FROM STDIN{options}",
               rows, types)
@@ -65,30 +66,66 @@ def insert_tuples(connection: Connection, table: Table, columns: tuple[str, ...]
 _STATEMENTS: dict[tuple, tuple[str, Callable[[tuple], tuple] | None]] = {}
 
 
-# (table, columns) -> the PostgreSQL type name of each column, or None: not all known to psycopg
-_COPY_TYPES: dict[tuple[str, tuple[str, ...]], list[str] | None] = {}
+# (engine URL, schema, table, columns) -> the PostgreSQL type of each column as the database
+# has it (pg_type.typname), or None for a column with a type the binary COPY leaves to text
+_COPY_TYPES: dict[tuple, list[str] | None] = {}
+
+
+def _is_int(low: int, high: int) -> Callable[[Any], bool]:
+    return lambda value: value.__class__ is int and low <= value <= high
+
+
+# what a binary COPY takes for each type: only the values its binary dumper writes as the text
+# format's parsing would store them (anything else sends the whole COPY as text, as before)
+_BINARY_TAKES: dict[str, Callable[[Any], bool]] = {
+    "int2": _is_int(-2 ** 15, 2 ** 15 - 1),
+    "int4": _is_int(-2 ** 31, 2 ** 31 - 1),
+    "int8": _is_int(-2 ** 63, 2 ** 63 - 1),
+    "bool": lambda value: value.__class__ is bool,
+    "text": lambda value: isinstance(value, str),
+    "varchar": lambda value: isinstance(value, str),
+    "date": lambda value: value.__class__ is date,
+    "timestamptz": lambda value: value.__class__ is datetime and value.tzinfo is not None,
+    "float8": lambda value: value.__class__ is float,
+    # JSON text (stored as it is, see _json_texts_as_they_are) or psycopg's own wrapper
+    "json": lambda value: isinstance(value, str) or type(value).__name__ == "Json",
+    "jsonb": lambda value: isinstance(value, str) or type(value).__name__ == "Jsonb",
+}
 _JSON_TYPES = ("json", "jsonb")
-_LENGTH = re.compile(r"\(.*\)")  # VARCHAR(64) -> VARCHAR
 
 
-def _copy_types(connection: Connection, table: Table, columns: tuple[str, ...]) -> list[str] | None:
-    """The PostgreSQL type of each column (psycopg's name), for a binary ``COPY``; None when
-    psycopg knows one of them by no name (that ``COPY`` then goes in text, which PostgreSQL
-    parses itself)."""
-    key = (table.name, columns)
+def _column_types(connection: Connection, table: Table, columns: tuple[str, ...]) -> list[str] | None:
+    """Each column's type as the database has it (not as the model says: a migration may have
+    made it another), read once per database, table and columns; None when one of them has a
+    type :data:`_BINARY_TAKES` does not know."""
+    key = (connection.engine.url, table.schema, table.name, columns)
     if key not in _COPY_TYPES:
-        dialect = connection.dialect
-        known = connection.connection.driver_connection.adapters.types
-        names: list[str] | None = []
-        for column in columns:
-            declared = _LENGTH.sub("", table.c[column].type.compile(dialect=dialect)).strip().lower()
-            info = known.get(declared)
-            if info is None:
-                names = None
-                break
-            names.append(info.name)
-        _COPY_TYPES[key] = names
+        qualified = connection.dialect.identifier_preparer.format_table(table)
+        found = dict(connection.exec_driver_sql(
+            "SELECT a.attname, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+            " WHERE a.attrelid = CAST(%(table)s AS regclass) AND a.attnum > 0"
+            " AND NOT a.attisdropped", {"table": qualified}).all())
+        types = [found.get(column) for column in columns]
+        _COPY_TYPES[key] = types if all(t in _BINARY_TAKES for t in types) else None
     return _COPY_TYPES[key]
+
+
+def _binary_types(connection: Connection, table: Table, columns: tuple[str, ...],
+                  rows: list[tuple]) -> list[str] | None:
+    """The column types for a binary ``COPY`` of ``rows``, or None when it must go as text: a
+    column of a type left to text, or a value the binary format would not store as the text
+    format does (an int for a text column, a str for an int one, a naive time: PostgreSQL
+    parses those itself from text, or refuses them with its own error)."""
+    types = _column_types(connection, table, columns)
+    if types is None:
+        return None
+    for i, name in enumerate(types):
+        takes = _BINARY_TAKES[name]
+        for row in rows:
+            value = row[i]
+            if value is not None and not takes(value):
+                return None
+    return types
 
 
 def _copy(connection: Connection, statement: str, rows: list[tuple],

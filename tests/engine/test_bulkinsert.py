@@ -65,11 +65,13 @@ def test_rows_are_stored_as_sqlalchemy_stores_them(engine):
     assert mine[2][:5] == sqlalchemys[2][:5]
     assert mine[2][5] == '{"kept":  "as it is"}'  # JSON text already: stored as it is, not quoted
     if engine.dialect.name == "postgresql":
-        assert bulkinsert._copy_types(engine.connect(), ours, COLUMNS) == [
-            "int4", "varchar", "date", "timestamptz", "bool", "json", "text"]
+        with engine.connect() as connection:
+            bound = _bound(connection, ours, COLUMNS, ROWS)
+            assert bulkinsert._binary_types(connection, ours, COLUMNS, bound) == [
+                "int4", "varchar", "date", "timestamptz", "bool", "json", "text"]
 
 
-def test_a_column_psycopg_knows_by_no_name_goes_as_text(engine):
+def test_a_float_column_is_stored_too(engine):
     metadata = MetaData()
     table = _table(metadata, "bi_float", Column("score", Float))
     metadata.create_all(engine)
@@ -78,8 +80,9 @@ def test_a_column_psycopg_knows_by_no_name_goes_as_text(engine):
     with engine.begin() as connection:
         insert_tuples(connection, table, columns, _bound(connection, table, columns, rows))
         scores = connection.execute(select(table.c.score).order_by(table.c.id)).scalars().all()
-        if engine.dialect.name == "postgresql":
-            assert bulkinsert._copy_types(connection, table, columns) is None
+        if engine.dialect.name == "postgresql":  # float8 and the others: binary
+            bound = _bound(connection, table, columns, rows)
+            assert bulkinsert._binary_types(connection, table, columns, bound) is not None
     assert scores == [2.5, None]
 
 
@@ -93,3 +96,30 @@ def test_a_refused_row_raises_sqlalchemys_error(engine):
                           _bound(connection, table, COLUMNS, [ROWS[0], ROWS[0]]))
     with engine.connect() as connection:
         assert connection.execute(select(table.c.id)).all() == []
+
+
+def test_the_database_s_own_column_types_count_not_the_model_s(engine):
+    """A migration made the column wider than the model says: stored all the same."""
+    metadata = MetaData()
+    table = _table(metadata, "bi_drift")
+    metadata.create_all(engine)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.exec_driver_sql("ALTER TABLE bi_drift ALTER COLUMN id TYPE bigint, "
+                                       "ALTER COLUMN flag TYPE varchar(5) USING flag::text")
+    with engine.begin() as connection:
+        insert_tuples(connection, table, ("id", "name"), [(2 ** 40, "wide"), (7, "small")])
+        assert connection.execute(select(table.c.id).order_by(table.c.id)).scalars().all() == [
+            7, 2 ** 40]
+
+
+def test_values_of_another_python_type_are_stored_as_the_text_format_stores_them(engine):
+    """A connector's int version in a text column, an id as text: PostgreSQL parses them, as
+    before (a binary COPY would refuse them)."""
+    metadata = MetaData()
+    table = _table(metadata, "bi_loose")
+    metadata.create_all(engine)
+    with engine.begin() as connection:
+        insert_tuples(connection, table, ("id", "name", "note"), [(1, "a", 42), ("2", "b", None)])
+        rows = connection.execute(select(table.c.id, table.c.note).order_by(table.c.id)).all()
+    assert [tuple(row) for row in rows] == [(1, "42"), (2, None)]
