@@ -17,6 +17,14 @@ from sqlmodel import Session, create_engine
 from crmcore.jsonbody import decode_json_body, json_text
 
 
+# SQLite copies the write-ahead log into the database file (a checkpoint: pages written all over
+# the file, then an fsync) once the log passes this many pages; its default, 1000 (4 MB), is
+# less than one batch of a large sync, which then paid a checkpoint at nearly every commit (17 s
+# of a 100k + 100k first sync's 88 here, 8 s with this). Every commit is in the log either way,
+# so durability is the same; the log file grows to about 40 MB before it is reused.
+WAL_CHECKPOINT_PAGES = 10_000
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine with the settings each backend needs."""
     if url.startswith("sqlite"):
@@ -29,6 +37,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
             cur.close()
 
         return engine

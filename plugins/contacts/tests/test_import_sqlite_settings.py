@@ -9,6 +9,7 @@ import io
 import pytest
 
 from crm_contacts import csvimport
+from crmcore.db import WAL_CHECKPOINT_PAGES
 
 
 def _settings(session) -> tuple[int, int, str, int]:
@@ -30,7 +31,7 @@ def test_an_import_changes_the_cache_and_checkpoints_for_its_time_only(store_ses
     assert report.count("created") == csvimport.BATCH_ROWS + 10
     during = (-csvimport.PAGE_CACHE_KIB, csvimport.CHECKPOINT_PAGES, "wal", 1)
     # the first row, the last (after the first commit) and the end of the import
-    assert seen == [during, during, before] and before[1:] == (1000, "wal", 1)
+    assert seen == [during, during, before] and before[1:] == (WAL_CHECKPOINT_PAGES, "wal", 1)
     assert _settings(session) == before
 
 
