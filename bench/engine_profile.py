@@ -151,6 +151,12 @@ def main() -> None:
     parser.add_argument("--phase", default="initial", choices=("initial", "no_change", "one_percent"),
                         help="the sync --profile profiles")
     args = parser.parse_args()
+    if args.profile and args.profile.endswith(".txt"):
+        try:
+            import pyinstrument  # noqa: F401
+        except ImportError:
+            parser.error("a .txt profile needs pyinstrument, which the project does not install: "
+                         "'.venv/bin/pip install pyinstrument', or give a .prof file (cProfile)")
     import sync_bench
 
     with _setup(args.size, args.database_url) as (crm, user, sandbox, connection_id):
