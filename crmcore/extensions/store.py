@@ -146,6 +146,10 @@ def install(crm: CRM, user: User, names: list[str]) -> list[Manifest]:
     offer = available(crm)
     for manifest in plan:
         _install_one(crm, user, manifest, offer[manifest.name])
+    if plan:
+        from crmcore.migrations.status import remember_heads
+
+        remember_heads(crm)  # the next command's schema check then needs no Alembic
     return plan
 
 

@@ -8,10 +8,11 @@ once Alembic has found it (:func:`crmcore.migrations.runner.script_facts`), it i
 cheap; a later command whose files hash the same takes the head from the record and imports no
 Alembic at all.
 
-Nothing here reads revisions itself. A missing entry (the first command after an install or an
-upgrade, whose cache is cold, or after any change to a revision file), an unreadable folder or
-an unreadable or unwritable cache all mean Alembic is loaded and asked, with its own messages
-and errors, exactly as without the cache.
+Nothing here reads revisions itself. An install or an upgrade records the heads it reached
+(:func:`crmcore.migrations.status.remember_heads`, with Alembic loaded already), so the command
+after it finds them. A missing entry (after any other change to a revision file, a new package
+version say), an unreadable folder or an unreadable or unwritable cache all mean Alembic is
+loaded and asked, with its own messages and errors, exactly as without the cache.
 """
 from __future__ import annotations
 

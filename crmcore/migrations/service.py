@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from crmcore.errors import NotFound, PermissionDenied
 from crmcore.migrations import runner
-from crmcore.migrations.status import status
+from crmcore.migrations.status import remember_heads, status
 
 if TYPE_CHECKING:
     from crmcore.app import CRM
@@ -92,4 +92,5 @@ def upgrade_database(crm: "CRM", progress: runner.Progress | None = None,
     if backup:
         result.backup = backup_sqlite(crm)
     result.changed = runner.upgrade_all(crm, progress=progress)
+    remember_heads(crm)  # the next command's schema check then needs no Alembic
     return result
