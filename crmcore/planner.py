@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
-from contextlib import contextmanager
 
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -31,8 +31,13 @@ def index_scans_only(session: Session) -> Iterator[None]:
     connection.execute(_SET_SEQSCAN, {"value": "off"})
     try:
         yield
-    finally:
-        connection.execute(_SET_SEQSCAN, {"value": before})
+    except BaseException:
+        # a failed statement leaves the transaction refusing every other one until its
+        # rollback, which drops the setting anyway: the block's own error is what propagates
+        with suppress(SQLAlchemyError):
+            connection.execute(_SET_SEQSCAN, {"value": before})
+        raise
+    connection.execute(_SET_SEQSCAN, {"value": before})
 
 
 def refresh_statistics(crm: Any, table: str) -> bool:

@@ -41,3 +41,21 @@ def test_a_sync_that_inserts_many_links_brings_their_statistics_up_to_date(fake_
         assert connection.execute(text(
             "SELECT reltuples FROM pg_class WHERE oid = 'crm_sync_link'::regclass")).scalar() == 5
     # (-1 until the table is first analyzed: autovacuum would take a minute or more)
+
+
+def test_a_statement_failing_inside_the_block_raises_its_own_error(database_url):
+    import pytest
+    from sqlalchemy.exc import ProgrammingError
+
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            if engine.dialect.name != "postgresql":
+                return
+            with pytest.raises(ProgrammingError, match="no_such_table"):
+                with index_scans_only(session):
+                    session.execute(text("SELECT * FROM no_such_table"))
+            session.rollback()
+            assert session.execute(text("SELECT current_setting('enable_seqscan')")).scalar() == "on"
+    finally:
+        engine.dispose()
