@@ -64,6 +64,6 @@ def decode_json_body(data: bytes | str) -> Any:
     if _LONG_RUN in raw.translate(_DIGITS_ONLY):
         return json.loads(data)
     try:
-        return orjson.loads(data)
+        return orjson.loads(raw)  # the bytes already made for the check, not made again
     except orjson.JSONDecodeError:
         return json.loads(data)

@@ -15,14 +15,13 @@ Choices the protocol leaves open:
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from itertools import repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ARRAY, any_, bindparam, func, insert, text, update
+from sqlalchemy import ARRAY, any_, bindparam, insert, text, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
