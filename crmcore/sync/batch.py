@@ -48,6 +48,9 @@ class LinkState:
     # from the link row until something asks for it (a batch reads hundreds, uses a few)
     _remote_values: dict[str, Any] | str | None = field(default=None, repr=False)
     remote_version: str | None = None
+    # the remote id the link row holds (None: not read from a row): a row keeping it is
+    # updated without writing that indexed column again (see Applier._save_links)
+    stored_remote_id: str | None = field(default=None, repr=False)
 
     @property
     def remote_values(self) -> dict[str, Any] | None:
@@ -66,7 +69,7 @@ class LinkState:
         """The link state of a ``crm_sync_link`` row read with :data:`LINK_COLUMNS`."""
         return cls(row.record_id, row.remote_id, row.crm_fingerprint, row.remote_fingerprint,
                    row.remote_updated_at, row.crm_deleted, row.remote_deleted, row.id,
-                   row.remote_values, row.remote_version)
+                   row.remote_values, row.remote_version, row.remote_id)
 
 
 _LINKS = SyncLink.__table__
@@ -87,7 +90,8 @@ class Batch:
     # records: their values, their link and their log item (both get the id at the commit)
     mark_for_push: set[int] = field(default_factory=set)
     dropped_links: set[int] = field(default_factory=set)  # link rows to forget (by row id)
-    # remote id -> (key values, fingerprint) of the remote record a write copies: the record
-    # read back after the write usually has the same keys, and then the same fingerprint
+    # remote id -> (key values, fingerprint) of what a CRM write copies (a remote record, or
+    # the CRM values a pulled change leads to): the record read back after the write usually
+    # has the same keys, and then the same fingerprint, not computed again
     remote_keys: dict[str, tuple[list[Any], str]] = field(default_factory=dict)
 

@@ -7,6 +7,7 @@ deletes nothing for being absent.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from crmcore.contract.cursors import OVERLAP, CursorInvalid  # noqa: F401  (OVERLAP re-exported)
 from crmcore.contract.records import RemoteRecord
@@ -90,13 +91,13 @@ class Puller:
             emails.discard(None)
             by_email = self.ctx.store.find_by_email(session, emails) if emails else {}
             candidates = {i for ids in by_email.values() for i in ids}
-            record_ids = {link.record_id for link in links.values()} | candidates
-            snaps = self.ctx.store.get_many(session, record_ids)
+            remote_keys, changed = self._linked_keys(records, links)
+            snaps = self.ctx.store.get_many(session, changed | candidates)
             taken = self.applier.links_by(session, SyncLink.record_id, candidates)
-        for record in records:
+        for record, keys in zip(records, remote_keys):
             link = links.get(record.remote_id)
             if link is not None:
-                self._pull_linked(batch, record, link, snaps.get(link.record_id))
+                self._pull_linked(batch, record, link, snaps.get(link.record_id), *keys)
             elif record.remote_id in echoes:
                 self._link_echo(batch, record, *echoes[record.remote_id])
             elif record.deleted:  # unlinked and deleted: its email still blocks a create there
@@ -137,9 +138,33 @@ class Puller:
         self.resolver.seen(link, record, fingerprint)
         batch.links[record_id] = link
 
+    def _linked_keys(self, records: list[RemoteRecord], links: dict[str, LinkState]
+                     ) -> tuple[list[tuple[list[Any], str] | None], set[int]]:
+        """Each record's remote key values and fingerprint (None for an unlinked one), in
+        order, and the CRM record ids of the linked records that differ from their link: only
+        those need the CRM side read. Most of a page after a write is that write read back, or
+        an overlap re-read."""
+        mapping = self.ctx.mapping
+        key_values, fingerprint_of = mapping.remote_key_values, mapping.fingerprint_of
+        out: list[tuple[list[Any], str] | None] = []
+        changed: set[int] = set()
+        for record in records:
+            link = links.get(record.remote_id)
+            if link is None:
+                out.append(None)
+                continue
+            keys = key_values(record.values)
+            remote_fp = fingerprint_of(keys)
+            out.append((keys, remote_fp))
+            if remote_fp != link.remote_fingerprint or record.deleted != link.remote_deleted:
+                changed.add(link.record_id)
+        return out, changed
+
     def _pull_linked(self, batch: Batch, record: RemoteRecord, link: LinkState,
-                     snap: RecordSnapshot | None) -> None:
-        remote_fp = self.ctx.mapping.remote_fingerprint(record.values)
+                     snap: RecordSnapshot | None, remote_keys: list[Any], remote_fp: str) -> None:
+        """``snap``: the CRM record, None when it is gone for good (or was not read, as the
+        record matches its link: see :meth:`_linked_keys`); ``remote_keys`` and ``remote_fp``:
+        the record's key values and fingerprint."""
         if remote_fp == link.remote_fingerprint and record.deleted == link.remote_deleted:
             return  # our own write read back, or an overlap re-read
         if snap is None or self.state.link_only:  # CRM record gone for good, or a one-way settle read
@@ -166,7 +191,7 @@ class Puller:
                               snap.id, record.remote_id,
                               f"conflict: changed on both sides; the {self.ctx.connector.label} "
                               "change is newer, so it replaces the CRM version"))
-        self.resolver.apply_remote(batch, record, link, snap, remote_fp)
+        self.resolver.apply_remote(batch, record, link, snap, remote_fp, remote_keys)
 
     def _pull_unlinked(self, batch: Batch, record: RemoteRecord, matches: list[int],
                        snaps: dict[int, RecordSnapshot], taken: dict[int, LinkState]) -> None:

@@ -68,6 +68,7 @@ class Pusher:
         deletes: list[tuple[RecordSnapshot, LinkState]] = []
         handled = self._hand_over(batch, ids, snaps, links)
         left_out: dict[int, set[str]] = {}  # CRM fields not sent: the remote's value is no news
+        fingerprints: dict[int, str] = {}  # of the records' CRM values, where worked out here
         for record_id in ids:
             snap = snaps.get(record_id)
             if snap is None or record_id in handled or (self.ctx.config.dry_run and record_id in self.state.pulled):
@@ -84,9 +85,10 @@ class Pusher:
                     else:
                         deletes.append((snap, link))
                 continue
-            if (link is not None and not link.crm_deleted and
-                    self.ctx.mapping.crm_fingerprint(snap.values) == link.crm_fingerprint):
-                continue  # unchanged since the last sync, or the pull's own write
+            if link is not None and not link.crm_deleted:
+                fingerprint = fingerprints[record_id] = self.ctx.mapping.crm_fingerprint(snap.values)
+                if fingerprint == link.crm_fingerprint:
+                    continue  # unchanged since the last sync, or the pull's own write
             mapped = self.ctx.mapping.to_remote(snap.values)
             reason = mapped.skip_reason
             email = normalise_email(snap.values.get(self.ctx.crm_email_field)) if link is None else None
@@ -123,7 +125,8 @@ class Pusher:
         by_key = {w.key: w for w in writes + rewritten + second_round}
         for outcome in outcomes:
             self._after_write(batch, outcome, snaps[outcome.key], links.get(outcome.key),
-                              by_key[outcome.key], left_out.get(outcome.key, set()))
+                              by_key[outcome.key], left_out.get(outcome.key, set()),
+                              fingerprints.get(outcome.key))
         self._delete(batch, deletes)
         if self.state.bulk_sent_as:  # bulk-created earlier in this run, linked now (a
             for record_id, link in batch.links.items():  # deleted twin's survivor): likewise
@@ -340,7 +343,9 @@ class Pusher:
 
     def _after_write(self, batch: Batch, outcome: WriteOutcome, snap: RecordSnapshot,
                      link: LinkState | None, write: RemoteWrite,
-                     left_out: set[str] = frozenset()) -> None:
+                     left_out: set[str] = frozenset(), fingerprint: str | None = None) -> None:
+        """Log a write's outcome and make the link it leaves; ``fingerprint``: that of
+        ``snap.values`` when already worked out (None: worked out here)."""
         name = self.resolver.name(snap.values)
         if outcome.error:
             self.ctx.log.add(Item(self.ctx.side, "skipped", self.ctx.module.name, name, snap.id,
@@ -350,7 +355,7 @@ class Pusher:
             self.ctx.log.add(Item(self.ctx.side, "created", self.ctx.module.name, name, snap.id, None))
             self._forget_sent(snap.id)  # sent before in this run (another email): this send counts
             if self.ctx.crm_email_field is not None:  # the email is in what the fingerprint hashes
-                fingerprint = self.ctx.mapping.crm_fingerprint(snap.values)
+                fingerprint = fingerprint or self.ctx.mapping.crm_fingerprint(snap.values)
                 self.state.bulk_sent[fingerprint] = snap.id
                 self.state.bulk_sent_as[snap.id] = fingerprint
             return
@@ -363,8 +368,9 @@ class Pusher:
         self.ctx.log.add(Item(self.ctx.side, action, self.ctx.module.name, name, snap.id,
                           outcome.remote_id, reason))
         new = LinkState(snap.id, outcome.remote_id or write.remote_id,
-                        row_id=existing.row_id if existing else None)
-        new.crm_fingerprint = self.ctx.mapping.crm_fingerprint(snap.values)
+                        row_id=existing.row_id if existing else None,
+                        stored_remote_id=existing.stored_remote_id if existing else None)
+        new.crm_fingerprint = fingerprint or self.ctx.mapping.crm_fingerprint(snap.values)
         if record is None:  # a bulk update: the remote now holds what was sent
             new.remote_fingerprint = new.crm_fingerprint
             new.remote_values = {**(write.previous or {}), **write.values}

@@ -55,7 +55,12 @@ class Resolver:
         link.remote_version = record.version
 
     def apply_remote(self, batch: Batch, record: RemoteRecord, link: LinkState,
-                      snap: RecordSnapshot, remote_fp: str) -> None:
+                      snap: RecordSnapshot, remote_fp: str,
+                      remote_keys: list[Any] | None = None) -> None:
+        """The remote record's state comes to the CRM record ``snap`` (updated, restored or
+        deleted), logged; ``remote_fp`` is its fingerprint and ``remote_keys``, when known, its
+        key values (:meth:`FieldMapping.remote_key_values`): the CRM values it leads to usually
+        have the same, and then the same fingerprint, which is not computed again."""
         self.seen(link, record, remote_fp)
         batch.links[link.record_id] = link
         name = self.name(snap.values, record.values)
@@ -85,7 +90,12 @@ class Resolver:
                               record.remote_id, None))
         self.state.pulled.add(snap.id)
         link.crm_deleted = False
-        link.crm_fingerprint = self.ctx.mapping.crm_fingerprint(new_values)
+        mapping = self.ctx.mapping
+        keys = mapping.crm_key_values(new_values)
+        link.crm_fingerprint = (mapping.fingerprint_like(keys, remote_keys, remote_fp)
+                                if remote_keys is not None else mapping.fingerprint_of(keys))
+        if diff or snap.deleted:  # written at the commit: what it reads back is likely these keys
+            batch.remote_keys[record.remote_id] = (keys, link.crm_fingerprint)
 
     def merge_first_match(self, batch: Batch, record: RemoteRecord, link: LinkState,
                            snap: RecordSnapshot, why: str | None = None) -> None:
