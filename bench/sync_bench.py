@@ -125,14 +125,15 @@ def _sync(crm, sandbox, connection_id, records: int, shown) -> dict:
             "phases": summary.phases}
 
 
-def _change(crm, user, sandbox, fraction: float) -> int:
-    """Edit ``fraction`` of the linked contacts on each side (different ones)."""
+def _change(crm, user, sandbox, fraction: float, seed: int = 11) -> int:
+    """Edit ``fraction`` of the linked contacts on each side (different ones, drawn with
+    ``seed``); returns how many on each side."""
     from sqlmodel import select
 
     from crmcore.models import User
     from crmcore.sync.models import SyncLink
 
-    rng = random.Random(11)
+    rng = random.Random(seed)
     with crm.session() as session:
         links = list(session.exec(select(SyncLink).where(SyncLink.crm_deleted == False)))  # noqa: E712
     k = max(1, int(len(links) * fraction))
