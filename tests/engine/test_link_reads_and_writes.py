@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 
 def test_the_pull_reads_the_crm_side_of_changed_records_only(fake_world, monkeypatch):
@@ -80,7 +80,20 @@ def test_a_link_keeps_or_changes_its_remote_id_as_it_says(fake_world):
         links[first].crm_fingerprint = "kept-id"
         links[second].remote_id = "moved-elsewhere"
         links[second].crm_fingerprint = "new-id"
-        applier._save_links(session, links.values())
+        updates: list[str] = []
+
+        def seen(conn, cursor, statement, parameters, context, executemany):
+            if statement.lstrip().upper().startswith("UPDATE"):
+                updates.append(statement)
+
+        event.listen(w.crm.engine, "before_cursor_execute", seen)
+        try:
+            applier._save_links(session, links.values())
+        finally:
+            event.remove(w.crm.engine, "before_cursor_execute", seen)
+    # one statement for each kind: the indexed remote_id column is set only where it changed
+    assert len(updates) == 2, updates
+    assert sorted("remote_id" in statement for statement in updates) == [False, True]
     after = _link_rows(w)
     assert after[first] == (before[first][0], "kept-id")
     assert after[second] == ("moved-elsewhere", "new-id")

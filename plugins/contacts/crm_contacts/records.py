@@ -360,13 +360,17 @@ class ContactStore:
             changed_ids.append(record_id)
         by_fields: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for record_id, changed in pending.items():
-            row = {**changed, "email_normalised": normalise_email(current[record_id]["email"]),
-                   "modified_at": now, "_id": record_id}
-            by_fields.setdefault(tuple(sorted(changed)), []).append(row)
+            # The email's indexed lookup column is written only when the email changed: an
+            # indexed column in an UPDATE costs SQLite an index delete and insert per row even
+            # when its value is the same (most sync updates change a name or a phone).
+            row = {**changed, "modified_at": now, "_id": record_id}
+            if "email" in changed:
+                row["email_normalised"] = normalise_email(current[record_id]["email"])
+            by_fields.setdefault(tuple(sorted(row.keys() - {"modified_at", "_id"})),
+                                 []).append(row)
         for fields, rows in by_fields.items():
             session.execute(update(table).where(table.c.id == bindparam("_id")).values(
-                {name: bindparam(name) for name in (*fields, "email_normalised", "modified_at")}),
-                rows)
+                {name: bindparam(name) for name in (*fields, "modified_at")}), rows)
         record_changes(session, MODULE, changed_ids, "update", user.id)
         return results
 

@@ -93,3 +93,42 @@ def test_the_last_update_of_a_record_wins_whatever_fields_the_others_change(env)
         values = store.get_many(s, [record_id])[record_id].values
         assert (values["email"], values["title"]) == ("d@example.com", "Countess")
         assert store.find_by_email(s, ["d@example.com"]) == {"d@example.com": [record_id]}
+
+
+def test_the_email_lookup_column_is_written_only_when_the_email_changes(env):
+    """An update that leaves the email alone does not write ``email_normalised`` (an indexed
+    column: writing it costs an index update per row even with the same value); one that
+    changes the email writes it, so matching by email follows."""
+    from sqlalchemy import event
+
+    from crmcore.users import get_user
+
+    crm = env.crm()
+    store = crm.plugins.modules["contacts"].spec.records
+    with crm.session() as s:
+        user = get_user(s, "admin")
+        ids = store.create_many(s, [{"last_name": "Lovelace", "email": "ada@example.com"},
+                                    {"last_name": "Hopper", "email": "grace@example.com"}], user)
+    updates: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("UPDATE CONTACT"):
+            updates.append(statement)
+
+    event.listen(crm.engine, "before_cursor_execute", seen)
+    try:
+        with crm.session() as s:
+            user = get_user(s, "admin")
+            assert store.update_many(s, [(ids[0], {"title": "Countess"}),
+                                         (ids[1], {"email": "Amazing.Grace@Example.com"})],
+                                     user) == [None, None]
+    finally:
+        event.remove(crm.engine, "before_cursor_execute", seen)
+    assert len(updates) == 2, updates
+    title_only = [u for u in updates if "title" in u]
+    email = [u for u in updates if "email =" in u or "email=" in u]
+    assert len(title_only) == 1 and "email_normalised" not in title_only[0]
+    assert len(email) == 1 and "email_normalised" in email[0]
+    with crm.session() as s:
+        assert store.find_by_email(s, ["amazing.grace@example.com", "ada@example.com"]) == {
+            "amazing.grace@example.com": [ids[1]], "ada@example.com": [ids[0]]}
