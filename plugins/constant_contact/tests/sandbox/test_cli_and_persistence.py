@@ -44,7 +44,7 @@ def test_command_rejects_an_unknown_refresh_mode():
 
 def _start(data: Path) -> tuple[subprocess.Popen, dict[str, str]]:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(PLUGIN_ROOT), os.environ.get("PYTHONPATH")])))
-    proc = subprocess.Popen([sys.executable, "-u", "-m", "crm_constant_contact.sandbox", "--port", "0",
+    proc = subprocess.Popen([sys.executable, "-u", "-X", "faulthandler", "-m", "crm_constant_contact.sandbox", "--port", "0",
                              "--data", str(data), "--auto-approve", "--no-rate-limits"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     lines = []
@@ -57,7 +57,14 @@ def _start(data: Path) -> tuple[subprocess.Popen, dict[str, str]]:
 
 def _stop(proc: subprocess.Popen, sig: int) -> str:
     proc.send_signal(sig)
-    out, err = proc.communicate(timeout=10)
+    try:
+        out, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        # started with -X faulthandler: SIGABRT makes it print every thread's stack, so a
+        # sandbox that does not stop says where it hangs
+        proc.send_signal(signal.SIGABRT)
+        out, err = proc.communicate(timeout=30)
+        raise AssertionError(f"the sandbox did not stop within 30 s of signal {sig}:\n{out}\n{err}")
     assert proc.returncode == 0, err
     return out
 
