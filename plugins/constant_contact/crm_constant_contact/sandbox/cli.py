@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 import signal
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,40 @@ import click
 
 from .control import Sandbox
 from .oauth import REFRESH_MODES
+
+
+#: Seconds between the main thread's checks for a stop signal (and for the end of ``run_for``).
+STOP_POLL = 0.1
+
+
+def _serve_until_stopped(run_for: float | None) -> None:
+    """Return after ``run_for`` seconds (None: never) or once SIGINT (Ctrl-C) or SIGTERM arrives.
+
+    The handlers only set a flag, and the main thread looks at it every :data:`STOP_POLL`
+    seconds. Neither a ``KeyboardInterrupt`` raised inside a lock's wait nor an
+    ``Event.set()`` from a handler (which deadlocks when the signal lands while the main
+    thread holds the event's lock) is involved, and a wake-up that never reaches a thread
+    blocked without a timeout cannot keep the sandbox from stopping. Off the main thread
+    (no signal handlers can be set there) only ``run_for`` and ``KeyboardInterrupt`` end it.
+    """
+    stopped: list[int] = []
+    handled = (signal.SIGINT, signal.SIGTERM)
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in handled:
+            previous[signum] = signal.signal(signum, lambda signum, _frame: stopped.append(signum))
+    deadline = None if run_for is None else time.monotonic() + run_for
+    try:
+        while not stopped:
+            left = STOP_POLL if deadline is None else min(STOP_POLL, deadline - time.monotonic())
+            if left <= 0:
+                return
+            time.sleep(left)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def describe(sb: Sandbox) -> str:
@@ -69,16 +104,8 @@ def sandbox_command(port: int, host: str, data_file: Path | None, auto_approve: 
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc}. "
                                    "Pick another --port (0 picks a free one).") from exc
     click.echo(describe(sb))
-    stop = threading.Event()
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        stop.wait(run_for)
-    except KeyboardInterrupt:
-        pass
+        _serve_until_stopped(run_for)
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
         sb.stop()
         click.echo("Sandbox stopped." + (f" State saved to {data_file}." if data_file else ""))
