@@ -363,11 +363,12 @@ class ContactStore:
             # The email's indexed lookup column is written only when the email changed: an
             # indexed column in an UPDATE costs SQLite an index delete and insert per row even
             # when its value is the same (most sync updates change a name or a phone).
+            fields = tuple(sorted(changed))
             row = {**changed, "modified_at": now, "_id": record_id}
             if "email" in changed:
-                row["email_normalised"] = normalise_email(current[record_id]["email"])
-            by_fields.setdefault(tuple(sorted(row.keys() - {"modified_at", "_id"})),
-                                 []).append(row)
+                row["email_normalised"] = normalise_email(changed["email"])
+                fields += ("email_normalised",)
+            by_fields.setdefault(fields, []).append(row)
         for fields, rows in by_fields.items():
             session.execute(update(table).where(table.c.id == bindparam("_id")).values(
                 {name: bindparam(name) for name in (*fields, "modified_at")}), rows)
