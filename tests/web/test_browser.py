@@ -144,7 +144,7 @@ def test_admin_walks_the_whole_path(browser, site):
     expect(page.get_by_text("Sync finished")).to_be_visible(timeout=60_000)
     page.screenshot(path=str(shots / "05-sync-window.png"), full_page=True)
 
-    page.get_by_role("link", name="Sync Log").first.click()
+    page.get_by_role("link", name="Sync Log", exact=True).first.click()
     expect(page.get_by_role("heading", name="Sync Log: Constant Contact")).to_be_visible()
     page.screenshot(path=str(shots / "06-sync-log.png"), full_page=True)
     page.get_by_role("link", name=re.compile(r"^2 created in Constant Contact, run \d+")).click()
