@@ -23,6 +23,7 @@ import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -32,7 +33,7 @@ from sqlmodel import Session
 from crmcore.app import CRM
 from crmcore.contract.connector import Connector, ConnectorSession
 from crmcore.contract.cursors import OVERLAP
-from crmcore.contract.records import RemotePage
+from crmcore.contract.records import RemotePage, RemoteRecord
 from crmcore.models import Change, User
 from crmcore.modules import ModuleSpec
 from crmcore.progress import StepReport
@@ -215,7 +216,8 @@ class _CommitTimedCRM:
 
 class _ObservedSession:
     """The connector session as the parts see it: the same in every way, except that each page
-    of ``read_changes`` is counted once handled, and the connector's ``sleep`` between polls of
+    of ``read_changes`` holds each remote record once (:func:`newest_copies`) and is counted
+    once handled, and the connector's ``sleep`` between polls of
     its bulk jobs (when it has one) is timed as phase "wait_for_activities"."""
 
     def __init__(self, inner: ConnectorSession, engine: SyncEngine) -> None:
@@ -227,6 +229,7 @@ class _ObservedSession:
 
     def read_changes(self, cursor: str | None, fields: Sequence[str]) -> Iterator[RemotePage]:
         for page in self._inner.read_changes(cursor, fields):
+            page = newest_copies(page)
             yield page
             self._engine.records_read(len(page.records))
 
@@ -235,3 +238,24 @@ class _ObservedSession:
 
     def __setattr__(self, name: str, value: Any) -> None:
         setattr(self._inner, name, value)
+
+
+def newest_copies(page: RemotePage) -> RemotePage:
+    """``page`` with each remote record once: of copies with the same ``remote_id`` (a service
+    paging while records change, a connector merging two sources), the one with the newest
+    ``updated_at`` stays, at the place of the first; on a tie, or without times to compare, the
+    later copy. The page itself when no record repeats (the usual case, checked in one pass).
+
+    Handled twice, the copies would be created or linked twice in one transaction, which the
+    links' unique (connection, module, remote id) index refuses: the run would fail, and fail
+    again on every retry of the same page."""
+    records = page.records
+    if len({record.remote_id for record in records}) == len(records):
+        return page
+    kept: dict[str, RemoteRecord] = {}
+    for record in records:
+        held = kept.get(record.remote_id)
+        if (held is None or record.updated_at is None or held.updated_at is None
+                or record.updated_at >= held.updated_at):
+            kept[record.remote_id] = record
+    return replace(page, records=list(kept.values()))
