@@ -75,7 +75,7 @@ def _instrument() -> None:
 
     store, links, fields = records.ContactStore, applier.Applier, mapping.FieldMapping
     parts = [  # (owner, attribute, label)
-        (store, "create_many", "store.create_many (incl. validation)"),
+        (store, "create_many_returning", "store.create_many_returning (incl. validation)"),
         (records, "clean", "validation clean()"),
         (store, "update_many", "store.update_many"),
         (store, "get_many", "store.get_many"),

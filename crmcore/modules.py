@@ -65,6 +65,15 @@ class RecordStore(Protocol):
         to ``create`` one by one when a store lacks it."""
         ...
 
+    def create_many_returning(self, session: Session, values_list: list[Mapping[str, Any]],
+                              user: "User") -> list["RecordSnapshot | Exception"]:
+        """:meth:`create_many` that returns, in order, each new record's snapshot as stored
+        (equal to what ``get_many`` would read back in the same session) instead of its id, or
+        the ``ValidationError`` that kept that one out. The engine fingerprints a batch's new
+        records from these, without reading them back. Optional: without it the engine calls
+        ``create_many`` (or ``create``) and reads the new records back with ``get_many``."""
+        ...
+
     def update(self, session: Session, record_id: int, values: Mapping[str, Any], user: "User") -> None:
         """Change the given fields only (a restore too when the record is in the recycle bin)."""
         ...

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from crmcore.changes import record_changes, tracking
 from crmcore.errors import CrmError
 from crmcore.models import User, utcnow
+from crmcore.modules import RecordSnapshot
 from crmcore.planner import refresh_statistics
 from crmcore.sync.batch import LINK_COLUMNS, Batch, LinkState
 from crmcore.sync.lock import checkpoint, heartbeat
@@ -75,18 +76,23 @@ class Applier:
         with self.ctx.crm.session() as session:
             owner = session.get(User, self.ctx.owner.id)
             written: set[int] = set()
+            kept: dict[int, RecordSnapshot] = {}  # new records as the store says it stored them
             with tracking(session) as changes:  # the store's writes: {seq: record id}
-                for (values, link, item), new_id in zip(batch.created,
-                                                        self._create(session, batch.created, owner)):
+                for (values, link, item), new_id in zip(
+                        batch.created, self._create(session, batch.created, owner, kept)):
                     if isinstance(new_id, int):
                         link.record_id = item.record_id = new_id
                         batch.links[new_id] = link
                         written.add(new_id)
                 written |= self._apply_ops(session, batch, owner)
+            for op in batch.crm_ops:  # written again after its create: read back as it is now
+                kept.pop(op.record_id, None)
             # fingerprint what the store kept (it may normalise), so the next run sees no change
             mapping = self.ctx.mapping
             in_step: set[int] = set()  # records whose link now matches what the store kept
-            for record_id, snap in self.ctx.store.get_many(session, written).items():
+            snaps = self.ctx.store.get_many(session, written.difference(kept))
+            snaps.update((record_id, kept[record_id]) for record_id in written.intersection(kept))
+            for record_id, snap in snaps.items():
                 link = batch.links.get(record_id)
                 if link is not None and not snap.deleted:
                     keys = mapping.crm_key_values(snap.values)
@@ -174,13 +180,24 @@ class Applier:
             written.add(record_id)
         return written
 
-    def _create(self, session: Session, created: list, owner: User) -> list:
-        """Create the batch's new CRM records at once when the store can; log the refused."""
+    def _create(self, session: Session, created: list, owner: User,
+                kept: dict[int, RecordSnapshot]) -> list:
+        """Create the batch's new CRM records at once when the store can; log the refused.
+        Returns each new id or the refusal, in order; puts into ``kept`` the snapshot of each
+        new record when the store returns them (``create_many_returning``)."""
         values_list = [values for values, _, _ in created]
         if not values_list:
             return []
+        returning = getattr(self.ctx.store, "create_many_returning", None)
         create_many = getattr(self.ctx.store, "create_many", None)
-        if create_many is not None:
+        if returning is not None:
+            results = []
+            for result in returning(session, values_list, owner):
+                if isinstance(result, RecordSnapshot):
+                    kept[result.id] = result
+                    result = result.id
+                results.append(result)
+        elif create_many is not None:
             results = create_many(session, values_list, owner)
         else:
             results = []

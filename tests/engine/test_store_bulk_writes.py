@@ -1,5 +1,6 @@
 """The engine writes a batch's CRM updates through the store's optional ``update_many``, and one
-by one through ``update`` for a store (a third-party module) that lacks it: same outcome."""
+by one through ``update`` for a store (a third-party module) that lacks it: same outcome. Its new
+CRM records likewise go through ``create_many_returning``, ``create_many`` or ``create``."""
 from __future__ import annotations
 
 import pytest
@@ -50,3 +51,47 @@ def test_remote_edits_reach_the_crm_with_or_without_update_many(fake_world, monk
             crm_id for crm_id, _ in pairs)
     else:
         assert sorted(calls["update"]) == sorted(crm_id for crm_id, _ in pairs)
+
+
+@pytest.mark.parametrize("store_api", ["create_many_returning", "create_many", "create only"])
+def test_remote_records_new_to_the_crm_with_each_store_api(fake_world, monkeypatch, store_api):
+    """A first sync creates the remote records in the CRM through the store's most capable
+    create: with ``create_many_returning`` the new records are fingerprinted from its
+    snapshots, without reading them back through ``get_many``; with ``create_many`` or
+    ``create`` (a third-party store) they are read back. Either way the next sync finds
+    nothing to do."""
+    from crm_contacts.records import ContactStore
+
+    read: list[int] = []
+    get_many = ContactStore.get_many
+
+    def reading(self, session, ids):
+        ids = list(ids)
+        read.extend(ids)
+        return get_many(self, session, ids)
+
+    monkeypatch.setattr(ContactStore, "get_many", reading)
+    returning = ContactStore.create_many_returning
+
+    def create_many(self, session, values_list, user):  # as a store without the snapshots
+        return [getattr(r, "id", r) for r in returning(self, session, values_list, user)]
+
+    if store_api != "create_many_returning":
+        monkeypatch.delattr(ContactStore, "create_many_returning")
+        monkeypatch.setattr(ContactStore, "create_many", create_many)
+    if store_api == "create only":
+        monkeypatch.delattr(ContactStore, "create_many")
+    w = fake_world()
+    remote_ids = [w.harness.create(w.harness.new_values(i)) for i in range(4)]
+    first = w.sync()
+    read_by_the_sync = set(read)
+    assert w.writes(first) == {"crm": {"created": 4}, "fake": {}}, first.counts
+    created = set(w.records())
+    assert len(created) == 4 and sorted(w.harness.live()) == sorted(remote_ids)
+    if store_api == "create_many_returning":
+        assert not read_by_the_sync & created, read_by_the_sync
+    else:
+        assert created <= read_by_the_sync, read_by_the_sync
+    again = w.sync()
+    assert w.writes(again) == {"crm": {}, "fake": {}}, again.counts
+    w.assert_converged()

@@ -278,6 +278,14 @@ class ContactStore:
                     user: "User") -> list[int | ValidationError]:
         """Create many contacts in one insert (a sync's first run brings thousands); returns,
         in order, each new id or the ValidationError that kept that one out."""
+        return [result.id if isinstance(result, RecordSnapshot) else result
+                for result in self.create_many_returning(session, values_list, user)]
+
+    def create_many_returning(self, session: Session, values_list: list[Mapping[str, Any]],
+                              user: "User") -> list[RecordSnapshot | ValidationError]:
+        """:meth:`create_many`, each new contact given as its snapshot: the values as inserted
+        (cleaned, every field, as :meth:`get_many` reads them back), owned by ``user``, live,
+        modified now."""
         rows: list[dict[str, Any]] = []
         slots: list[int | ValidationError] = []
         for values in values_list:
@@ -288,9 +296,14 @@ class ContactStore:
                 continue
             slots.append(len(rows))
             rows.append(row)
-        ids = _insert_rows(session, rows, user.id, utcnow())
+        now = utcnow()
+        ids = _insert_rows(session, rows, user.id, now)
         record_changes(session, MODULE, ids, "create", user.id)
-        return [slot if isinstance(slot, ValidationError) else ids[slot] for slot in slots]
+        fields = itemgetter(*FIELD_NAMES)
+        return [slot if isinstance(slot, ValidationError) else
+                RecordSnapshot(ids[slot], dict(zip(FIELD_NAMES, fields(rows[slot]))), user.id,
+                               False, now)
+                for slot in slots]
 
     def update(self, session: Session, record_id: int, values: Mapping[str, Any],
                user: "User") -> None:
