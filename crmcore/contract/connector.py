@@ -59,8 +59,9 @@ class ConnectorSession(ABC):
         """Remote records changed since ``cursor`` (the opaque string this connector returned in
         a page's ``cursor`` last time; None: read everything live), deleted ones included (as
         tombstones), in pages. ``fields`` are the remote fields the mapping uses, so the read
-        asks for no more. A record may come more than once (of its copies in one page the core
-        takes the one with the newest ``updated_at``, on a tie the later). Raises
+        asks for no more. A record may come more than once: of its copies in one page the core
+        takes the one with the newest ``updated_at`` (on a tie, or when one has none, the
+        later); a later page must not hold a copy older than an earlier page's. Raises
         :class:`crmcore.contract.cursors.CursorInvalid` when ``cursor`` can no longer be used
         (the core then reads again from None)."""
 

@@ -241,10 +241,11 @@ class _ObservedSession:
 
 
 def newest_copies(page: RemotePage) -> RemotePage:
-    """``page`` with each remote record once: of copies with the same ``remote_id`` (a service
-    paging while records change, a connector merging two sources), the one with the newest
-    ``updated_at`` stays, at the place of the first; on a tie, or without times to compare, the
-    later copy. The page itself when no record repeats (the usual case, checked in one pass).
+    """``page`` with each remote record once, at the place of its first copy. Of copies with the
+    same ``remote_id`` (a service paging while records change, say) the one with the newest
+    ``updated_at`` stays, the later one on a tie; when a copy has no ``updated_at``, so that
+    they cannot all be compared, the last copy in the page stays. The page itself when no
+    record repeats (the usual case, checked in one pass).
 
     Handled twice, the copies would be created or linked twice in one transaction, which the
     links' unique (connection, module, remote id) index refuses: the run would fail, and fail
@@ -252,10 +253,13 @@ def newest_copies(page: RemotePage) -> RemotePage:
     records = page.records
     if len({record.remote_id for record in records}) == len(records):
         return page
-    kept: dict[str, RemoteRecord] = {}
+    copies: dict[str, list[RemoteRecord]] = {}
     for record in records:
-        held = kept.get(record.remote_id)
-        if (held is None or record.updated_at is None or held.updated_at is None
-                or record.updated_at >= held.updated_at):
-            kept[record.remote_id] = record
-    return replace(page, records=list(kept.values()))
+        copies.setdefault(record.remote_id, []).append(record)
+    kept = []
+    for same in copies.values():
+        if any(record.updated_at is None for record in same):
+            kept.append(same[-1])
+        else:  # max keeps the first of equal keys: the position breaks a tie for the later copy
+            kept.append(max(reversed(same), key=lambda record: record.updated_at))
+    return replace(page, records=kept)

@@ -56,3 +56,45 @@ def test_a_linked_record_twice_in_a_page_is_updated_once_with_its_newest_values(
     [record] = w.records().values()
     assert record["title"] == "Newest"
     w.assert_converged()
+
+
+def _copy(remote_id: str, at, tag: str):
+    from crmcore.api import RemoteRecord
+    return RemoteRecord(remote_id, {"tag": tag}, at)
+
+
+def _kept(records):
+    from crmcore.sync.engine import newest_copies
+    return [(r.remote_id, r.values["tag"]) for r in newest_copies(RemotePage(records)).records]
+
+
+def test_of_timed_copies_the_newest_stays_whatever_their_order_and_a_tie_goes_to_the_later():
+    import itertools
+    from datetime import datetime, timezone
+
+    t = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    copies = [_copy("a", t + timedelta(seconds=2), "newest"), _copy("a", t, "old"),
+              _copy("a", t + timedelta(seconds=1), "middle")]
+    for order in itertools.permutations(copies):
+        assert _kept([_copy("x", t, "x"), *order]) == [("x", "x"), ("a", "newest")], order
+    tie = [_copy("a", t, "first"), _copy("b", t, "b"), _copy("a", t, "second")]
+    assert _kept(tie) == [("a", "second"), ("b", "b")]  # at the place of the first copy
+
+
+def test_copies_that_cannot_all_be_compared_leave_the_last_one():
+    from datetime import datetime, timezone
+
+    t = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    newer, none, older = (_copy("a", t + timedelta(seconds=2), "newer"), _copy("a", None, "none"),
+                          _copy("a", t, "older"))
+    assert _kept([newer, none, older]) == [("a", "older")]
+    assert _kept([newer, older, none]) == [("a", "none")]
+    assert _kept([none, newer, older]) == [("a", "older")]
+    assert _kept([none, newer]) == [("a", "newer")]
+
+
+def test_a_page_without_repeats_is_passed_on_as_it_is():
+    from crmcore.sync.engine import newest_copies
+
+    page = RemotePage([_copy("a", None, "a"), _copy("b", None, "b")], cursor="c1")
+    assert newest_copies(page) is page
