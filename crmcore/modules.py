@@ -70,8 +70,10 @@ class RecordStore(Protocol):
         """:meth:`create_many` that returns, in order, each new record's snapshot as stored
         (equal to what ``get_many`` would read back in the same session) instead of its id, or
         the ``ValidationError`` that kept that one out. The engine fingerprints a batch's new
-        records from these, without reading them back. Optional: without it the engine calls
-        ``create_many`` (or ``create``) and reads the new records back with ``get_many``."""
+        records from these, without reading them back (a plain id instead of a snapshot is read
+        back). Optional: without it, or when a subclass overrides ``create_many`` below the
+        class that defines it (see :func:`optional_method`), the engine calls ``create_many``
+        (or ``create``) and reads the new records back with ``get_many``."""
         ...
 
     def update(self, session: Session, record_id: int, values: Mapping[str, Any], user: "User") -> None:
@@ -98,6 +100,38 @@ class RecordStore(Protocol):
         """What a person calls this record in a log line."""
         ...
 
+
+
+OPTIONAL_METHODS = ("create_many", "create_many_returning", "update_many")
+
+
+def optional_method(store: Any, name: str) -> Any:
+    """The bound optional :class:`RecordStore` method ``name`` of ``store`` (one of
+    :data:`OPTIONAL_METHODS`), or None when the store lacks it: when it has no such attribute,
+    or only inherits the protocol's empty body (a store written as ``class S(RecordStore)``).
+
+    ``create_many_returning`` also counts as missing when the store's class overrides
+    ``create_many`` below the class that defines ``create_many_returning`` (a subclass of a
+    module's store that changes how records are created): the engine then calls that
+    ``create_many``, as it did before the store had ``create_many_returning``."""
+    if name not in OPTIONAL_METHODS:
+        raise ValueError(f"{name!r} is not an optional RecordStore method")
+    method = getattr(store, name, None)
+    kind = type(store)
+    if method is None or _defined_in(kind, name) is RecordStore:
+        return None
+    if name == "create_many_returning":
+        returning, create_many = _defined_in(kind, name), _defined_in(kind, "create_many")
+        if (returning is not None and create_many not in (None, RecordStore)
+                and not issubclass(returning, create_many)):
+            return None
+    return method
+
+
+def _defined_in(kind: type, name: str) -> type | None:
+    """The first class of ``kind``'s method resolution order whose own namespace has ``name``
+    (None: none has, as for an attribute set on the instance)."""
+    return next((cls for cls in kind.__mro__ if name in vars(cls)), None)
 
 @dataclass
 class ModuleSpec:

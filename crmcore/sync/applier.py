@@ -12,7 +12,7 @@ from sqlmodel import Session
 from crmcore.changes import record_changes, tracking
 from crmcore.errors import CrmError
 from crmcore.models import User, utcnow
-from crmcore.modules import RecordSnapshot
+from crmcore.modules import RecordSnapshot, optional_method
 from crmcore.planner import refresh_statistics
 from crmcore.sync.batch import LINK_COLUMNS, Batch, LinkState
 from crmcore.sync.lock import checkpoint, heartbeat
@@ -141,7 +141,7 @@ class Applier:
         the store's ``update_many`` at once when it has one. Returns the ids written; a refused
         one is logged and its link dropped from the batch."""
         written: set[int] = set()
-        update_many = getattr(self.ctx.store, "update_many", None)
+        update_many = optional_method(self.ctx.store, "update_many")
         ops = batch.crm_ops
         i = 0
         while i < len(ops):
@@ -188,14 +188,18 @@ class Applier:
         values_list = [values for values, _, _ in created]
         if not values_list:
             return []
-        returning = getattr(self.ctx.store, "create_many_returning", None)
-        create_many = getattr(self.ctx.store, "create_many", None)
+        returning = optional_method(self.ctx.store, "create_many_returning")
+        create_many = optional_method(self.ctx.store, "create_many")
         if returning is not None:
             results = []
             for result in returning(session, values_list, owner):
                 if isinstance(result, RecordSnapshot):
                     kept[result.id] = result
                     result = result.id
+                elif not isinstance(result, (int, Exception)):
+                    raise TypeError(f"{type(self.ctx.store).__name__}.create_many_returning gave "
+                                    f"a {type(result).__name__}, not a RecordSnapshot, an id or "
+                                    "an exception")
                 results.append(result)
         elif create_many is not None:
             results = create_many(session, values_list, owner)

@@ -95,3 +95,93 @@ def test_remote_records_new_to_the_crm_with_each_store_api(fake_world, monkeypat
     again = w.sync()
     assert w.writes(again) == {"crm": {}, "fake": {}}, again.counts
     w.assert_converged()
+
+
+class _Delegating:
+    """The required RecordStore methods, passed on to the contacts store."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    def get_many(self, session, ids):
+        return self.inner.get_many(session, ids)
+
+    def find_by_email(self, session, emails):
+        return self.inner.find_by_email(session, emails)
+
+    def create(self, session, values, user):
+        return self.inner.create(session, values, user)
+
+    def update(self, session, record_id, values, user):
+        return self.inner.update(session, record_id, values, user)
+
+    def delete(self, session, record_id, user):
+        return self.inner.delete(session, record_id, user)
+
+    def restore(self, session, record_id, user):
+        return self.inner.restore(session, record_id, user)
+
+    def display_name(self, values):
+        return self.inner.display_name(values)
+
+    def normalise(self, values):
+        return self.inner.normalise(values)
+
+
+def _with_store(w, monkeypatch, store) -> None:
+    monkeypatch.setattr(w.crm.plugins.modules["contacts"].spec, "records", store)
+
+
+def test_a_store_declared_as_a_record_store_with_only_the_required_methods_syncs(
+        fake_world, monkeypatch):
+    """``class S(RecordStore)`` inherits the protocol's empty optional methods: the engine
+    takes them for missing and creates and updates one by one."""
+    from crmcore.api import RecordStore
+
+    class Plain(_Delegating, RecordStore):
+        pass
+
+    w = fake_world()
+    store = Plain(w.store)
+    _with_store(w, monkeypatch, store)
+    remote_ids = [w.harness.create(w.harness.new_values(i)) for i in range(3)]
+    assert w.writes(w.sync()) == {"crm": {"created": 3}, "fake": {}}
+    w.harness.update(remote_ids[0], {"title": "Later"})
+    assert w.writes(w.sync()) == {"crm": {"updated": 1}, "fake": {}}
+    assert sorted(r["title"] or "" for r in w.records().values()) == ["", "", "Later"]
+    w.assert_converged()
+
+
+def test_a_subclass_that_overrides_create_many_is_called_by_the_sync(fake_world, monkeypatch):
+    """A subclass of a module's store that changes ``create_many`` (a default title, here) is
+    what the sync creates records with, although it inherits ``create_many_returning``."""
+    from crm_contacts.records import ContactStore
+
+    class Titled(ContactStore):
+        def create_many(self, session, values_list, user):
+            return super().create_many(
+                session, [{**v, "title": v.get("title") or "Imported"} for v in values_list], user)
+
+    w = fake_world()
+    _with_store(w, monkeypatch, Titled())
+    for i in range(2):
+        w.harness.create(w.harness.new_values(i))
+    assert w.writes(w.sync()) == {"crm": {"created": 2}, "fake": {}}
+    assert [r["title"] for r in w.records().values()] == ["Imported", "Imported"]
+    assert w.writes(w.sync()) == {"crm": {}, "fake": {}}  # fingerprinted as the store kept them
+
+
+def test_create_many_returning_giving_something_else_fails_the_run_and_says_what(
+        fake_world, monkeypatch):
+    from crm_contacts.records import ContactStore
+
+    class Wrong(ContactStore):
+        def create_many_returning(self, session, values_list, user):
+            return [str(s.id) for s in super().create_many_returning(session, values_list, user)]
+
+    w = fake_world()
+    _with_store(w, monkeypatch, Wrong())
+    w.harness.create(w.harness.new_values(0))
+    summary = w.sync(expect="failed")
+    assert "Wrong.create_many_returning gave a str, not a RecordSnapshot" in summary.error
+    assert w.records() == {}
