@@ -101,7 +101,6 @@ class RecordStore(Protocol):
         ...
 
 
-
 OPTIONAL_METHODS = ("create_many", "create_many_returning", "update_many")
 
 
@@ -132,6 +131,7 @@ def _defined_in(kind: type, name: str) -> type | None:
     """The first class of ``kind``'s method resolution order whose own namespace has ``name``
     (None: none has, as for an attribute set on the instance)."""
     return next((cls for cls in kind.__mro__ if name in vars(cls)), None)
+
 
 @dataclass
 class ModuleSpec:

@@ -85,13 +85,12 @@ class Applier:
                         batch.links[new_id] = link
                         written.add(new_id)
                 written |= self._apply_ops(session, batch, owner)
-            for op in batch.crm_ops:  # written again after its create: read back as it is now
-                kept.pop(op.record_id, None)
-            # fingerprint what the store kept (it may normalise), so the next run sees no change
+            # fingerprint what the store kept (it may normalise), so the next run sees no change;
+            # new records from their snapshots (ops name records that existed before the batch)
             mapping = self.ctx.mapping
             in_step: set[int] = set()  # records whose link now matches what the store kept
             snaps = self.ctx.store.get_many(session, written.difference(kept))
-            snaps.update((record_id, kept[record_id]) for record_id in written.intersection(kept))
+            snaps.update(kept)
             for record_id, snap in snaps.items():
                 link = batch.links.get(record_id)
                 if link is not None and not snap.deleted:

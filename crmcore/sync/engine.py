@@ -217,8 +217,8 @@ class _CommitTimedCRM:
 class _ObservedSession:
     """The connector session as the parts see it: the same in every way, except that each page
     of ``read_changes`` holds each remote record once (:func:`newest_copies`) and is counted
-    once handled, and the connector's ``sleep`` between polls of
-    its bulk jobs (when it has one) is timed as phase "wait_for_activities"."""
+    once handled, and the connector's ``sleep`` between polls of its bulk jobs (when it has
+    one) is timed as phase "wait_for_activities"."""
 
     def __init__(self, inner: ConnectorSession, engine: SyncEngine) -> None:
         object.__setattr__(self, "_inner", inner)
