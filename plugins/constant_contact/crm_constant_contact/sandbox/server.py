@@ -2,13 +2,15 @@
 
 HTTP/1.1 with a Content-Length on every answer lets a ``requests.Session`` reuse its
 connection, which is most of what makes a 100,000-contact benchmark fast; Nagle is off so a
-small answer is not held back. Per-request logging is silenced.
+small answer is not held back. Per-request logging is silenced, and so is a client going away
+before its answer is written.
 """
 
 from __future__ import annotations
 
 import socket
 import socketserver
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
@@ -104,6 +106,15 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         socketserver.TCPServer.server_bind(self)
         host, port = self.server_address[:2]
         self.server_name, self.server_port = str(host), int(port)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that went away before its answer was written (a broken pipe, a reset
+        connection) is no error of the sandbox's: nothing is printed. Any other exception is
+        printed to standard error as ``socketserver`` does (which, in a process running the
+        sandbox in a thread, would land in whatever that process is writing)."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
     def track(self, connection: socket.socket, open_: bool) -> None:
         with self._connections_lock:
