@@ -2,7 +2,8 @@
 transaction; and reads links in bulk. The only part of the engine that writes the database."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +25,8 @@ from crmcore.sync.state import RunContext, RunState
 
 
 class Applier:
-    """Writes what the puller and the pusher decided, batch by batch (see :meth:`commit`)."""
+    """Writes what the puller and the pusher decided, batch by batch (see :meth:`commit`); a
+    run of batches may share one transaction (see :meth:`transaction`)."""
 
     def __init__(self, ctx: RunContext, state: RunState) -> None:
         self.ctx = ctx
@@ -34,6 +36,47 @@ class Applier:
         self._no_links: bool | None = None
         self._links_inserted = 0  # by this run
         self._analyze_at = _ANALYZE_FIRST  # links inserted by this run at the next ANALYZE
+        self._shared: Session | None = None  # the open transaction of transaction(), if any
+        self._shared_own: list[int] = []  # own change seqs of its batches so far
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the block's batches in one database transaction: each :meth:`commit` inside it
+        writes its batch (checkpoint included) without ending the transaction, reads through
+        :meth:`session` see those writes, and the whole commits once when the block ends, or
+        rolls back on an error, which leaves the checkpoint where the last commit put it.
+
+        Every commit writes to the database each index page its rows touched; a first sync's
+        keys (emails, remote ids) are random, so each batch of 500 touches pages all over each
+        index, and several batches in one commit write many of them once instead of once each.
+        A caller keeps the block free of waits (network reads): on SQLite the transaction
+        holds the database's write lock. Nested, or in a dry run, it adds nothing."""
+        if self._shared is not None or self.ctx.config.dry_run:
+            yield
+            return
+        self._shared_own = []
+        try:
+            with self.ctx.crm.session() as session:
+                self._shared = session
+                try:
+                    yield
+                finally:
+                    self._shared = None
+        except BaseException:
+            self._shared_own = []
+            raise
+        own, self._shared_own = self._shared_own, []
+        self._after_commit(own)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """The open :meth:`transaction`'s session when there is one (the block does not end
+        it), else a transaction of its own that commits when the block ends."""
+        if self._shared is not None:
+            yield self._shared
+            return
+        with self.ctx.crm.session() as session:
+            yield session
 
     def name(self, values: dict[str, Any] | None) -> str:
         return (self.ctx.store.display_name(values) or "") if values else ""
@@ -69,11 +112,13 @@ class Applier:
 
     def commit(self, batch: Batch, seq: int | None = None, high_water: datetime | None = None,
                 cursor: str | None = None, retry: set[int] | None = None) -> None:
-        """Apply a batch's CRM writes, links, log rows and checkpoint in one transaction."""
+        """Apply a batch's CRM writes, links, log rows and checkpoint in one transaction (the
+        open :meth:`transaction`'s when there is one, committed with it)."""
         if self.ctx.config.dry_run:
             self.ctx.log.flush(None)
             return
-        with self.ctx.crm.session() as session:
+        shared = self._shared is not None
+        with self.session() as session:
             owner = session.get(User, self.ctx.owner.id)
             written: set[int] = set()
             kept: dict[int, RecordSnapshot] = {}  # new records as the store says it stored them
@@ -129,8 +174,17 @@ class Applier:
             self.ctx.log.flush(session)
             if self.ctx.on_commit:
                 self.ctx.on_commit(session)
-        # committed: the push can pass over these changes, the links already match them
+        if shared:
+            self._shared_own.extend(own)
+        else:
+            self._after_commit(own)
+
+    def _after_commit(self, own: list[int]) -> None:
+        """What follows a committed transaction: the push can pass over the change seqs
+        ``own``, as the links already match them; the log's rows are kept; and the planner's
+        statistics are brought up to date once enough links were inserted."""
         self.state.own_changes.extend(own)
+        self.ctx.log.confirm()
         if self._links_inserted >= self._analyze_at:
             self._analyze_at = self._links_inserted * 4
             refresh_statistics(self.ctx.crm, SyncLink.__tablename__)

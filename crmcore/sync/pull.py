@@ -21,6 +21,14 @@ from crmcore.sync.runlog import CRM_SIDE, Item
 from crmcore.sync.state import RunContext, RunState
 
 
+# a pull applies the pages it reads in groups of this many records, or this many pages, each
+# group in one transaction (see Puller._read): measured on a first sync of 100k + 100k on SQLite,
+# the time spent committing went from 5.2-6.0 s with a commit per page of 500 to 2.5-3.0 s with
+# groups of 2,000 (and 1.5 s with 8,000, which holds the write lock four times as long)
+GROUP_RECORDS = 2000
+GROUP_PAGES = 8
+
+
 class Puller:
     """Reads remote changes and decides what each means for the CRM."""
 
@@ -30,10 +38,12 @@ class Puller:
         self.state = state
         self.resolver = resolver
         self.applier = applier
+        self._read_so_far = 0  # records of the pass in progress applied so far
 
     def pull(self) -> None:
         """Read remote changes from the stored cursor and apply them, page by page; each page's
-        cursor is committed with its batch. A cursor the connector no longer accepts
+        cursor is committed with its batch, a few pages to a transaction (see :meth:`_read`). A
+        cursor the connector no longer accepts
         (:class:`CursorInvalid`) means a full read from None: links by remote id, then by
         email, so nothing is created twice, and absence from the read deletes nothing."""
         with self.ctx.crm.session() as session:
@@ -53,36 +63,64 @@ class Puller:
     def _read(self, cursor: str | None) -> None:
         """One pass over the remote changes after ``cursor``. The newest remote time seen is
         committed with the page that carries a cursor (or at the end), not before: it tells an
-        overlap re-read apart, so it must not run ahead of the read position."""
-        total = 0
+        overlap re-read apart, so it must not run ahead of the read position.
+
+        Pages are read ahead into groups of up to :data:`GROUP_RECORDS` records (or
+        :data:`GROUP_PAGES` pages), and each group is applied in one transaction, each page
+        with its own batch and checkpoint (see :meth:`Applier.transaction`): no transaction
+        stays open while the service is asked for a page. A read that fails applies the pages
+        already read before its error goes on, so the next run resumes after them."""
+        self._read_so_far = 0
         floor = self.ctx.config.records_from
         newest: datetime | None = None
         pending = False  # records committed since the last cursor
-        for page in self.ctx.remote.read_changes(cursor, self.ctx.mapping.remote_fields):
-            records = page.records
-            if floor is not None:  # only records changed since take part
-                records = [r for r in records if r.updated_at is None or r.updated_at >= floor]
-            seen = max((r.updated_at for r in records if r.updated_at is not None), default=None)
-            if seen is not None and page.high_water is not None:
-                seen = min(seen, page.high_water)  # the connector's trusted mark caps it
-            if seen is not None and (newest is None or seen > newest):
-                newest = seen
-            mark = newest if page.cursor is not None else None
-            if records:
-                total += len(records)
-                self._pull_page(records, page.cursor, mark)
-                self.ctx.progress(f"Read {total} changed records from {self.ctx.connector.label}.")
-                pending = page.cursor is None
-            elif page.cursor is not None and not self.ctx.config.dry_run:
-                self.applier.commit(Batch(), cursor=page.cursor, high_water=mark)
-                pending = False
+        group: list[tuple[list[RemoteRecord], str | None, datetime | None]] = []
+        size = 0
+        try:
+            for page in self.ctx.remote.read_changes(cursor, self.ctx.mapping.remote_fields):
+                records = page.records
+                if floor is not None:  # only records changed since take part
+                    records = [r for r in records if r.updated_at is None or r.updated_at >= floor]
+                seen = max((r.updated_at for r in records if r.updated_at is not None), default=None)
+                if seen is not None and page.high_water is not None:
+                    seen = min(seen, page.high_water)  # the connector's trusted mark caps it
+                if seen is not None and (newest is None or seen > newest):
+                    newest = seen
+                mark = newest if page.cursor is not None else None
+                if records:
+                    pending = page.cursor is None
+                elif page.cursor is not None:
+                    pending = False
+                else:
+                    continue
+                group.append((records, page.cursor, mark))
+                size += len(records)
+                if size >= GROUP_RECORDS or len(group) >= GROUP_PAGES:
+                    ready, group, size = group, [], 0  # taken first: a failed apply is not redone
+                    self._apply_group(ready)
+        finally:
+            if group:
+                self._apply_group(group)
         if pending and newest is not None and not self.ctx.config.dry_run:
             self.applier.commit(Batch(), high_water=newest)
+
+    def _apply_group(self, group: list[tuple[list[RemoteRecord], str | None, datetime | None]]
+                     ) -> None:
+        """Apply pages read, each ``(records, cursor, high-water mark)``, in one transaction."""
+        with self.applier.transaction():
+            for records, cursor, mark in group:
+                if records:
+                    self._pull_page(records, cursor, mark)
+                    self._read_so_far += len(records)
+                    self.ctx.progress(f"Read {self._read_so_far} changed records from "
+                                      f"{self.ctx.connector.label}.")
+                elif not self.ctx.config.dry_run:  # a page that only moves the cursor on
+                    self.applier.commit(Batch(), cursor=cursor, high_water=mark)
 
     def _pull_page(self, records: list[RemoteRecord], cursor: str | None = None,
                    high_water: datetime | None = None) -> None:
         batch = Batch()
-        with self.ctx.crm.session() as session:
+        with self.applier.session() as session:  # the group's transaction: sees its earlier pages
             links = self.applier.links_by(session, SyncLink.remote_id, [r.remote_id for r in records])
             echoes = self._echoes(records, links)
             emails = {normalise_email(r.values.get(self.ctx.connector.email_field))

@@ -38,12 +38,17 @@ class Item:
 
 @dataclass
 class RunLog:
-    """Collects items in memory until the batch that produced them commits."""
+    """Collects items in memory until the batch that produced them commits.
+
+    Its counts are of items kept: an item written in a transaction that then rolls back is
+    taken out of them again by :meth:`discard` (see :meth:`flush` and :meth:`confirm`)."""
 
     run_id: int | None
     remote_side: str
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     pending: list[Item] = field(default_factory=list)
+    # written in a transaction not committed yet (see flush and confirm)
+    unconfirmed: list[Item] = field(default_factory=list)
     kept: list[Item] = field(default_factory=list)  # dry runs keep every item to print them
     keep_all: bool = False
     notes: list[str] = field(default_factory=list)  # what the run did beyond records, and why
@@ -61,7 +66,8 @@ class RunLog:
         self.pending.append(item)
 
     def flush(self, session: Session | None) -> None:
-        """Write pending items in ``session`` (the batch's transaction)."""
+        """Write pending items in ``session`` (the batch's transaction); they count as kept
+        once :meth:`confirm` says that transaction committed."""
         if self.secrets is not None and len(self.secrets):
             for item in self.pending:
                 if item.reason:
@@ -72,7 +78,12 @@ class RunLog:
             _ITEM_INSERT.run(session, [  # one statement for the batch's rows, compiled once
                 (item.side, item.action, item.module, item.record_name[:255], item.record_id,
                  item.remote_id, item.reason) for item in self.pending], (self.run_id,))
+            self.unconfirmed.extend(self.pending)
         self.pending.clear()
+
+    def confirm(self) -> None:
+        """The transaction the flushed items were written in has committed: they stay."""
+        self.unconfirmed.clear()
 
     def discard_item(self, item: Item) -> None:
         """Take back one pending item (its record was refused after all)."""
@@ -81,8 +92,10 @@ class RunLog:
             self.counts[item.side][item.action] -= 1
 
     def discard(self) -> None:
-        """Forget items of a batch that rolled back (their counts too)."""
-        for item in self.pending:
+        """Forget the items of batches that did not commit: those still pending and those
+        written in a transaction that rolled back (their counts too)."""
+        for item in (*self.unconfirmed, *self.pending):
             if item.action != WARNING:
                 self.counts[item.side][item.action] -= 1
         self.pending.clear()
+        self.unconfirmed.clear()
