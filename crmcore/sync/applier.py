@@ -62,6 +62,8 @@ class Applier:
                     yield
                 finally:
                     self._shared = None
+                if self.ctx.on_commit:  # once, with the transaction: lost with it otherwise
+                    self.ctx.on_commit(session)
         except BaseException:
             self._shared_own = []
             raise
@@ -172,7 +174,7 @@ class Applier:
             session.add(point)
             heartbeat(session, self.ctx.connection_id, self.ctx.module.name, self.ctx.log.run_id or -1)
             self.ctx.log.flush(session)
-            if self.ctx.on_commit:
+            if self.ctx.on_commit and not shared:  # a shared transaction's is at its end
                 self.ctx.on_commit(session)
         if shared:
             self._shared_own.extend(own)

@@ -80,7 +80,8 @@ class SyncEngine:
         observed = _ObservedSession(remote, self)
         timed_crm = _CommitTimedCRM(crm, self.clock)
         self.ctx = RunContext(timed_crm, connection_id, owner, module, connector, mapping, observed, log,
-                              config, progress or (lambda message: None), on_commit)
+                              config, progress or (lambda message: None), on_commit,
+                              self.records_read)
         self.state = RunState()
         self.applier = Applier(self.ctx, self.state)
         self.applier.commit = self._commit_observed(self.applier.commit)  # type: ignore[method-assign]
@@ -153,7 +154,8 @@ class SyncEngine:
             self.report(self._step, self._done, self._total)
 
     def records_read(self, count: int) -> None:
-        """A page of ``count`` remote records has been handled (pull and read-back)."""
+        """A page of ``count`` remote records has been handled and committed (pull and
+        read-back)."""
         if self._step is not None and self._pages:
             self._done += count
             self._emit()
@@ -216,9 +218,9 @@ class _CommitTimedCRM:
 
 class _ObservedSession:
     """The connector session as the parts see it: the same in every way, except that each page
-    of ``read_changes`` holds each remote record once (:func:`newest_copies`) and is counted
-    once handled, and the connector's ``sleep`` between polls of its bulk jobs (when it has
-    one) is timed as phase "wait_for_activities"."""
+    of ``read_changes`` holds each remote record once (:func:`newest_copies`), and the
+    connector's ``sleep`` between polls of its bulk jobs (when it has one) is timed as phase
+    "wait_for_activities"."""
 
     def __init__(self, inner: ConnectorSession, engine: SyncEngine) -> None:
         object.__setattr__(self, "_inner", inner)
@@ -229,9 +231,7 @@ class _ObservedSession:
 
     def read_changes(self, cursor: str | None, fields: Sequence[str]) -> Iterator[RemotePage]:
         for page in self._inner.read_changes(cursor, fields):
-            page = newest_copies(page)
-            yield page
-            self._engine.records_read(len(page.records))
+            yield newest_copies(page)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)

@@ -113,7 +113,7 @@ def _mark_interrupted(session: Session, old_run_id: int, new_run_id: int, now) -
         .values(outcome=INTERRUPTED, finished_at=now,
                 error=f"The run stopped without finishing (its process was killed or lost); "
                       f"run {new_run_id} took over.",
-                hint="Nothing is lost: each batch was saved as it finished, and the next run "
+                hint="Nothing is lost: the run saved its work as it went, and the next run "
                      "went on from there."))
 
 

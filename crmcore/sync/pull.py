@@ -6,8 +6,9 @@ deletes nothing for being absent.
 """
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from crmcore.contract.cursors import OVERLAP, CursorInvalid  # noqa: F401  (OVERLAP re-exported)
 from crmcore.contract.records import RemoteRecord
@@ -27,6 +28,15 @@ from crmcore.sync.state import RunContext, RunState
 # groups of 2,000 (and 1.5 s with 8,000, which holds the write lock four times as long)
 GROUP_RECORDS = 2000
 GROUP_PAGES = 8
+
+
+class _Page(NamedTuple):
+    """A page read and waiting for its group to be applied: the records that take part, the
+    page's cursor and the high-water mark to commit with it, and how many records it held."""
+    records: list[RemoteRecord]
+    cursor: str | None
+    high_water: datetime | None
+    read: int
 
 
 class Puller:
@@ -68,13 +78,14 @@ class Puller:
         Pages are read ahead into groups of up to :data:`GROUP_RECORDS` records (or
         :data:`GROUP_PAGES` pages), and each group is applied in one transaction, each page
         with its own batch and checkpoint (see :meth:`Applier.transaction`): no transaction
-        stays open while the service is asked for a page. A read that fails applies the pages
-        already read before its error goes on, so the next run resumes after them."""
+        stays open while the service is asked for a page. A read that fails with an error (not
+        an interrupt) applies the pages already read before its error goes on, so the next run
+        resumes after them."""
         self._read_so_far = 0
         floor = self.ctx.config.records_from
         newest: datetime | None = None
         pending = False  # records committed since the last cursor
-        group: list[tuple[list[RemoteRecord], str | None, datetime | None]] = []
+        group: list[_Page] = []
         size = 0
         try:
             for page in self.ctx.remote.read_changes(cursor, self.ctx.mapping.remote_fields):
@@ -91,31 +102,35 @@ class Puller:
                     pending = page.cursor is None
                 elif page.cursor is not None:
                     pending = False
-                else:
-                    continue
-                group.append((records, page.cursor, mark))
+                group.append(_Page(records, page.cursor, mark, len(page.records)))
                 size += len(records)
                 if size >= GROUP_RECORDS or len(group) >= GROUP_PAGES:
                     ready, group, size = group, [], 0  # taken first: a failed apply is not redone
                     self._apply_group(ready)
-        finally:
-            if group:
-                self._apply_group(group)
+        except Exception:
+            if group:  # pages read before the error are kept, as when each page committed alone
+                with suppress(Exception):  # the read's error is the one to tell and act on;
+                    self._apply_group(group)  # what could not be applied is read again next run
+            raise
+        if group:
+            self._apply_group(group)
         if pending and newest is not None and not self.ctx.config.dry_run:
             self.applier.commit(Batch(), high_water=newest)
 
-    def _apply_group(self, group: list[tuple[list[RemoteRecord], str | None, datetime | None]]
-                     ) -> None:
-        """Apply pages read, each ``(records, cursor, high-water mark)``, in one transaction."""
+    def _apply_group(self, group: list[_Page]) -> None:
+        """Apply pages read in one transaction; then tell how far the pass has come."""
         with self.applier.transaction():
-            for records, cursor, mark in group:
-                if records:
-                    self._pull_page(records, cursor, mark)
-                    self._read_so_far += len(records)
-                    self.ctx.progress(f"Read {self._read_so_far} changed records from "
-                                      f"{self.ctx.connector.label}.")
-                elif not self.ctx.config.dry_run:  # a page that only moves the cursor on
-                    self.applier.commit(Batch(), cursor=cursor, high_water=mark)
+            for page in group:
+                if page.records:
+                    self._pull_page(page.records, page.cursor, page.high_water)
+                elif page.cursor is not None and not self.ctx.config.dry_run:
+                    self.applier.commit(Batch(), cursor=page.cursor, high_water=page.high_water)
+        for page in group:  # committed: nothing waits on a listener while the write lock is held
+            self.ctx.on_records_handled(page.read)
+            if page.records:
+                self._read_so_far += len(page.records)
+                self.ctx.progress(f"Read {self._read_so_far} changed records from "
+                                  f"{self.ctx.connector.label}.")
 
     def _pull_page(self, records: list[RemoteRecord], cursor: str | None = None,
                    high_water: datetime | None = None) -> None:

@@ -44,6 +44,8 @@ class RunContext:
     config: EngineConfig
     progress: Progress = lambda message: None
     on_commit: Callable[[Session], None] | None = None
+    # told the number of remote records of each page the pull has handled, once committed
+    on_records_handled: Callable[[int], None] = lambda count: None
 
     @property
     def store(self) -> RecordStore:

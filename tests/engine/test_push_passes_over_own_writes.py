@@ -39,18 +39,18 @@ def test_a_pulled_record_changed_in_the_crm_afterwards_is_still_sent(fake_world,
     w.sync()
     (record_id,) = w.records()
     w.harness.update(remote_id, {w.connector.email_field: w.harness.new_values(2)[w.connector.email_field]})
-    from crmcore.sync.pull import Puller
+    from crmcore.sync.applier import Applier
 
-    pull = Puller.pull
-    pulls = []
+    after_commit = Applier._after_commit
+    edited = []
 
-    def then_edit(self):  # someone edits the record right after the pull has committed
-        pull(self)
-        pulls.append(1)
-        if len(pulls) == 1:
+    def then_edit(self, own):  # someone edits the record right after the pull's write commits
+        after_commit(self, own)
+        if own and not edited:
+            edited.append(own)
             w.edit(record_id, {w.email_crm: w.harness.new_values(3)[w.connector.email_field]})
 
-    monkeypatch.setattr(Puller, "pull", then_edit)
+    monkeypatch.setattr(Applier, "_after_commit", then_edit)
     pushed = _pushed_ids(monkeypatch)
     w.sync()
     assert pushed == [record_id]

@@ -196,7 +196,7 @@ def die_in_pull_after_first_page(world, mp):
     def read_changes(self, *args, **kwargs):
         for number, page in enumerate(real(self, *args, **kwargs)):
             yield page
-            if number == 0:  # the first page is committed by now
+            if number == 0:  # the first page is applied (with the pages read before the failure)
                 world.sandbox.faults.fail_next(50, status=500, path="/v3/contacts")
     mp.setattr(cc_session.ConstantContactSession, "read_changes", read_changes)
 
