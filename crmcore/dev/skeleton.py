@@ -256,6 +256,9 @@ class Harness(RemoteHarness):
         done = env.invoke(["sync", "configure", "$name", "--url", self.remote.url,
                            "--username", self.remote.username], input=self.remote.password + "\\n")
         assert done.exit_code == 0, done.output
+        # the local fake publishes no rate limit (a real service's connection keeps the
+        # connector's http_defaults): no waiting between the suite's requests
+        assert env.unthrottle("$name") == 1
         assert env.invoke(["sync", "test", "$name"]).exit_code == 0
 
     def break_credentials(self, env) -> None:

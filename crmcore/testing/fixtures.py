@@ -101,6 +101,28 @@ class CrmEnv:
         host = PluginHost(plugins=self.extra_plugins, only=set(self.plugins))
         return CRM(Settings(home=self.home, database_url=self.database_url), plugins=host)
 
+    def unthrottle(self, connector_name: str) -> int:
+        """Take the client-side rate limit off every saved connection of ``connector_name`` in
+        this CRM (``rate_per_second`` None, see :func:`crmcore.api.set_http_options`): a local
+        fake or sandbox publishes no limit, and the connector's default of a few requests a
+        second would make a test of a few hundred single-record writes a minute of waiting.
+        Returns how many connections there were."""
+        from sqlmodel import select
+
+        from crmcore.api import set_http_options
+        from crmcore.auth.models import Connection
+
+        crm = self.crm()
+        try:
+            with crm.session() as session:
+                ids = list(session.exec(select(Connection.id).where(
+                    Connection.connector == connector_name)))
+            for connection_id in ids:
+                set_http_options(crm, connection_id, rate_per_second=None)
+        finally:
+            crm.close()
+        return len(ids)
+
     def invoke(self, args: Sequence[str], input: str | None = None, user: str | None = None,
                **env: str) -> Result:
         """Run ``crm ARGS`` in this process (fast); output and exit code in the result."""

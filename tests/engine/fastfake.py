@@ -6,10 +6,6 @@ tests/auth/test_http_defaults.py and tests/auth/test_api_client.py.
 """
 from __future__ import annotations
 
-from sqlmodel import select
-
-from crmcore.api import set_http_options
-from crmcore.auth.models import Connection
 from crmcore.testing.fake.harness import FakeHarness
 from crmcore.testing.fixtures import CrmEnv
 
@@ -18,11 +14,4 @@ class UnthrottledFakeHarness(FakeHarness):
     """:class:`FakeHarness`, its connection saved with ``rate_per_second`` None."""
 
     def configured(self, env: CrmEnv) -> None:
-        crm = env.crm()
-        try:
-            with crm.session() as session:
-                connection_id = session.exec(
-                    select(Connection.id).where(Connection.connector == "fake")).one()
-            set_http_options(crm, connection_id, rate_per_second=None)
-        finally:
-            crm.close()
+        env.unthrottle("fake")
