@@ -55,18 +55,14 @@ class Applier:
             yield
             return
         self._shared_own = []
-        try:
-            with self.ctx.crm.session() as session:
-                self._shared = session
-                try:
-                    yield
-                finally:
-                    self._shared = None
-                if self.ctx.on_commit:  # once, with the transaction: lost with it otherwise
-                    self.ctx.on_commit(session)
-        except BaseException:
-            self._shared_own = []
-            raise
+        with self.ctx.crm.session() as session:
+            self._shared = session
+            try:
+                yield
+            finally:
+                self._shared = None
+            if self.ctx.on_commit:  # once, with the transaction: lost with it otherwise
+                self.ctx.on_commit(session)
         own, self._shared_own = self._shared_own, []
         self._after_commit(own)
 

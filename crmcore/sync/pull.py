@@ -52,10 +52,10 @@ class Puller:
 
     def pull(self) -> None:
         """Read remote changes from the stored cursor and apply them, page by page; each page's
-        cursor is committed with its batch, a few pages to a transaction (see :meth:`_read`). A
-        cursor the connector no longer accepts
-        (:class:`CursorInvalid`) means a full read from None: links by remote id, then by
-        email, so nothing is created twice, and absence from the read deletes nothing."""
+        cursor is committed with its batch, a few pages to a transaction (see :meth:`_read`).
+        A cursor the connector no longer accepts (:class:`CursorInvalid`) means a full read
+        from None: links by remote id, then by email, so nothing is created twice, and absence
+        from the read deletes nothing."""
         with self.ctx.crm.session() as session:
             point = checkpoint(session, self.ctx.connection_id, self.ctx.module.name)
             self.state.seen_before = point.remote_high_water  # records up to here: handled

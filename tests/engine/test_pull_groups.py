@@ -26,8 +26,9 @@ def grouped(monkeypatch):
 
 def _world_with_remote_records(fake_world, n: int = 5 * PAGES):
     w = fake_world()
-    ids = [w.harness.create(w.harness.new_values(i)) for i in range(n)]
-    return w, ids
+    for i in range(n):
+        w.harness.create(w.harness.new_values(i))
+    return w
 
 
 def _commits_during_pulls(w, monkeypatch) -> list[int]:
@@ -54,7 +55,7 @@ def _items_logged(w, summary) -> int:
 
 
 def test_a_first_pull_of_twelve_pages_commits_once_per_group(fake_world, monkeypatch, grouped):
-    w, ids = _world_with_remote_records(fake_world)
+    w = _world_with_remote_records(fake_world)
     commits = _commits_during_pulls(w, monkeypatch)
     summary = w.sync()
     assert w.writes(summary) == {"crm": {"created": 5 * PAGES}, "fake": {}}, summary.counts
@@ -70,7 +71,7 @@ def test_a_page_sees_what_an_earlier_page_of_its_group_wrote(fake_world, monkeyp
     found linked by the first copy's uncommitted link: created once, and the run succeeds
     (looked up outside the group's transaction, it would be created twice, which the links'
     unique index refuses, or wait on the write lock on SQLite)."""
-    w, ids = _world_with_remote_records(fake_world)
+    w = _world_with_remote_records(fake_world)
     read = FakeSession.read_changes
 
     def first_page_again(self, cursor, fields):
@@ -90,7 +91,7 @@ def test_a_page_sees_what_an_earlier_page_of_its_group_wrote(fake_world, monkeyp
 
 
 def test_a_read_failing_mid_group_keeps_the_pages_read_before_it(fake_world, monkeypatch, grouped):
-    w, ids = _world_with_remote_records(fake_world)
+    w = _world_with_remote_records(fake_world)
     read = FakeSession.read_changes
 
     def failing_after_six_pages(self, cursor, fields):
@@ -112,7 +113,7 @@ def test_a_read_failing_mid_group_keeps_the_pages_read_before_it(fake_world, mon
 
 def test_a_batch_failing_mid_group_rolls_the_group_back_and_the_log_counts_what_stayed(
         fake_world, monkeypatch, grouped):
-    w, ids = _world_with_remote_records(fake_world)
+    w = _world_with_remote_records(fake_world)
     pull_page = pull.Puller._pull_page
     pages = []
 
@@ -136,7 +137,7 @@ def test_a_batch_failing_mid_group_rolls_the_group_back_and_the_log_counts_what_
 def test_groups_end_at_the_record_limit_too(fake_world, monkeypatch):
     monkeypatch.setattr(pull, "GROUP_PAGES", 100)
     monkeypatch.setattr(pull, "GROUP_RECORDS", 10)  # two pages of 5
-    w, ids = _world_with_remote_records(fake_world)
+    w = _world_with_remote_records(fake_world)
     commits = _commits_during_pulls(w, monkeypatch)
     summary = w.sync()
     assert w.writes(summary) == {"crm": {"created": 5 * PAGES}, "fake": {}}, summary.counts
@@ -149,7 +150,7 @@ def test_no_transaction_is_open_while_a_page_is_read(fake_world, monkeypatch, gr
 
     from crmcore.sync.applier import Applier
 
-    w, ids = _world_with_remote_records(fake_world)
+    w = _world_with_remote_records(fake_world)
     open_now, when_asked, groups = [False], [], []
     transaction = Applier.transaction
 
@@ -183,7 +184,7 @@ def test_no_transaction_is_open_while_a_page_is_read(fake_world, monkeypatch, gr
 
 
 def test_progress_counts_only_what_is_committed(fake_world, grouped):
-    w, ids = _world_with_remote_records(fake_world)
+    w = _world_with_remote_records(fake_world)
     told = []
 
     def report(step, done, total):
@@ -198,7 +199,7 @@ def test_progress_counts_only_what_is_committed(fake_world, grouped):
 
 def test_a_failed_apply_after_a_failed_read_does_not_hide_the_read_error(
         fake_world, monkeypatch, grouped):
-    w, ids = _world_with_remote_records(fake_world)
+    w = _world_with_remote_records(fake_world)
     read = FakeSession.read_changes
     pull_page = pull.Puller._pull_page
     pages = []
@@ -229,7 +230,7 @@ def test_the_debug_log_keeps_every_exchange_of_a_group_that_rolled_back(
     from crmcore.sync.logview import debug_entries
     from crmcore.users import get_user
 
-    w, ids = _world_with_remote_records(fake_world)
+    w = _world_with_remote_records(fake_world)
     with w.crm.session() as s:
         settings.update(s, get_user(s, "admin"), w.connection_id, "fake", {"debug": True})
     pull_page = pull.Puller._pull_page
