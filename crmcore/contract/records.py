@@ -17,14 +17,16 @@ class RemoteRecord:
     """One remote record, flattened to the connector's field names.
 
     ``remote_id``: the service's id (at most 128 characters). ``values``: field name -> value
-    (str, int, bool or None). ``updated_at``: the remote's last-change time (aware, UTC).
+    (str, int, bool or None). ``updated_at``: the remote's last-change time (aware, UTC), or
+    None when the service gives none (such a record is never taken for an overlap re-read, and
+    a conflict with a timed CRM change goes to the CRM under the most-recent policy).
     ``deleted``: a tombstone (deleted records still carry their values when the service keeps
     them). ``version``: an opaque version (an ETag, a revision number) or None when the service
     has none; it comes back in :attr:`RemoteWrite.version` for a conditional write."""
 
     remote_id: str
     values: RemoteValues
-    updated_at: datetime
+    updated_at: datetime | None
     deleted: bool = False
     version: str | None = None
 

@@ -249,10 +249,11 @@ class Puller:
     def _pull_unlinked(self, batch: Batch, record: RemoteRecord, matches: list[int],
                        snaps: dict[int, RecordSnapshot], taken: dict[int, LinkState]) -> None:
         # an overlap re-read of a record that an earlier run already tried: act on it again (it may
-        # be one that committed late), but do not log the same skip a second time
+        # be one that committed late), but do not log the same skip a second time; a record
+        # without a time cannot be told apart, so its skips are logged each run
         ctx, mapping = self.ctx, self.ctx.mapping
-        seen_before = self.state.seen_before
-        again = seen_before is not None and record.updated_at <= seen_before
+        seen_before, updated_at = self.state.seen_before, record.updated_at
+        again = seen_before is not None and updated_at is not None and updated_at <= seen_before
         skip = self._skip_once if again else ctx.log.add
         email = record.values.get(ctx.connector.email_field)
         name = str(email or "")  # for log lines; the mapped name is used where a record is made
